@@ -1,0 +1,176 @@
+"""Sign in, sign out, and a person's own page (profile, API tokens, password, sessions)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import service as auth_service
+from app.auth.security import verify_password
+from app.core.config import get_settings
+from app.core.deps import CurrentPerson, SessionDep
+from app.core.errors import RateLimited, ValidationFailed
+from app.core.htmx import see_other
+from app.core.templating import render
+from app.core.websecurity import (
+    SESSION_COOKIE_PLAIN,
+    SESSION_COOKIE_SECURE,
+    client_ip,
+    cookie_is_secure,
+    session_cookie_name,
+    session_token,
+)
+from app.people import service as people_service
+
+router = APIRouter()
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site; never //host, \\host or a scheme (security.md C5)."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or "\n" in value:
+        return "/"
+    return value
+
+
+@router.get("/login", name="auth:login_form", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    if getattr(request.state, "person", None) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(next), "errors": {}, "email": ""})
+
+
+@router.post("/login", name="auth:login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=4096)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    try:
+        result = auth_service.sign_in(session, email=email, password=password, ip=client_ip(request))
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "auth/login.html",
+            {"next": safe_next(next), "errors": exc.errors, "email": email},
+            status_code=422,
+        )
+    except RateLimited as exc:
+        return render(
+            request,
+            "auth/login.html",
+            {
+                "next": safe_next(next),
+                "email": email,
+                "errors": {"email": f"Too many failed attempts. Try again in {exc.retry_after} seconds."},
+            },
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    response = see_other(safe_next(next))
+    settings = get_settings()
+    secure = cookie_is_secure(request)
+    response.set_cookie(
+        session_cookie_name(request),
+        result.token,
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.post("/logout", name="auth:logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    auth_service.sign_out(session, token=session_token(request))
+    response = see_other("/login", flash="You are signed out.")
+    response.delete_cookie(SESSION_COOKIE_SECURE, path="/", secure=True, httponly=True, samesite="lax")
+    response.delete_cookie(SESSION_COOKIE_PLAIN, path="/", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/me", name="me:profile", response_class=HTMLResponse)
+def profile(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
+    return _profile(request, session, me)
+
+
+def _profile(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    *,
+    new_token: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    block: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "auth/me.html",
+        {
+            "profile": people_service.to_read(session, me),
+            "tokens": auth_service.list_tokens(session, owner=me),
+            "new_token": new_token,
+            "errors": errors or {},
+            "local_auth": get_settings().auth_mode == "local",
+        },
+        block=block,
+        status_code=status_code,
+    )
+
+
+@router.post("/me/tokens", name="me:create_token", response_class=HTMLResponse)
+def create_token(
+    request: Request, session: SessionDep, me: CurrentPerson, name: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    try:
+        created = auth_service.create_token(session, actor=me, owner=me, name=name)
+    except ValidationFailed as exc:
+        return _profile(request, session, me, errors=exc.errors, status_code=422, block="tokens")
+    # Shown once, right here; never again.
+    return _profile(request, session, me, new_token=created.token, block="tokens")
+
+
+@router.post("/me/tokens/{token_id}/revoke", name="me:revoke_token")
+def revoke_token(session: SessionDep, me: CurrentPerson, token_id: int) -> Response:
+    record = auth_service.revoke_token(session, actor=me, token_id=token_id)
+    return see_other("/me#tokens", flash=f"Token “{record.name}” revoked.")
+
+
+@router.post("/me/password", name="me:change_password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    current_password: Annotated[str, Form(max_length=4096)] = "",
+    new_password: Annotated[str, Form(max_length=4096)] = "",
+) -> Response:
+
+    if not verify_password(current_password, me.password_hash):
+        return _profile(
+            request,
+            session,
+            me,
+            errors={"current_password": "That is not your current password."},
+            status_code=422,
+        )
+    try:
+        assert me.id is not None
+        people_service.set_password(session, actor=me, person_id=me.id, password=new_password)
+    except ValidationFailed as exc:
+        errors = {"new_password": exc.errors.get("password", exc.message)}
+        return _profile(request, session, me, errors=errors, status_code=422)
+    # Changing the password ended every session, this one included: sign in again.
+    return see_other("/login", flash="Password changed. Please sign in with your new password.")
+
+
+@router.post("/me/sessions/end", name="me:end_sessions")
+def end_sessions(session: SessionDep, me: CurrentPerson) -> Response:
+    assert me.id is not None
+    auth_service.end_all_sessions(session, actor=me, person_id=me.id)
+    return see_other("/login", flash="You are signed out everywhere.")

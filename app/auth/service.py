@@ -1,0 +1,248 @@
+"""Signing in and out, server-side sessions, login throttling and personal API tokens."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit_service
+from app.auth.models import ApiToken, LoginFailure, UserSession
+from app.auth.security import new_token, token_digest, verify_password
+from app.core.config import get_settings
+from app.core.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
+from app.core.models import aware, utcnow
+from app.people import service as people_service
+from app.people.models import Person, PersonCreate, Role
+
+log = logging.getLogger("portal.auth")
+
+GENERIC_LOGIN_ERROR = "That e-mail and password do not match an active account."
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str  # goes into the cookie; never stored
+    person: Person
+
+
+def _check_throttle(session: Session, *, ip: str, account: str) -> None:
+    settings = get_settings()
+    now = utcnow()
+    limits = [
+        (LoginFailure.ip == ip, timedelta(minutes=1), settings.login_max_per_ip_per_minute),
+        (LoginFailure.ip == ip, timedelta(hours=1), settings.login_max_per_ip_per_hour),
+        (
+            LoginFailure.account == account,
+            timedelta(minutes=settings.login_account_window_minutes),
+            settings.login_max_per_account,
+        ),
+    ]
+    for condition, window, limit in limits:
+        since = now - window
+        count, oldest = session.exec(
+            select(func.count(), func.min(LoginFailure.created_at)).where(
+                condition, col(LoginFailure.created_at) > since
+            )
+        ).one()
+        if count >= limit:
+            retry = int((aware(oldest) + window - now).total_seconds()) + 1 if oldest else 60
+            log.warning("login throttled", extra={"event": "login.throttled", "ip": ip})
+            raise RateLimited(max(retry, 1))
+
+
+def sign_in(session: Session, *, email: str, password: str, ip: str) -> NewSession:
+    """Check the password and open a session. Every failure gives the same message."""
+    account = people_service.normalise_email(email)[:254]
+    _check_throttle(session, ip=ip, account=account)
+    person = people_service.get_by_email(session, email=account)
+    ok = verify_password(password, person.password_hash if person else None)
+    if person is None or not ok or not person.is_active:
+        session.add(LoginFailure(ip=ip[:64], account=account))
+        session.commit()
+        log.info("login failed", extra={"event": "login.failed", "ip": ip})
+        raise ValidationFailed({"email": GENERIC_LOGIN_ERROR}, GENERIC_LOGIN_ERROR)
+    result = open_session(session, person=person)
+    log.info("login ok", extra={"event": "login.ok", "ip": ip, "actor_id": person.id})
+    return result
+
+
+def open_session(session: Session, *, person: Person) -> NewSession:
+    """A fresh random session token for every sign-in (ASVS 7.2.4)."""
+    token = new_token()
+    assert person.id is not None
+    session.add(UserSession(token_hash=token_digest(token), person_id=person.id))
+    _prune_expired(session)
+    session.commit()
+    return NewSession(token=token, person=person)
+
+
+def _prune_expired(session: Session) -> None:
+    settings = get_settings()
+    cutoff = utcnow() - timedelta(hours=settings.session_absolute_hours)
+    for row in session.exec(select(UserSession).where(col(UserSession.created_at) < cutoff).limit(100)).all():
+        session.delete(row)
+    old_failures = utcnow() - timedelta(days=1)
+    for failure in session.exec(
+        select(LoginFailure).where(col(LoginFailure.created_at) < old_failures).limit(500)
+    ).all():
+        session.delete(failure)
+
+
+def person_for_session(session: Session, *, token: str) -> Person | None:
+    """The active person behind a session cookie, or None when expired, ended or deactivated."""
+    if not token or len(token) > 128:
+        return None
+    row = session.exec(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
+    if row is None:
+        return None
+    settings = get_settings()
+    now = utcnow()
+    expired = now - aware(row.last_seen_at) > timedelta(minutes=settings.session_idle_minutes) or now - aware(
+        row.created_at
+    ) > timedelta(hours=settings.session_absolute_hours)
+    person = session.get(Person, row.person_id)
+    if expired or person is None or not person.is_active:
+        _delete_quietly(session, row)
+        return None
+    if now - aware(row.last_seen_at) > timedelta(minutes=1):
+        # Touching the session is a write during a read; losing it to a busy database is harmless.
+        row.last_seen_at = now
+        session.add(row)
+        try:
+            session.commit()
+        except OperationalError:
+            session.rollback()
+    return person
+
+
+def _delete_quietly(session: Session, row: UserSession) -> None:
+    session.delete(row)
+    try:
+        session.commit()
+    except OperationalError:
+        session.rollback()
+
+
+def sign_out(session: Session, *, token: str) -> None:
+    row = session.exec(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
+    if row is not None:
+        session.delete(row)
+        session.commit()
+
+
+def end_all_sessions(session: Session, *, actor: Person, person_id: int) -> int:
+    person = people_service.get(session, person_id=person_id)
+    if actor.id != person.id and actor.role != Role.admin:
+        raise PermissionDenied()
+    rows = session.exec(select(UserSession).where(UserSession.person_id == person.id)).all()
+    for row in rows:
+        session.delete(row)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="person.sessions_end",
+        entity_type="person",
+        entity_id=person.id,
+        summary=person.name,
+    )
+    session.commit()
+    return len(rows)
+
+
+def person_from_proxy_header(session: Session, *, email: str, name: str | None) -> Person | None:
+    """Header sign-in (SSO in front): known people by e-mail; unknown ones become employees."""
+    email = people_service.normalise_email(email)
+    if not email or "@" not in email or len(email) > 254:
+        return None
+    person = people_service.get_by_email(session, email=email)
+    if person is None:
+        display = (name or email.split("@", 1)[0]).strip()[:120] or email
+        person = people_service.create(
+            session, actor=None, data=PersonCreate(email=email, name=display, role=Role.employee)
+        )
+    return person if person.is_active else None
+
+
+# --- API tokens ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: str  # shown once
+    record: ApiToken
+
+
+def create_token(session: Session, *, actor: Person, owner: Person, name: str = "") -> NewToken:
+    if actor.id != owner.id and actor.role != Role.admin:
+        raise PermissionDenied()
+    name = name.strip() or "API token"
+    if len(name) > 80:
+        raise ValidationFailed({"name": "Use at most 80 characters."})
+    token = new_token()
+    assert owner.id is not None
+    record = ApiToken(person_id=owner.id, name=name, token_hash=token_digest(token), prefix=token[:8])
+    session.add(record)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action="token.create",
+        entity_type="api_token",
+        entity_id=record.id,
+        summary=f"{name} for {owner.email}",
+    )
+    session.commit()
+    return NewToken(token=token, record=record)
+
+
+def list_tokens(session: Session, *, owner: Person) -> list[ApiToken]:
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.person_id == owner.id).order_by(col(ApiToken.id).desc())
+        ).all()
+    )
+
+
+def revoke_token(session: Session, *, actor: Person, token_id: int) -> ApiToken:
+    record = session.get(ApiToken, token_id)
+    # Another person's token answers 404, not 403, so token ids cannot be probed.
+    if record is None or (record.person_id != actor.id and actor.role != Role.admin):
+        raise NotFound("There is no such token.")
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        session.add(record)
+        audit_service.record(
+            session,
+            actor=actor,
+            action="token.revoke",
+            entity_type="api_token",
+            entity_id=record.id,
+            summary=record.name,
+        )
+        session.commit()
+    return record
+
+
+def person_for_token(session: Session, *, token: str) -> Person | None:
+    if not token or len(token) > 128:
+        return None
+    record = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
+    if record is None or record.revoked_at is not None:
+        return None
+    person = session.get(Person, record.person_id)
+    if person is None or not person.is_active:
+        return None
+    now = utcnow()
+    if record.last_used_at is None or now - aware(record.last_used_at) > timedelta(minutes=5):
+        record.last_used_at = now
+        session.add(record)
+        try:
+            session.commit()
+        except OperationalError:
+            session.rollback()
+    return person

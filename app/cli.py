@@ -1,0 +1,165 @@
+"""The `portal` command: serve, migrate, seed, manage people and tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from app.core.config import ConfigurationError, get_settings
+
+cli = typer.Typer(
+    help="Insight Loop: the customer-insight and improvement portal.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_cli = typer.Typer(help="People.", no_args_is_help=True)
+tokens_cli = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(tokens_cli, name="tokens")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _check_config() -> None:
+    try:
+        get_settings().resolved_secret_key()
+    except ConfigurationError as exc:
+        _fail(str(exc))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the portal."""
+    import uvicorn
+
+    from app.core import migrate
+
+    _check_config()
+    current, head = migrate.pending()
+    if current != head:
+        _fail(
+            f"The database schema is at {current or 'nothing'}, the code needs {head}. "
+            "Run `portal db upgrade` first (it keeps your data)."
+        )
+    typer.echo(f"Insight Loop on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})")
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=get_settings().trusted_proxies,
+        log_level="warning",
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (keeps existing data)."""
+    from app.core import migrate
+
+    _check_config()
+    migrate.upgrade()
+    current, _ = migrate.pending()
+    typer.echo(f"Database is at revision {current}.")
+
+
+@cli.command()
+def seed() -> None:
+    """Load the demo company; does nothing on a database that already has people."""
+    from app.core.db import new_session
+    from app.seed import load_demo
+
+    _check_config()
+    with new_session() as session:
+        report = load_demo(session)
+    typer.echo(report)
+
+
+@users_cli.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Work e-mail, used to sign in.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[str, typer.Option(help="employee | cx | leader | admin")] = "employee",
+    team: Annotated[str, typer.Option(help="Team name (created when missing).")] = "",
+    department: Annotated[str, typer.Option(help="Department of the team (created when missing).")] = "",
+    password: Annotated[str, typer.Option(help="Password; omit for SSO-only people.")] = "",
+) -> None:
+    """Create a person (and their department and team when missing)."""
+    from pydantic import ValidationError
+
+    from app.core.db import new_session
+    from app.core.errors import DomainError
+    from app.people import service as people_service
+    from app.people.models import PersonCreate, Role
+
+    _check_config()
+    if role not in {r.value for r in Role}:
+        _fail(f"Unknown role {role!r}: use employee, cx, leader or admin.")
+    if team and not department:
+        _fail("--team needs --department (the department the team sits in).")
+    with new_session() as session:
+        try:
+            team_id = None
+            if team:
+                dept = people_service.get_or_create_department(session, name=department)
+                team_id = people_service.get_or_create_team(session, name=team, department=dept).id
+            data = PersonCreate(
+                email=email, name=name, role=Role(role), team_id=team_id, password=password or None
+            )
+            person = people_service.create(session, actor=None, data=data)
+        except ValidationError as exc:
+            session.rollback()
+            _fail("; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors()))
+            return
+        except DomainError as exc:
+            session.rollback()
+            _fail(exc.message)
+            return
+        typer.echo(
+            f"Created {person.name} <{person.email}> as {person.role.value} (handle @{person.handle})."
+        )
+
+
+@tokens_cli.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "command line",
+) -> None:
+    """Create a personal API token; the token is printed alone on the last line."""
+    from app.auth import service as auth_service
+    from app.core.db import new_session
+    from app.people import service as people_service
+
+    _check_config()
+    with new_session() as session:
+        person = people_service.get_by_email(session, email=email)
+        if person is None or not person.is_active:
+            _fail(f"No active person with e-mail {email}.")
+            return
+        created = auth_service.create_token(session, actor=person, owner=person, name=name)
+    typer.echo(f"Token {created.record.name!r} for {person.email}; it is shown only now:")
+    typer.echo(created.token)
+
+
+def main() -> None:
+    try:
+        cli()
+    except ConfigurationError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The access table: which roles may reach which route (security.md B1).
+
+Every route is looked up here by its name before it runs; a route missing from the table is
+refused for everyone (deny by default), and tests/security/test_authz_matrix.py walks every route
+for every role against this table. Object-level rules (whose comment, which proposal) live in each
+domain's permissions.py and are checked by the services.
+"""
+
+from __future__ import annotations
+
+from app.people.models import Role
+
+PUBLIC = "public"  # anyone, signed in or not
+SIGNED_IN = frozenset(Role)
+CX = frozenset({Role.cx, Role.admin})
+LEADERS = frozenset({Role.leader, Role.admin})
+ADMINS = frozenset({Role.admin})
+
+Rule = str | frozenset[Role]
+
+ROUTE_ACCESS: dict[str, Rule] = {
+    # platform
+    "health:healthz": PUBLIC,
+    "auth:login_form": PUBLIC,
+    "auth:login": PUBLIC,
+    "auth:logout": SIGNED_IN,
+    "home:index": SIGNED_IN,
+    "openapi:schema": SIGNED_IN,
+    # people and their own settings
+    "me:profile": SIGNED_IN,
+    "me:create_token": SIGNED_IN,
+    "me:revoke_token": SIGNED_IN,
+    "me:change_password": SIGNED_IN,
+    "me:end_sessions": SIGNED_IN,
+    "admin:people": ADMINS,
+    "admin:person_new_form": ADMINS,
+    "admin:person_create": ADMINS,
+    "admin:person_edit_form": ADMINS,
+    "admin:person_update": ADMINS,
+    "admin:person_password": ADMINS,
+    "admin:teams": ADMINS,
+    "admin:department_create": ADMINS,
+    "admin:team_create": ADMINS,
+    "admin:team_update": ADMINS,
+    "admin:audit": ADMINS,
+    # JSON API
+    "api:me": SIGNED_IN,
+}
+
+
+def rule_for(route_name: str | None) -> Rule | None:
+    return ROUTE_ACCESS.get(route_name or "")
+
+
+def allows(rule: Rule | None, role: Role | None) -> bool:
+    if rule is None:
+        return False
+    if rule == PUBLIC:
+        return True
+    return role is not None and role in rule

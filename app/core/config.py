@@ -1,0 +1,133 @@
+"""Settings, read once from the environment (prefix PORTAL_) and the optional `.env` file.
+
+`get_settings()` is cached so every part of the app sees the same values; tests clear the cache
+after changing the environment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work; the message says why and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PORTAL_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    data_dir: Path = Path("./var")
+    database_url: str = ""  # empty: SQLite file in the data folder
+    search_backend: Literal["whoosh", "postgres"] = "whoosh"
+    secret_key: str = ""  # empty: generated once and kept in the data folder
+    min_group: int = 5
+    max_upload_mb: int = 20
+    response_target_days: int = 14
+    auth_mode: Literal["local", "header"] = "local"
+    auth_header: str = "X-Forwarded-Email"
+    auth_name_header: str = "X-Forwarded-Name"
+    trusted_proxies: str = "127.0.0.1,::1"
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    session_idle_minutes: int = 8 * 60
+    session_absolute_hours: int = 7 * 24
+    log_level: str = "INFO"
+    site_name: str = "Insight Loop"
+    # Login throttling: failures allowed before 429 (security.md A1).
+    login_max_per_ip_per_minute: int = 6
+    login_max_per_ip_per_hour: int = 30
+    login_max_per_account: int = 5
+    login_account_window_minutes: int = 10
+    api_docs: bool = Field(default=True, description="Serve /docs to signed-in people")
+
+    @field_validator("min_group")
+    @classmethod
+    def _min_group_floor(cls, value: int) -> int:
+        if value < 3:
+            raise ValueError("PORTAL_MIN_GROUP can never be below 3 (anonymity of pulse answers)")
+        return value
+
+    @field_validator(
+        "max_upload_mb", "response_target_days", "session_idle_minutes", "session_absolute_hours"
+    )
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be a positive number")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        for part in _split(value):
+            ipaddress.ip_network(part, strict=False)
+        return value
+
+    @model_validator(mode="after")
+    def _normalise(self) -> Settings:
+        if self.database_url.startswith("postgres://"):
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgres://") :]
+        elif self.database_url.startswith("postgresql://"):
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]
+        if self.search_backend == "postgres" and not self.is_postgres:
+            raise ValueError("PORTAL_SEARCH_BACKEND=postgres needs a PostgreSQL PORTAL_DATABASE_URL")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'portal.db').resolve()}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "search_index"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(p, strict=False) for p in _split(self.trusted_proxies)]
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or the one kept in the data folder (created on first use)."""
+        if self.secret_key:
+            if len(self.secret_key) < 32:
+                raise ConfigurationError("PORTAL_SECRET_KEY must be at least 32 characters long")
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.touch(mode=0o600)
+        key_file.write_text(key)
+        return key
+
+
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigurationError(f"Insight Loop cannot start with this configuration:\n{exc}") from exc

@@ -1,0 +1,107 @@
+"""Request dependencies: the database session, who is asking, and the gates every request passes."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.auth import service as auth_service
+from app.core import access
+from app.core.config import get_settings
+from app.core.db import get_session
+from app.core.errors import NotAuthenticated, PermissionDenied
+from app.core.websecurity import UNSAFE_METHODS, client_ip, csrf_token_valid, same_origin, session_token
+from app.people.models import Person
+
+log = logging.getLogger("portal.access")
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _identify(request: Request, session: Session) -> Person | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return auth_service.person_for_token(session, token=token.strip())
+    if is_api(request):
+        # The API takes personal tokens only; a session cookie alone never works there (security.md D3).
+        return None
+    settings = get_settings()
+    if settings.auth_mode == "header":
+        email = request.headers.get(settings.auth_header.lower())
+        peer = request.client.host if request.client else ""
+        trusted = any(_in_network(peer, net) for net in settings.trusted_proxy_networks)
+        if email and trusted:
+            return auth_service.person_from_proxy_header(
+                session, email=email, name=request.headers.get(settings.auth_name_header.lower())
+            )
+    return auth_service.person_for_session(session, token=session_token(request))
+
+
+def _in_network(peer: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    try:
+        return ipaddress.ip_address(peer) in net
+    except ValueError:
+        return False
+
+
+async def verify_csrf(request: Request) -> None:
+    """Cookie-authenticated writes need the CSRF token (form field or X-CSRF-Token) and our origin."""
+    if request.method not in UNSAFE_METHODS or is_api(request):
+        return
+    supplied = request.headers.get("x-csrf-token", "")
+    if not supplied:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            supplied = value if isinstance(value, str) else ""
+    if not same_origin(request) or not csrf_token_valid(request, supplied):
+        log.warning("csrf refused", extra={"event": "csrf.refused", "path": request.url.path})
+        raise PermissionDenied(
+            "This form has expired or came from another site. Reload the page and try again."
+        )
+
+
+def gate(request: Request, session: SessionDep) -> None:
+    """Finds who is asking and checks the route against the access table (deny by default)."""
+    person = _identify(request, session)
+    request.state.person = person
+    route = request.scope.get("route")
+    rule = access.rule_for(getattr(route, "name", None))
+    if access.allows(rule, person.role if person else None):
+        return
+    if person is None and rule is not None:
+        raise NotAuthenticated()
+    log.warning(
+        "access denied",
+        extra={
+            "event": "authz.denied",
+            "path": request.url.path,
+            "actor_id": person.id if person else None,
+            "ip": client_ip(request),
+        },
+    )
+    raise PermissionDenied()
+
+
+def current_person(request: Request) -> Person:
+    person: Person | None = getattr(request.state, "person", None)
+    if person is None:
+        raise NotAuthenticated()
+    return person
+
+
+def optional_person(request: Request) -> Person | None:
+    return getattr(request.state, "person", None)
+
+
+CurrentPerson = Annotated[Person, Depends(current_person)]
+OptionalPerson = Annotated[Person | None, Depends(optional_person)]

@@ -1,0 +1,32 @@
+"""Shared pieces of the table models: naming convention, timestamps, enums."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData
+from sqlmodel import Field, SQLModel
+
+# Constraint names must be stable before the first migration, or Alembic cannot alter them later.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware (SQLModel and our columns refuse naive datetimes)."""
+    return datetime.now(UTC)
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def created_at_field() -> datetime:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)

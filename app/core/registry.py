@@ -1,0 +1,8 @@
+"""Imports every domain's table models, so SQLModel.metadata (and Alembic) sees them all."""
+
+from app.audit import models as audit_models
+from app.auth import models as auth_models
+from app.core import models as core_models
+from app.people import models as people_models
+
+__all__ = ["audit_models", "auth_models", "core_models", "people_models"]

@@ -1,0 +1,200 @@
+"""The application: middleware, routers, error pages, static files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__
+from app.audit import routes as audit_routes
+from app.auth import routes as auth_routes
+from app.core import logging as portal_logging
+from app.core.config import get_settings
+from app.core.deps import gate, is_api, verify_csrf
+from app.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
+from app.core.htmx import get_htmx
+from app.core.templating import render
+from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.people import api as people_api
+from app.people import routes as people_routes
+from app.web import health, home
+
+log = logging.getLogger("portal.errors")
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    settings.resolved_secret_key()  # fail at start, not on the first request
+    portal_logging.configure(settings.log_level)
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Insight Loop API",
+        version=__version__,
+        description=(
+            "The JSON API of Insight Loop. Authenticate with `Authorization: Bearer <personal API token>`."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # schema served below, behind sign-in
+        lifespan=lifespan,
+        dependencies=[Depends(verify_csrf), Depends(gate)],
+    )
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    routers = [
+        health.router,
+        auth_routes.router,
+        home.router,
+        people_routes.router,
+        audit_routes.router,
+        people_api.router,
+    ]
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/openapi.json", name="openapi:schema", include_in_schema=False)
+    def openapi_schema() -> JSONResponse:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema["paths"] = {p: v for p, v in schema.get("paths", {}).items() if p.startswith("/api/")}
+            app.openapi_schema = schema
+        return JSONResponse(app.openapi_schema)
+
+    # Every route the portal serves, for the navigation and the authorisation matrix test.
+    # (FastAPI 0.165 keeps included routers nested, so app.routes no longer lists them flat.)
+    app.state.route_list = [
+        route for router in routers for route in router.routes if isinstance(route, APIRoute)
+    ] + [route for route in app.router.routes if isinstance(route, APIRoute)]
+
+    _install_error_handlers(app)
+    return app
+
+
+def _json_error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _error_page(
+    request: Request, status: int, title: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    return render(
+        request,
+        "errors/error.html",
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "request_id": request.scope.get("state", {}).get("request_id", ""),
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+_TITLES = {
+    400: "That request did not work",
+    401: "Please sign in",
+    403: "Not for your role",
+    404: "Page not found",
+    405: "Not allowed here",
+    409: "Already there",
+    413: "Too large",
+    415: "Unsupported file type",
+    422: "Please check your input",
+    429: "Slow down a little",
+    500: "Something went wrong",
+}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if is_api(request):
+            if isinstance(exc, ValidationFailed):
+                detail: Any = [
+                    {"loc": ["body", field], "msg": msg, "type": "value_error"}
+                    for field, msg in exc.errors.items()
+                ]
+                return _json_error(422, detail)
+            if isinstance(exc, NotAuthenticated):
+                return _json_error(401, "Missing or invalid API token.", {"WWW-Authenticate": "Bearer"})
+            return _json_error(exc.status_code, exc.message, headers)
+        if isinstance(exc, NotAuthenticated):
+            target = "/login?next=" + quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            if get_htmx(request).request:
+                return Response(status_code=200, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        return _error_page(
+            request, exc.status_code, _TITLES.get(exc.status_code, "Error"), exc.message, headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request):
+            detail = exc.detail if exc.status_code != 404 else "Not found."
+            return _json_error(exc.status_code, detail, getattr(exc, "headers", None))
+        message = {
+            404: "There is nothing at this address. It may have moved, or the link may be mistyped.",
+            405: "This address does not accept that kind of request.",
+        }.get(exc.status_code, str(exc.detail))
+        return _error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if is_api(request):
+            return _json_error(422, errors)
+        message = "Some of what was sent is not valid: " + "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in errors
+        )
+        return _error_page(request, 422, _TITLES[422], message)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        log.error(
+            "unhandled error",
+            exc_info=exc,
+            extra={"event": "error.500", "path": request.url.path, "request_id": request_id},
+        )
+        if is_api(request):
+            return _json_error(500, f"Internal error. Quote request id {request_id} when reporting it.")
+        return HTMLResponse(
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Something went wrong</title>"
+            "<link rel=stylesheet href=/static/css/app.css><main class=container>"
+            "<h1>Something went wrong</h1><p>We could not finish this request. Please try again. "
+            f"If it keeps happening, tell your portal admin the request id <code>{request_id}</code>.</p>"
+            "<p><a href=/>Go to the home page</a></p>"
+            "</main></html>",
+            status_code=500,
+        )
+
+
+app = create_app()

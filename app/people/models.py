@@ -1,0 +1,83 @@
+"""People, the teams they belong to, and the departments teams sit in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as Check
+from sqlalchemy import DateTime
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from app.core.models import utcnow
+
+
+class Role(StrEnum):
+    employee = "employee"
+    cx = "cx"
+    leader = "leader"
+    admin = "admin"
+
+
+class Department(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=120)
+    handle: str = Field(max_length=64, unique=True, index=True)
+    # Stored as VARCHAR (no database enum type), so a new role needs no enum migration.
+    role: Role = Field(
+        default=Role.employee,
+        sa_type=SAEnum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+    )
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class PersonRead(BaseModel):
+    """What the API shows of a person (`GET /api/v1/me`)."""
+
+    id: int
+    email: str
+    name: str
+    handle: str
+    role: Role
+    team: str | None
+    department: str | None
+
+
+class PersonCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    # Intranet addresses such as ann@corp.local are fine, so no public-DNS rules here.
+    email: str = Check(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    name: str = Check(min_length=1, max_length=120)
+    role: Role = Role.employee
+    team_id: int | None = None
+    password: str | None = Check(default=None, max_length=1024)
+
+
+class PersonUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Check(min_length=1, max_length=120)
+    handle: str = Check(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    role: Role
+    team_id: int | None = None
+    is_active: bool = True

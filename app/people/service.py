@@ -1,0 +1,324 @@
+"""People, teams and departments: every rule about who exists and in which team."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit_service
+from app.auth.models import UserSession
+from app.auth.security import check_password_policy, hash_password
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.people import permissions
+from app.people.models import Department, Person, PersonCreate, PersonRead, PersonUpdate, Role, Team
+
+_HANDLE_CHARS = re.compile(r"[^a-z0-9._-]+")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get(session: Session, *, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("There is no such person.")
+    return person
+
+
+def get_by_email(session: Session, *, email: str) -> Person | None:
+    return session.exec(select(Person).where(Person.email == normalise_email(email))).first()
+
+
+def get_by_handle(session: Session, *, handle: str) -> Person | None:
+    return session.exec(select(Person).where(func.lower(Person.handle) == handle.lower())).first()
+
+
+def to_read(session: Session, person: Person) -> PersonRead:
+    team = session.get(Team, person.team_id) if person.team_id else None
+    department = session.get(Department, team.department_id) if team else None
+    assert person.id is not None
+    return PersonRead(
+        id=person.id,
+        email=person.email,
+        name=person.name,
+        handle=person.handle,
+        role=person.role,
+        team=team.name if team else None,
+        department=department.name if department else None,
+    )
+
+
+def _unique_handle(session: Session, email: str) -> str:
+    """The part of the e-mail before the @ (design.md), made unique with a number when taken."""
+    base = _HANDLE_CHARS.sub("", email.split("@", 1)[0].lower())[:56] or "person"
+    handle, n = base, 1
+    while get_by_handle(session, handle=handle) is not None:
+        n += 1
+        handle = f"{base}{n}"
+    return handle
+
+
+def create(session: Session, *, actor: Person | None, data: PersonCreate, commit: bool = True) -> Person:
+    """Create a person. `actor` None means the command line or the SSO proxy created them."""
+    if actor is not None:
+        permissions.check(actor, "people.manage")
+    email = normalise_email(data.email)
+    if get_by_email(session, email=email) is not None:
+        raise ValidationFailed({"email": "Someone with this e-mail address already exists."})
+    if data.team_id is not None and session.get(Team, data.team_id) is None:
+        raise ValidationFailed({"team_id": "Choose an existing team."})
+    password_hash = None
+    if data.password:
+        check_password_policy(data.password, email=email)
+        password_hash = hash_password(data.password)
+    person = Person(
+        email=email,
+        name=data.name,
+        handle=_unique_handle(session, email),
+        role=data.role,
+        team_id=data.team_id,
+        password_hash=password_hash,
+    )
+    session.add(person)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create with the same e-mail
+        session.rollback()
+        raise Conflict("Someone with this e-mail address already exists.") from exc
+    audit_service.record(
+        session,
+        actor=actor,
+        action="person.create",
+        entity_type="person",
+        entity_id=person.id,
+        summary=f"{person.name} <{person.email}> as {person.role.value}",
+    )
+    if commit:
+        session.commit()
+    return person
+
+
+def update(session: Session, *, actor: Person, person_id: int, data: PersonUpdate) -> Person:
+    permissions.check(actor, "people.manage")
+    person = get(session, person_id=person_id)
+    if person.id == actor.id and (data.role != Role.admin or not data.is_active):
+        raise ValidationFailed({"role": "You cannot remove your own admin role or deactivate yourself."})
+    other = get_by_handle(session, handle=data.handle)
+    if other is not None and other.id != person.id:
+        raise ValidationFailed({"handle": "This handle is taken."})
+    if data.team_id is not None and session.get(Team, data.team_id) is None:
+        raise ValidationFailed({"team_id": "Choose an existing team."})
+    changes = {
+        field: [str(getattr(person, field)), str(getattr(data, field))]
+        for field in ("name", "handle", "role", "team_id", "is_active")
+        if getattr(person, field) != getattr(data, field)
+    }
+    person.name, person.handle, person.role = data.name, data.handle, data.role
+    person.team_id, person.is_active = data.team_id, data.is_active
+    session.add(person)
+    if "role" in changes:
+        audit_service.record(
+            session,
+            actor=actor,
+            action="person.role_change",
+            entity_type="person",
+            entity_id=person.id,
+            summary=f"{person.name}: {changes['role'][0]} → {changes['role'][1]}",
+        )
+    if "is_active" in changes and not data.is_active:
+        _end_sessions(session, person)
+        audit_service.record(
+            session,
+            actor=actor,
+            action="person.deactivate",
+            entity_type="person",
+            entity_id=person.id,
+            summary=person.name,
+        )
+    elif changes:
+        audit_service.record(
+            session,
+            actor=actor,
+            action="person.update",
+            entity_type="person",
+            entity_id=person.id,
+            summary=person.name,
+            details={"changed": sorted(changes)},
+        )
+    session.commit()
+    return person
+
+
+def set_password(session: Session, *, actor: Person, person_id: int, password: str) -> None:
+    """An admin sets someone's password (or the person their own); all their sessions end."""
+    person = get(session, person_id=person_id)
+    if actor.id != person.id:
+        permissions.check(actor, "people.manage")
+    check_password_policy(password, email=person.email)
+    person.password_hash = hash_password(password)
+    session.add(person)
+    _end_sessions(session, person)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="person.password_set",
+        entity_type="person",
+        entity_id=person.id,
+        summary=person.name,
+    )
+    session.commit()
+
+
+def _end_sessions(session: Session, person: Person) -> None:
+    for row in session.exec(select(UserSession).where(UserSession.person_id == person.id)).all():
+        session.delete(row)
+
+
+def list_people(
+    session: Session, *, query: str = "", page: int = 1, per_page: int = 20
+) -> tuple[int, list[tuple[Person, Team | None, Department | None]]]:
+    statement = (
+        select(Person, Team, Department)
+        .join(Team, col(Person.team_id) == Team.id, isouter=True)
+        .join(Department, col(Team.department_id) == Department.id, isouter=True)
+    )
+    count = select(func.count()).select_from(Person)
+    if query:
+        like = f"%{_escape_like(query.lower())}%"
+        condition = or_(
+            func.lower(Person.name).like(like, escape="\\"),
+            func.lower(Person.email).like(like, escape="\\"),
+        )
+        statement = statement.where(condition)
+        count = count.where(condition)
+    total = session.exec(count).one()
+    rows = session.exec(statement.order_by(Person.name).offset((page - 1) * per_page).limit(per_page)).all()
+    return total, [(p, t, d) for p, t, d in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def count_people(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Person)).one()
+
+
+# --- departments and teams -----------------------------------------------------------------------
+
+
+def list_departments(session: Session) -> list[Department]:
+    return list(session.exec(select(Department).order_by(Department.name)).all())
+
+
+def list_teams(session: Session) -> list[tuple[Team, Department]]:
+    rows = session.exec(
+        select(Team, Department)
+        .join(Department, col(Team.department_id) == Department.id)
+        .order_by(Department.name, Team.name)
+    ).all()
+    return [(t, d) for t, d in rows]
+
+
+def team_sizes(session: Session) -> dict[int, int]:
+    rows = session.exec(
+        select(Person.team_id, func.count())
+        .where(col(Person.team_id).is_not(None))
+        .group_by(col(Person.team_id))
+    ).all()
+    return {team_id: n for team_id, n in rows if team_id is not None}
+
+
+def get_or_create_department(session: Session, *, name: str) -> Department:
+    name = name.strip()
+    department = session.exec(select(Department).where(Department.name == name)).first()
+    if department is None:
+        department = Department(name=name)
+        session.add(department)
+        session.flush()
+    return department
+
+
+def get_or_create_team(session: Session, *, name: str, department: Department) -> Team:
+    name = name.strip()
+    team = session.exec(select(Team).where(Team.name == name)).first()
+    if team is None:
+        assert department.id is not None
+        team = Team(name=name, department_id=department.id)
+        session.add(team)
+        session.flush()
+    elif team.department_id != department.id:
+        raise ValidationFailed({"team": f"Team {name!r} already exists in another department."})
+    return team
+
+
+def create_department(session: Session, *, actor: Person, name: str) -> Department:
+    permissions.check(actor, "people.manage")
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed({"name": "Give the department a name of at most 120 characters."})
+    if session.exec(select(Department).where(Department.name == name)).first():
+        raise ValidationFailed({"name": "A department with this name already exists."})
+    department = get_or_create_department(session, name=name)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="department.create",
+        entity_type="department",
+        entity_id=department.id,
+        summary=name,
+    )
+    session.commit()
+    return department
+
+
+def create_team(session: Session, *, actor: Person, name: str, department_id: int) -> Team:
+    permissions.check(actor, "people.manage")
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name or len(name) > 120:
+        errors["name"] = "Give the team a name of at most 120 characters."
+    elif session.exec(select(Team).where(Team.name == name)).first():
+        errors["name"] = "A team with this name already exists."
+    department = session.get(Department, department_id)
+    if department is None:
+        errors["department_id"] = "Choose a department."
+    if errors or department is None:
+        raise ValidationFailed(errors)
+    team = get_or_create_team(session, name=name, department=department)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="team.create",
+        entity_type="team",
+        entity_id=team.id,
+        summary=f"{name} in {department.name}",
+    )
+    session.commit()
+    return team
+
+
+def rename_team(session: Session, *, actor: Person, team_id: int, name: str, department_id: int) -> Team:
+    permissions.check(actor, "people.manage")
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("There is no such team.")
+    name = name.strip()
+    other = session.exec(select(Team).where(Team.name == name)).first()
+    if not name or len(name) > 120:
+        raise ValidationFailed({"name": "Give the team a name of at most 120 characters."})
+    if other is not None and other.id != team.id:
+        raise ValidationFailed({"name": "A team with this name already exists."})
+    if session.get(Department, department_id) is None:
+        raise ValidationFailed({"department_id": "Choose a department."})
+    team.name, team.department_id = name, department_id
+    session.add(team)
+    audit_service.record(
+        session, actor=actor, action="team.update", entity_type="team", entity_id=team.id, summary=name
+    )
+    session.commit()
+    return team

@@ -1,0 +1,117 @@
+"""Test set-up: one database per run (SQLite, or PostgreSQL when PORTAL_TEST_DATABASE_URL is set),
+migrated once with Alembic; every test runs inside a transaction that is rolled back afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# The settings must be in the environment before the app is imported (Dispatch does the same).
+_WORKDIR = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+os.environ["PORTAL_DATA_DIR"] = str(_WORKDIR / "data")
+os.environ["PORTAL_SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
+os.environ.pop("PORTAL_DATABASE_URL", None)
+os.environ.pop("PORTAL_AUTH_MODE", None)
+
+from tests.databases import create_database, drop_database  # noqa: E402
+
+_DB_URL = create_database("main", _WORKDIR)
+os.environ["PORTAL_DATABASE_URL"] = _DB_URL
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from app.core.config import get_settings  # noqa: E402
+from app.core.db import get_engine, get_session  # noqa: E402
+from app.main import app  # noqa: E402
+from app.people.models import Person, Role  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.browser import Browser  # noqa: E402
+
+settings.register_profile(
+    "ci", max_examples=200, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    from app.core import migrate
+
+    migrate.upgrade()
+    yield get_engine()
+    get_engine().dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    get_engine().dispose()
+    drop_database(_DB_URL)
+    shutil.rmtree(_WORKDIR, ignore_errors=True)
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session whose every commit is a SAVEPOINT inside one transaction rolled back at the end."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(db: Session) -> Iterator[TestClient]:
+    app.dependency_overrides[get_session] = lambda: db
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
+        yield test_client
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def browser(client: TestClient, db: Session) -> Browser:
+    return Browser(client, db)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    yield
+    get_settings.cache_clear()
+
+
+# --- named people, one per role (Fider's personas) ---------------------------------------------------
+
+
+@pytest.fixture
+def employee(db: Session) -> Person:
+    return factories.person(db, name="Erin Employee", email="erin@example.test", role=Role.employee)
+
+
+@pytest.fixture
+def cx(db: Session) -> Person:
+    return factories.person(db, name="Cass Cx", email="cass@example.test", role=Role.cx)
+
+
+@pytest.fixture
+def leader(db: Session) -> Person:
+    return factories.person(db, name="Leo Leader", email="leo@example.test", role=Role.leader)
+
+
+@pytest.fixture
+def admin(db: Session) -> Person:
+    return factories.person(db, name="Ada Admin", email="ada@example.test", role=Role.admin)
+
+
+@pytest.fixture
+def personas(employee: Person, cx: Person, leader: Person, admin: Person) -> dict[str, Person]:
+    return {"employee": employee, "cx": cx, "leader": leader, "admin": admin}

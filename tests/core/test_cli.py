@@ -1,0 +1,107 @@
+"""The `portal` command, run as a user would, against a scratch database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func
+from sqlmodel import Session, select
+
+from app.auth import service as auth_service
+from app.people.models import Department, Person, Role, Team
+from tests.databases import create_database, drop_database
+
+PORTAL = [sys.executable, "-m", "app.cli"]
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[dict[str, str]]:
+    url = create_database("cli", tmp_path)
+    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_DATA_DIR": str(tmp_path / "data")}
+    yield env
+    drop_database(url)
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PORTAL, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_users_create_and_tokens_create_work_from_the_command_line(scratch: dict[str, str]) -> None:
+    assert run(scratch, "db", "upgrade").returncode == 0
+    created = run(
+        scratch,
+        "users",
+        "create",
+        "--email",
+        "Ops@Corp.Local",
+        "--name",
+        "Ops Person",
+        "--role",
+        "leader",
+        "--team",
+        "Night Shift",
+        "--department",
+        "Operations",
+        "--password",
+        "a good long passphrase",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created Ops Person <ops@corp.local> as leader" in created.stdout
+    token_run = run(scratch, "tokens", "create", "--email", "ops@corp.local")
+    assert token_run.returncode == 0, token_run.stderr
+    token = token_run.stdout.strip().splitlines()[-1]
+    engine = create_engine(scratch["PORTAL_DATABASE_URL"])
+    with Session(engine) as session:
+        person = auth_service.person_for_token(session, token=token)
+        assert person is not None and person.role == Role.leader
+        team = session.exec(select(Team).where(Team.name == "Night Shift")).one()
+        dept = session.get(Department, team.department_id)
+        assert dept is not None and dept.name == "Operations" and person.team_id == team.id
+    engine.dispose()
+    again = run(scratch, "tokens", "create", "--email", "ops@corp.local")
+    assert again.stdout.strip().splitlines()[-1] != token
+
+
+def test_users_create_refuses_bad_input_with_a_clear_message(scratch: dict[str, str]) -> None:
+    run(scratch, "db", "upgrade")
+    bad_role = run(scratch, "users", "create", "--email", "a@b.test", "--name", "A", "--role", "boss")
+    assert bad_role.returncode == 2 and "Unknown role 'boss'" in bad_role.stderr
+    weak = run(scratch, "users", "create", "--email", "a@b.test", "--name", "A", "--password", "short")
+    assert weak.returncode == 2 and "at least 10 characters" in weak.stderr
+    unknown = run(scratch, "tokens", "create", "--email", "nobody@b.test")
+    assert unknown.returncode == 2 and "No active person" in unknown.stderr
+
+
+def test_seed_loads_the_demo_company_once(scratch: dict[str, str]) -> None:
+    run(scratch, "db", "upgrade")
+    first = run(scratch, "seed")
+    assert first.returncode == 0 and "Loaded the demo company" in first.stdout
+    engine = create_engine(scratch["PORTAL_DATABASE_URL"])
+    with Session(engine) as session:
+        people = session.exec(select(func.count()).select_from(Person)).one()
+        teams = session.exec(select(func.count()).select_from(Team)).one()
+        departments = session.exec(select(func.count()).select_from(Department)).one()
+        roles = set(session.exec(select(Person.role)).all())
+    assert people >= 40 and teams >= 12 and departments >= 6
+    assert roles == set(Role)
+    second = run(scratch, "seed")
+    assert "already has people" in second.stdout
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Person)).one() == people
+    engine.dispose()
+
+
+def test_unusable_configuration_is_refused_with_the_reason(scratch: dict[str, str]) -> None:
+    result = run({**scratch, "PORTAL_MIN_GROUP": "2"}, "db", "upgrade")
+    assert result.returncode == 2
+    assert "PORTAL_MIN_GROUP can never be below 3" in result.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(scratch: dict[str, str]) -> None:
+    result = run(scratch, "serve", "--port", "1")
+    assert result.returncode == 2 and "portal db upgrade" in result.stderr

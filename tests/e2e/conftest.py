@@ -1,0 +1,152 @@
+"""A live portal on a free loopback port, and Debian's chromium driven by Playwright.
+
+Never `playwright install`: it downloads a browser, which cannot work here. Without chromium the
+browser tests are skipped locally with a message, and fail in CI (CI=true)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from alembic import command
+from sqlalchemy import create_engine
+from sqlmodel import Session
+
+from app.core.migrate import alembic_config
+from app.people import service as people_service
+from app.people.models import PersonCreate, Role
+from tests.databases import create_database, drop_database
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "e2e passphrase 2026"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    db_url: str
+
+    def session(self) -> Session:
+        return Session(create_engine(self.db_url), expire_on_commit=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    workdir = tmp_path_factory.mktemp("e2e")
+    db_url = create_database("e2e", workdir)
+    engine = create_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with Session(engine) as session:
+        dept = people_service.get_or_create_department(session, name="Customer Experience")
+        team = people_service.get_or_create_team(session, name="CX Research", department=dept)
+        for name, email, role in [
+            ("Ada Admin", "ada@e2e.test", Role.admin),
+            ("Erin Employee", "erin@e2e.test", Role.employee),
+        ]:
+            people_service.create(
+                session,
+                actor=None,
+                data=PersonCreate(email=email, name=name, role=role, team_id=team.id, password=PASSWORD),
+            )
+    engine.dispose()
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": db_url,
+        "PORTAL_DATA_DIR": str(workdir / "data"),
+        "PORTAL_SECRET_KEY": "e2e-secret-key-long-enough-0123456789abcdef",
+    }
+    log = (workdir / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        server.terminate()
+        raise RuntimeError("the portal did not start: " + (workdir / "server.log").read_text())
+    yield LiveServer(url=url, db_url=db_url)
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+    drop_database(db_url)
+
+
+def _chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    path = _chromium_path()
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install -y chromium); browser tests need it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: object, live_server: LiveServer) -> Iterator[object]:
+    context = chromium.new_context(base_url=live_server.url)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    csp_errors: list[str] = []
+    page.on(
+        "console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+    page.on(
+        "dialog", lambda dialog: (_ for _ in ()).throw(AssertionError(f"unexpected dialog: {dialog.message}"))
+    )
+    yield page
+    context.close()
+    assert csp_errors == [], csp_errors
+
+
+def sign_in(page: object, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login")  # type: ignore[attr-defined]
+    page.get_by_label("Work e-mail").fill(email)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]

@@ -1,0 +1,73 @@
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL, both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import SQLModel
+
+import app.core.registry  # noqa: F401
+from app.core.migrate import alembic_config
+from tests.databases import create_database, drop_database
+
+
+@pytest.fixture
+def scratch_engine(tmp_path: Path) -> Iterator[Engine]:
+    url = create_database("migrations", tmp_path)
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+    drop_database(url)
+
+
+def _upgrade(engine: Engine, revision: str = "head") -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_upgrade_head_matches_the_models_with_no_drift(scratch_engine: Engine) -> None:
+    _upgrade(scratch_engine)
+    with scratch_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
+
+
+def test_downgrade_to_base_and_upgrade_again(scratch_engine: Engine) -> None:
+    _upgrade(scratch_engine)
+    _downgrade(scratch_engine, "base")
+    assert set(inspect(scratch_engine).get_table_names()) <= {"alembic_version"}
+    _upgrade(scratch_engine)
+    assert "person" in inspect(scratch_engine).get_table_names()
+
+
+def test_audit_events_cannot_be_changed_or_deleted(scratch_engine: Engine) -> None:
+    _upgrade(scratch_engine)
+    with scratch_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (action, entity_type, summary, details, created_at) "
+                "VALUES ('test', 'person', 'x', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+    for statement in ("UPDATE audit_event SET summary = 'changed'", "DELETE FROM audit_event"):
+        with pytest.raises(DatabaseError), scratch_engine.begin() as connection:
+            connection.execute(text(statement))
+    with scratch_engine.connect() as connection:
+        assert connection.execute(text("SELECT summary FROM audit_event")).scalar_one() == "x"
