@@ -27,6 +27,8 @@ from app.core.errors import DomainError, NotAuthenticated, RateLimited, Validati
 from app.core.htmx import get_htmx
 from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.insights import api as insight_api
+from app.insights import routes as insight_routes
 from app.people import api as people_api
 from app.people import routes as people_routes
 from app.web import health, home
@@ -66,7 +68,9 @@ def create_app() -> FastAPI:
         home.router,
         people_routes.router,
         audit_routes.router,
+        insight_routes.router,
         people_api.router,
+        insight_api.router,
     ]
     for router in routers:
         app.include_router(router)

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from itertools import cycle
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.auth.security import hash_password
+from app.core.models import utcnow
+from app.insights import service as insight_service
+from app.insights.models import Insight, Kind
+from app.insights.schemas import InsightCreate, StageIn
 from app.people import service as people_service
-from app.people.models import PersonCreate, Role
+from app.people.models import Department, Person, PersonCreate, Role
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "seed_data"
 
 
-def read_company() -> dict[str, Any]:
-    with (SEED_DIR / "company.yaml").open(encoding="utf-8") as fh:
+def _read(name: str) -> dict[str, Any]:
+    with (SEED_DIR / name).open(encoding="utf-8") as fh:
         data: dict[str, Any] = yaml.safe_load(fh)
     return data
+
+
+def read_company() -> dict[str, Any]:
+    return _read("company.yaml")
 
 
 def load_demo(session: Session) -> str:
@@ -47,8 +57,82 @@ def load_demo(session: Session) -> str:
                 session.add(person)
                 people += 1
     session.commit()
+    insights = _load_insights(session)
     return (
         f"Loaded the demo company {company['company']}: {len(company['departments'])} departments, "
-        f"{teams} teams, {people} people. Sign in with any demo e-mail and the password "
-        f"{company['demo_password']!r}."
+        f"{teams} teams, {people} people, {insights} insights. Sign in with any demo e-mail and the "
+        f"password {company['demo_password']!r}."
     )
+
+
+def _load_insights(session: Session) -> int:
+    """Every kind of insight, published by the demo's CX staff through the insight service."""
+    feedback_data = _read("insights_feedback.yaml")["feedback"]
+    other = _read("insights_other.yaml")
+    departments = {d.name: d.id for d in session.exec(select(Department)).all()}
+    cx_staff = list(session.exec(select(Person).where(Person.role == Role.cx).order_by(col(Person.id))).all())
+    authors = cycle(cx_staff)
+    created: list[Insight] = []
+
+    def publish(kind: Kind, spec: dict[str, Any], **fields: Any) -> Insight:
+        area = spec.get("a", "")
+        data = InsightCreate(
+            kind=kind,
+            title=spec["t"] if "t" in spec else spec["title"],
+            body=spec.get("body", "").strip(),
+            tags=spec.get("tags", []),
+            product_area=area,
+            segment=spec.get("seg", ""),
+            department_id=departments.get(other["areas"].get(area, "")),
+            **fields,
+        )
+        insight = insight_service.create(session, actor=next(authors), data=data, commit=False)
+        created.append(insight)
+        return insight
+
+    for n, spec in enumerate(feedback_data, start=1):
+        publish(
+            Kind.feedback,
+            spec,
+            quote=spec["q"],
+            channel=spec["ch"],
+            sentiment=spec.get("s"),
+            score=spec.get("sc"),
+            score_scale=spec.get("sk"),
+            external_id=f"BW-{10000 + n}",
+            received_at=date.today() - timedelta(days=(n * 7) % 120 + 1),
+        )
+    feedback_ids = [i.id for i in created]
+    stage_ids: dict[tuple[str, str], int] = {}
+    for spec in other["journeys"]:
+        journey = publish(
+            Kind.journey_map,
+            spec,
+            persona=spec["persona"],
+            stages=[StageIn(**stage) for stage in spec["stages"]],
+        )
+        assert journey.id is not None
+        for stage in insight_service.stages_of(session, journey.id):
+            stage_ids[(spec["key"], stage.name)] = stage.id or 0
+    for spec in other["pain_points"]:
+        publish(
+            Kind.pain_point,
+            spec,
+            severity=spec["sev"],
+            customers_affected=spec["n"],
+            journey_stage_id=stage_ids.get((spec.get("journey", ""), spec.get("stage", ""))),
+            evidence_ids=[feedback_ids[n - 1] for n in spec.get("evidence", [])],
+        )
+    for spec in other["personas"]:
+        publish(
+            Kind.persona, spec, goals=spec["goals"], frustrations=spec["frustrations"], quotes=spec["quotes"]
+        )
+    for spec in other["success_stories"]:
+        publish(Kind.success_story, spec, quote=spec["quote"], teams=spec["teams"])
+    # Spread the demo over the last four months, newest last, so lists and "what is new" look lived-in.
+    now = utcnow()
+    for position, insight in enumerate(reversed(created)):
+        insight.created_at = insight.updated_at = now - timedelta(hours=position * 19 + position % 7)
+        session.add(insight)
+    session.commit()
+    return len(created)

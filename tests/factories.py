@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.auth.security import hash_password
+from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
 from app.people.models import Department, Person, Role, Team
 
 PASSWORD = "correct horse battery staple"
@@ -50,6 +52,64 @@ def person(
         team_id=(in_team or team(db)).id,
         is_active=active,
         password_hash=password_hash,
+    )
+    db.add(record)
+    db.commit()
+    return record
+
+
+def insight(
+    db: Session,
+    *,
+    kind: Kind = Kind.feedback,
+    title: str | None = None,
+    author: Person | None = None,
+    status: Status = Status.published,
+    tags: list[str] | None = None,
+    **fields: Any,
+) -> Insight:
+    """An insight written straight to the database (the service tests create theirs through the service)."""
+    author = author or person(db, role=Role.cx)
+    defaults: dict[str, Any] = {}
+    if kind == Kind.feedback:
+        defaults = {"quote": "The parcel came two days late.", "channel": Channel.support_ticket}
+    elif kind == Kind.pain_point:
+        defaults = {"severity": 3}
+    record = Insight(
+        kind=kind,
+        title=title or f"Insight {next(_seq)}",
+        author_id=author.id or 0,
+        status=status,
+        **{**defaults, **fields},
+    )
+    db.add(record)
+    db.commit()
+    for name in tags or []:
+        tag = db.exec(select(Tag).where(Tag.name == name)).first() or Tag(name=name)
+        db.add(tag)
+        db.commit()
+        db.add(InsightTag(insight_id=record.id or 0, tag_id=tag.id or 0))
+        db.commit()
+    return record
+
+
+def stage(
+    db: Session, *, journey: Insight, name: str = "Order", emotion: int = 0, position: int = 0
+) -> JourneyStage:
+    record = JourneyStage(journey_id=journey.id or 0, name=name, emotion=emotion, position=position)
+    db.add(record)
+    db.commit()
+    return record
+
+
+def attachment(db: Session, *, insight: Insight, content_type: str = "image/png") -> Attachment:
+    record = Attachment(
+        insight_id=insight.id or 0,
+        uploader_id=insight.author_id,
+        original_name="map.png",
+        stored_name=f"test{next(_seq):028d}",
+        content_type=content_type,
+        size=10,
     )
     db.add(record)
     db.commit()

@@ -43,8 +43,34 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "admin:team_create": ADMINS,
     "admin:team_update": ADMINS,
     "admin:audit": ADMINS,
-    # JSON API
+    # insights
+    "insights:list": SIGNED_IN,
+    "insights:detail": SIGNED_IN,
+    "insights:new_form": CX,
+    "insights:create": CX,
+    "insights:edit_form": CX,
+    "insights:update": CX,
+    "insights:archive": CX,
+    "insights:restore": CX,
+    "insights:stages": CX,
+    "insights:stage_add": CX,
+    "insights:stage_import": CX,
+    "insights:stage_update": CX,
+    "insights:stage_move": CX,
+    "insights:stage_remove": CX,
+    "insights:attach": CX,
+    "insights:pick": CX,
+    "tags:suggest": SIGNED_IN,
+    "attachments:download": SIGNED_IN,
+    "attachments:remove": CX,
+    # JSON API (the services apply the same object rules as the pages)
     "api:me": SIGNED_IN,
+    "api:insights_list": SIGNED_IN,
+    "api:insights_create": CX,
+    "api:insight_get": SIGNED_IN,
+    "api:insight_update": CX,
+    "api:insight_archive": CX,
+    "api:insight_attach": CX,
 }
 
 

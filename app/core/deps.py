@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.auth import service as auth_service
 from app.core import access
@@ -103,5 +104,11 @@ def optional_person(request: Request) -> Person | None:
     return getattr(request.state, "person", None)
 
 
+async def form_data(request: Request) -> FormData:
+    """The submitted form, read once (async), for sync routes with many or repeated fields."""
+    return await request.form()
+
+
 CurrentPerson = Annotated[Person, Depends(current_person)]
+FormDep = Annotated[FormData, Depends(form_data)]
 OptionalPerson = Annotated[Person | None, Depends(optional_person)]

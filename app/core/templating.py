@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
-from app.core import access
+from app.core import access, markdown
 from app.core.config import get_settings
 from app.core.htmx import get_htmx
 from app.core.models import aware
@@ -57,11 +57,36 @@ templates.env.globals.update(
     can_reach=_can_reach,
     has_route=_has_route,
 )
-templates.env.filters.update(when=_when, day=_day)
+
+
+def _zip_label(values: Any) -> list[tuple[str, str]]:
+    return [(v, v.replace("_", " ")) for v in values]
+
+
+def _stage_options(rows: Any) -> list[tuple[int, str]]:
+    return [(stage.id, f"{journey.title} › {stage.position + 1}. {stage.name}") for stage, journey in rows]
+
+
+def _dept_options(departments: Any) -> list[tuple[int, str]]:
+    return [(d.id, d.name) for d in departments]
+
+
+templates.env.filters.update(
+    when=_when,
+    day=_day,
+    markdown=markdown.render,
+    excerpt=markdown.plain_excerpt,
+    label=lambda v: str(getattr(v, "value", v) or "").replace("_", " "),
+    zip_label=_zip_label,
+    stage_options=_stage_options,
+    dept_options=_dept_options,
+)
 # The form, pagination and empty-state macros are globals, so blocks rendered alone as htmx
 # fragments can use them too (a block does not run its template's top-level imports).
 _macros = templates.env.get_template("macros.html").module
-templates.env.globals.update(field=_macros.field, pagination=_macros.pagination, empty=_macros.empty)  # type: ignore[attr-defined]
+templates.env.globals.update(
+    {name: getattr(_macros, name) for name in ("field", "textarea", "choice", "pagination", "empty")}
+)
 
 
 def render(

@@ -1,4 +1,4 @@
-"""The home page."""
+"""The home page: what is new, what is new for the person's department, and what to do next."""
 
 from __future__ import annotations
 
@@ -7,11 +7,33 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.deps import CurrentPerson, SessionDep
 from app.core.templating import render
+from app.insights import service as insight_service
+from app.insights.models import Kind
 from app.people import service as people_service
+from app.people.models import Team
 
 router = APIRouter()
 
 
 @router.get("/", name="home:index", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
-    return render(request, "home.html", {"profile": people_service.to_read(session, me)})
+    team = session.get(Team, me.team_id) if me.team_id else None
+    latest = insight_service.latest(session, actor=me, limit=6)
+    for_department = (
+        insight_service.latest(session, actor=me, department_id=team.department_id, limit=5) if team else []
+    )
+    shown = [*latest, *for_department]
+    ids = [i.id for i in shown if i.id is not None]
+    return render(
+        request,
+        "home.html",
+        {
+            "profile": people_service.to_read(session, me),
+            "latest": latest,
+            "for_department": for_department,
+            "counts": insight_service.counts_by_kind(session, actor=me),
+            "pain_points": insight_service.latest(session, actor=me, kinds=[Kind.pain_point], limit=3),
+            "tags": insight_service.tags_by_insight(session, ids),
+            "kinds": list(Kind),
+        },
+    )

@@ -40,3 +40,38 @@
     region.replaceChildren(p);
   }
 })();
+
+// Tag suggestions: clicking a suggested tag replaces the word being typed.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-tag]");
+    if (!button) return;
+    var input = document.querySelector("[data-tag-input]");
+    if (!input) return;
+    var parts = input.value.split(",");
+    parts[parts.length - 1] = " " + button.getAttribute("data-add-tag");
+    input.value = parts.map(function (p) { return p.trim(); }).filter(Boolean).join(", ") + ", ";
+    input.focus();
+    var box = document.getElementById("tag-suggestions");
+    if (box) box.replaceChildren();
+  });
+
+  // Files over the limit are refused before they are sent, with the same message the server gives.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var input = form.querySelector && form.querySelector("input[type=file][data-max-bytes]");
+    if (!input || !input.files || !input.files[0]) return;
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    if (input.files[0].size > max) {
+      event.preventDefault();
+      var error = form.querySelector(".error");
+      if (error) {
+        error.textContent = "The file is too large: at most " + Math.round(max / 1048576) + " MB is accepted.";
+        error.hidden = false;
+      }
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+  }, true);
+})();

@@ -68,6 +68,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         for name, email, role in [
             ("Ada Admin", "ada@e2e.test", Role.admin),
             ("Erin Employee", "erin@e2e.test", Role.employee),
+            ("Cass Cx", "cass@e2e.test", Role.cx),
         ]:
             people_service.create(
                 session,
@@ -137,12 +138,17 @@ def page(chromium: object, live_server: LiveServer) -> Iterator[object]:
     page.on(
         "console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None
     )
-    page.on(
-        "dialog", lambda dialog: (_ for _ in ()).throw(AssertionError(f"unexpected dialog: {dialog.message}"))
-    )
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: object) -> None:
+        dialogs.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.dismiss()  # type: ignore[attr-defined]
+
+    page.on("dialog", on_dialog)
     yield page
     context.close()
     assert csp_errors == [], csp_errors
+    assert dialogs == [], f"a dialog opened: {dialogs}"
 
 
 def sign_in(page: object, email: str, password: str = PASSWORD) -> None:

@@ -1,0 +1,78 @@
+"""JSON API for insights: /api/v1/insights (same permissions as the pages)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import Response
+
+from app.core.config import get_settings
+from app.core.deps import CurrentPerson, SessionDep
+from app.insights import attachments as attachment_service
+from app.insights import service as insight_service
+from app.insights.models import Kind, Status
+from app.insights.schemas import AttachmentRead, InsightCreate, InsightPage, InsightRead, InsightUpdate
+
+router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
+
+
+@router.get("", name="api:insights_list", response_model=InsightPage)
+def list_insights(
+    session: SessionDep,
+    me: CurrentPerson,
+    kind: Kind | None = None,
+    tag: Annotated[str, Query(max_length=50)] = "",
+    status: Status | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> InsightPage:
+    filters = insight_service.ListFilters(kind=kind, tag=tag, status=status, page=page)
+    total, items = insight_service.list_insights(session, actor=me, filters=filters)
+    return InsightPage(total=total, page=page, items=[insight_service.to_read(session, i) for i in items])
+
+
+@router.post("", name="api:insights_create", response_model=InsightRead, status_code=201)
+def create_insight(session: SessionDep, me: CurrentPerson, data: InsightCreate) -> InsightRead:
+    insight = insight_service.create(session, actor=me, data=data)
+    return insight_service.to_read(session, insight)
+
+
+@router.get("/{insight_id}", name="api:insight_get", response_model=InsightRead)
+def get_insight(session: SessionDep, me: CurrentPerson, insight_id: int) -> InsightRead:
+    return insight_service.to_read(
+        session, insight_service.get_visible(session, actor=me, insight_id=insight_id)
+    )
+
+
+@router.patch("/{insight_id}", name="api:insight_update", response_model=InsightRead)
+def update_insight(
+    session: SessionDep, me: CurrentPerson, insight_id: int, data: InsightUpdate
+) -> InsightRead:
+    insight = insight_service.update(session, actor=me, insight_id=insight_id, data=data)
+    return insight_service.to_read(session, insight)
+
+
+@router.delete("/{insight_id}", name="api:insight_archive", status_code=204)
+def archive_insight(session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+    """Archives: the insight stays, hidden from everyone but CX staff and admins."""
+    insight_service.set_status(session, actor=me, insight_id=insight_id, status=Status.archived)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{insight_id}/attachments", name="api:insight_attach", response_model=AttachmentRead, status_code=201
+)
+def attach(
+    session: SessionDep, me: CurrentPerson, insight_id: int, file: Annotated[UploadFile, File()]
+) -> AttachmentRead:
+    data = file.file.read(get_settings().max_upload_bytes + 1)
+    attachment = attachment_service.store(
+        session, actor=me, insight_id=insight_id, filename=file.filename or "file", data=data
+    )
+    return AttachmentRead(
+        id=attachment.id or 0,
+        name=attachment.original_name,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        url=f"/attachments/{attachment.id}",
+    )

@@ -1,0 +1,170 @@
+"""Customer insights: one record type with a kind, plus stages, tags, evidence, credits, attachments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from app.core.models import utcnow
+
+
+def _enum(enum: type[StrEnum], length: int = 16) -> Any:
+    """Stored as VARCHAR, so a new value needs no database enum migration."""
+    return SAEnum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Kind(StrEnum):
+    feedback = "feedback"
+    pain_point = "pain_point"
+    journey_map = "journey_map"
+    success_story = "success_story"
+    persona = "persona"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    Kind.feedback: "Feedback",
+    Kind.pain_point: "Pain point",
+    Kind.journey_map: "Journey map",
+    Kind.success_story: "Success story",
+    Kind.persona: "Persona",
+}
+
+
+class Status(StrEnum):
+    published = "published"
+    archived = "archived"
+
+
+class Channel(StrEnum):
+    survey = "survey"
+    support_ticket = "support_ticket"
+    interview = "interview"
+    review = "review"
+    social = "social"
+    sales_call = "sales_call"
+    other = "other"
+
+
+class Sentiment(StrEnum):
+    negative = "negative"
+    neutral = "neutral"
+    positive = "positive"
+
+
+class ScoreScale(StrEnum):
+    nps = "nps"  # 0-10
+    rating = "rating"  # 1-5
+
+
+class Insight(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_insight_channel_external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: Kind = Field(sa_type=_enum(Kind), index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", sa_type=Text)
+    product_area: str = Field(default="", max_length=80, index=True)
+    segment: str = Field(default="", max_length=80, index=True)
+    author_id: int = Field(foreign_key="person.id", index=True)
+    # The department the insight concerns (e.g. a delivery complaint concerns Logistics).
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    status: Status = Field(default=Status.published, sa_type=_enum(Status), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # feedback (quote also for success stories)
+    quote: str = Field(default="", sa_type=Text)
+    channel: Channel | None = Field(default=None, sa_type=_enum(Channel))
+    score: int | None = Field(default=None)
+    score_scale: ScoreScale | None = Field(default=None, sa_type=_enum(ScoreScale))
+    sentiment: Sentiment | None = Field(default=None, sa_type=_enum(Sentiment), index=True)
+    external_id: str | None = Field(default=None, max_length=120)
+    received_at: date | None = Field(default=None, sa_type=Date)
+    # pain point
+    severity: int | None = Field(default=None)
+    customers_affected: int | None = Field(default=None)
+    # Stages belong to insights and pain points point at stages: a cycle, so this key is added
+    # after both tables exist (use_alter).
+    journey_stage_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("journey_stage.id", use_alter=True, ondelete="SET NULL"),
+            index=True,
+            nullable=True,
+        ),
+    )
+    # journey map
+    persona: str = Field(default="", max_length=200)
+    # persona
+    goals: str = Field(default="", sa_type=Text)
+    frustrations: str = Field(default="", sa_type=Text)
+    quotes: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class JourneyStage(SQLModel, table=True):
+    __tablename__ = "journey_stage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    journey_id: int = Field(foreign_key="insight.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    name: str = Field(max_length=120)
+    goal: str = Field(default="", sa_type=Text)
+    actions: str = Field(default="", sa_type=Text)
+    touchpoints: str = Field(default="", sa_type=Text)
+    thoughts: str = Field(default="", sa_type=Text)
+    emotion: int = Field(default=0)  # -2 … +2
+    opportunities: str = Field(default="", sa_type=Text)
+
+
+class Tag(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50, unique=True, index=True)
+
+
+class InsightTag(SQLModel, table=True):
+    __tablename__ = "insight_tag"
+
+    insight_id: int = Field(foreign_key="insight.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Evidence(SQLModel, table=True):
+    """A pain point rests on feedback: one row per (pain point, feedback) link."""
+
+    pain_point_id: int = Field(foreign_key="insight.id", primary_key=True, ondelete="CASCADE")
+    feedback_id: int = Field(foreign_key="insight.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class CreditedTeam(SQLModel, table=True):
+    """A success story credits the teams that made it happen."""
+
+    __tablename__ = "credited_team"
+
+    insight_id: int = Field(foreign_key="insight.id", primary_key=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    insight_id: int = Field(foreign_key="insight.id", index=True, ondelete="CASCADE")
+    uploader_id: int = Field(foreign_key="person.id")
+    original_name: str = Field(max_length=255)
+    stored_name: str = Field(max_length=64, unique=True)  # random; the file's name on disk
+    content_type: str = Field(max_length=80)
+    size: int
+    width: int | None = None
+    height: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

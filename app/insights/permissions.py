@@ -1,0 +1,38 @@
+"""Who may do what with insights (one policy for the domain, used by pages and API alike)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col
+
+from app.core.errors import NotFound, PermissionDenied
+from app.insights.models import Insight, Status
+from app.people.models import Person, Role
+
+PUBLISHERS = frozenset({Role.cx, Role.admin})
+
+
+def can(person: Person | None, action: str, insight: Insight | None = None) -> bool:
+    if person is None or not person.is_active:
+        return False
+    if action == "view":
+        return insight is None or insight.status == Status.published or person.role in PUBLISHERS
+    if action in {"create", "edit", "archive", "attach", "curate_tags"}:
+        return person.role in PUBLISHERS
+    return False
+
+
+def check(person: Person, action: str, insight: Insight | None = None) -> None:
+    if not can(person, "view", insight):
+        # Archived insights do not exist for people who may not see them.
+        raise NotFound("There is no such insight.")
+    if not can(person, action, insight):
+        raise PermissionDenied("Only CX staff and admins can change insights.")
+
+
+def visible_filter(person: Person) -> Any:
+    """The SQL condition for insights this person may see."""
+    if person.role in PUBLISHERS:
+        return col(Insight.id).is_not(None)
+    return col(Insight.status) == Status.published

@@ -1,0 +1,416 @@
+"""Insight pages: browse, read, publish, edit, archive; journey stages; attachments; tag suggestions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.core.config import get_settings
+from app.core.deps import CurrentPerson, FormDep, SessionDep
+from app.core.errors import ValidationFailed
+from app.core.htmx import get_htmx, see_other
+from app.core.templating import render
+from app.insights import attachments as attachment_service
+from app.insights import journey
+from app.insights import service as insight_service
+from app.insights.forms import errors_from, fields_from_form
+from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale, Sentiment, Status
+from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
+from app.people import service as people_service
+
+router = APIRouter()
+
+
+def _kind(value: str) -> Kind | None:
+    return Kind(value) if value in Kind.__members__ else None
+
+
+@router.get("/insights", name="insights:list", response_class=HTMLResponse)
+def list_page(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    kind: str = "",
+    tag: str = "",
+    department: str = "",
+    product_area: str = "",
+    segment: str = "",
+    sentiment: str = "",
+    status: str = "",
+    page: int = 1,
+) -> Response:
+    filters = insight_service.ListFilters(
+        kind=_kind(kind),
+        tag=tag[:50],
+        department_id=int(department) if department.isdigit() else None,
+        product_area=product_area[:80],
+        segment=segment[:80],
+        sentiment=sentiment if sentiment in Sentiment.__members__ else "",
+        status=Status.archived if status == "archived" else None,
+        page=max(page, 1),
+    )
+    total, items = insight_service.list_insights(session, actor=me, filters=filters)
+    ids = [i.id for i in items if i.id is not None]
+    return render(
+        request,
+        "insights/list.html",
+        {
+            "items": items,
+            "total": total,
+            "filters": filters,
+            "pages": max((total + 19) // 20, 1),
+            "tags": insight_service.tags_by_insight(session, ids),
+            "evidence": insight_service.evidence_counts(session, ids),
+            "authors": insight_service.authors(session, items),
+            "options": insight_service.filter_options(session, actor=me),
+            "kinds": list(Kind),
+            "sentiments": list(Sentiment),
+        },
+        block="results",
+    )
+
+
+def _form_context(
+    session: SessionDep,
+    me: CurrentPerson,
+    kind: Kind,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    insight: Insight | None = None,
+) -> dict[str, Any]:
+    evidence = insight_service.get_many(session, actor=me, ids=values.get("evidence_ids") or [])
+    return {
+        "kind": kind,
+        "kind_label": KIND_LABELS[kind],
+        "values": values,
+        "errors": errors,
+        "insight": insight,
+        "departments": people_service.list_departments(session),
+        "teams": people_service.list_teams(session),
+        "channels": list(Channel),
+        "sentiments": list(Sentiment),
+        "scales": list(ScoreScale),
+        "stages": insight_service.all_stages(session) if kind == Kind.pain_point else [],
+        "evidence": evidence,
+    }
+
+
+@router.get("/insights/new", name="insights:new_form", response_class=HTMLResponse)
+def new_form(request: Request, session: SessionDep, me: CurrentPerson, kind: str = "") -> Response:
+    chosen = _kind(kind)
+    if chosen is None:
+        return render(request, "insights/choose_kind.html", {"kinds": list(Kind)})
+    values: dict[str, Any] = {"tags": [], "department_id": None}
+    return render(request, "insights/form.html", _form_context(session, me, chosen, values, {}))
+
+
+@router.post("/insights/new", name="insights:create", response_class=HTMLResponse)
+def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormDep) -> Response:
+    kind = _kind(str(form.get("kind", "")))
+    if kind is None:
+        return see_other("/insights/new")
+    values = fields_from_form(kind, form)
+    try:
+        insight = insight_service.create(session, actor=me, data=InsightCreate(kind=kind, **values))
+    except ValidationError as exc:
+        return _form_error(request, session, me, kind, values, errors_from(exc))
+    except ValidationFailed as exc:
+        return _form_error(request, session, me, kind, values, exc.errors)
+    if kind == Kind.journey_map:
+        return see_other(f"/insights/{insight.id}/stages", flash="Journey map published. Now add its stages.")
+    return see_other(f"/insights/{insight.id}", flash=f"{kind.label} published.")
+
+
+def _form_error(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    kind: Kind,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    insight: Insight | None = None,
+) -> Response:
+    return render(
+        request,
+        "insights/form.html",
+        _form_context(session, me, kind, values, errors, insight),
+        status_code=422,
+    )
+
+
+@router.get("/insights/pick", name="insights:pick", response_class=HTMLResponse)
+def pick(
+    request: Request, session: SessionDep, me: CurrentPerson, q: str = "", kind: str = "feedback"
+) -> Response:
+    """Evidence picker: feedback matching the typed words, as checkboxes for the pain point form."""
+    found = insight_service.find_for_picker(session, actor=me, kind=_kind(kind) or Kind.feedback, text=q)
+    return render(request, "insights/_pick.html", {"found": found, "q": q})
+
+
+@router.get("/tags/suggest", name="tags:suggest", response_class=HTMLResponse)
+def suggest_tags(
+    request: Request, session: SessionDep, me: CurrentPerson, tags: str = "", q: str = ""
+) -> Response:
+    typed = (q or tags).split(",")[-1]
+    return render(
+        request,
+        "insights/_tag_suggestions.html",
+        {"suggestions": insight_service.suggest_tags(session, prefix=typed)},
+    )
+
+
+@router.get("/insights/{insight_id}", name="insights:detail", response_class=HTMLResponse)
+def detail(request: Request, session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+    return _detail_page(request, session, me, insight_id)
+
+
+def _detail_page(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    insight_id: int,
+    *,
+    upload_error: str = "",
+    status_code: int = 200,
+) -> Response:
+    info = insight_service.detail(session, actor=me, insight_id=insight_id)
+    context: dict[str, Any] = {
+        "info": info,
+        "insight": info.insight,
+        "upload_error": upload_error,
+        "max_upload_mb": get_settings().max_upload_mb,
+    }
+    if info.insight.kind == Kind.journey_map:
+        context["curve"] = journey.emotion_curve(info.stages)
+        context["artefact"] = attachment_service.artefact(info.attachments)
+        context["emotion_labels"] = journey.EMOTION_LABELS
+    return render(request, "insights/detail.html", context, status_code=status_code)
+
+
+@router.get("/insights/{insight_id}/edit", name="insights:edit_form", response_class=HTMLResponse)
+def edit_form(request: Request, session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+    insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
+    values = insight_service.to_read(session, insight).model_dump()
+    return render(
+        request, "insights/form.html", _form_context(session, me, insight.kind, values, {}, insight)
+    )
+
+
+@router.post("/insights/{insight_id}/edit", name="insights:update", response_class=HTMLResponse)
+def update(
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, form: FormDep
+) -> Response:
+    insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
+    values = fields_from_form(insight.kind, form)
+    try:
+        insight_service.update(session, actor=me, insight_id=insight_id, data=InsightUpdate(**values))
+    except ValidationError as exc:
+        return _form_error(request, session, me, insight.kind, values, errors_from(exc), insight)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _form_error(request, session, me, insight.kind, values, exc.errors, insight)
+    return see_other(f"/insights/{insight_id}", flash="Changes saved.")
+
+
+@router.post("/insights/{insight_id}/archive", name="insights:archive")
+def archive(session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+    insight = insight_service.set_status(session, actor=me, insight_id=insight_id, status=Status.archived)
+    return see_other(
+        f"/insights/{insight_id}", flash=f"“{insight.title}” is archived: only CX staff see it now."
+    )
+
+
+@router.post("/insights/{insight_id}/restore", name="insights:restore")
+def restore(session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+    insight_service.set_status(session, actor=me, insight_id=insight_id, status=Status.published)
+    return see_other(f"/insights/{insight_id}", flash="Published again: everyone can see it.")
+
+
+# --- journey stages ------------------------------------------------------------------------------
+
+
+def _stages_page(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    insight_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+    import_rows: list[tuple[int, str]] | None = None,
+) -> Response:
+    info = insight_service.detail(session, actor=me, insight_id=insight_id)
+    return render(
+        request,
+        "insights/stages.html",
+        {
+            "insight": info.insight,
+            "stages": info.stages,
+            "curve": journey.emotion_curve(info.stages),
+            "errors": errors or {},
+            "values": values or {},
+            "import_rows": import_rows or [],
+            "emotion_labels": journey.EMOTION_LABELS,
+            "columns": journey.STAGE_COLUMNS,
+        },
+        block="stages",
+        status_code=status_code,
+    )
+
+
+def _stage_from_form(form: FormDep) -> tuple[StageIn | None, dict[str, Any], dict[str, str]]:
+    values = {k: str(form.get(k, "")).strip() for k in journey.STAGE_COLUMNS}
+    try:
+        return StageIn.model_validate({**values, "emotion": values["emotion"] or 0}), values, {}
+    except ValidationError as exc:
+        return None, values, errors_from(exc)
+
+
+def _after_stage_change(
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, message: str
+) -> Response:
+    if get_htmx(request).wants_fragment:
+        return _stages_page(request, session, me, insight_id)
+    return see_other(f"/insights/{insight_id}/stages", flash=message)
+
+
+@router.get("/insights/{insight_id}/stages", name="insights:stages", response_class=HTMLResponse)
+def stages(request: Request, session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+    insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
+    if insight.kind != Kind.journey_map:
+        return see_other(f"/insights/{insight_id}")
+    return _stages_page(request, session, me, insight_id)
+
+
+@router.post("/insights/{insight_id}/stages", name="insights:stage_add", response_class=HTMLResponse)
+def stage_add(
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, form: FormDep
+) -> Response:
+    stage, values, errors = _stage_from_form(form)
+    if stage is None:
+        return _stages_page(request, session, me, insight_id, errors=errors, values=values, status_code=422)
+    try:
+        insight_service.add_stage(session, actor=me, journey_id=insight_id, stage=stage)
+    except ValidationFailed as exc:
+        return _stages_page(
+            request, session, me, insight_id, errors=exc.errors, values=values, status_code=422
+        )
+    return _after_stage_change(request, session, me, insight_id, f"Stage “{stage.name}” added.")
+
+
+@router.post(
+    "/insights/{insight_id}/stages/import", name="insights:stage_import", response_class=HTMLResponse
+)
+def stage_import(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    insight_id: int,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    data = file.file.read()
+    try:
+        parsed = journey.parse_stages(file.filename or "", data)
+        count = insight_service.append_stages(session, actor=me, journey_id=insight_id, stages=parsed)
+    except journey.StageImportFailed as exc:
+        return _stages_page(
+            request,
+            session,
+            me,
+            insight_id,
+            errors={"file": "Nothing was imported."},
+            import_rows=exc.rows,
+            status_code=422,
+        )
+    except ValidationFailed as exc:
+        return _stages_page(request, session, me, insight_id, errors=exc.errors, status_code=422)
+    return _after_stage_change(request, session, me, insight_id, f"{count} stages imported.")
+
+
+@router.post(
+    "/insights/{insight_id}/stages/{stage_id}", name="insights:stage_update", response_class=HTMLResponse
+)
+def stage_update(
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, stage_id: int, form: FormDep
+) -> Response:
+    stage, values, errors = _stage_from_form(form)
+    if stage is None:
+        return _stages_page(
+            request,
+            session,
+            me,
+            insight_id,
+            errors={f"{stage_id}:{k}": v for k, v in errors.items()},
+            status_code=422,
+        )
+    insight_service.update_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, stage=stage)
+    return _after_stage_change(request, session, me, insight_id, f"Stage “{stage.name}” saved.")
+
+
+@router.post(
+    "/insights/{insight_id}/stages/{stage_id}/move", name="insights:stage_move", response_class=HTMLResponse
+)
+def stage_move(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    insight_id: int,
+    stage_id: int,
+    direction: Annotated[str, Form(max_length=10)] = "down",
+) -> Response:
+    offset = -1 if direction == "up" else 1
+    insight_service.move_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, offset=offset)
+    return _after_stage_change(request, session, me, insight_id, "Stage moved.")
+
+
+@router.post(
+    "/insights/{insight_id}/stages/{stage_id}/delete",
+    name="insights:stage_remove",
+    response_class=HTMLResponse,
+)
+def stage_remove(
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, stage_id: int
+) -> Response:
+    insight_service.remove_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id)
+    return _after_stage_change(request, session, me, insight_id, "Stage removed.")
+
+
+# --- attachments -------------------------------------------------------------------------------------
+
+
+@router.post("/insights/{insight_id}/attachments", name="insights:attach", response_class=HTMLResponse)
+def attach(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    insight_id: int,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    data = file.file.read(get_settings().max_upload_bytes + 1)
+    try:
+        attachment = attachment_service.store(
+            session, actor=me, insight_id=insight_id, filename=file.filename or "file", data=data
+        )
+    except (ValidationFailed, attachment_service.UnsupportedFile, attachment_service.FileTooLarge) as exc:
+        message = exc.errors.get("file", exc.message) if isinstance(exc, ValidationFailed) else exc.message
+        session.rollback()
+        return _detail_page(
+            request, session, me, insight_id, upload_error=message, status_code=exc.status_code
+        )
+    return see_other(f"/insights/{insight_id}#attachments", flash=f"Attached “{attachment.original_name}”.")
+
+
+@router.get("/attachments/{attachment_id}", name="attachments:download")
+def download(session: SessionDep, me: CurrentPerson, attachment_id: int) -> Response:
+    attachment, path = attachment_service.for_download(session, actor=me, attachment_id=attachment_id)
+    return FileResponse(path, headers=attachment_service.download_headers(attachment))
+
+
+@router.post("/attachments/{attachment_id}/delete", name="attachments:remove")
+def remove_attachment(session: SessionDep, me: CurrentPerson, attachment_id: int) -> Response:
+    attachment = attachment_service.remove(session, actor=me, attachment_id=attachment_id)
+    return see_other(f"/insights/{attachment.insight_id}#attachments", flash="Attachment removed.")

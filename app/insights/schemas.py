@@ -1,0 +1,149 @@
+"""What the insight API and forms accept and return."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.insights.models import Channel, Kind, ScoreScale, Sentiment, Status
+
+
+class StageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    goal: str = Field(default="", max_length=2000)
+    actions: str = Field(default="", max_length=2000)
+    touchpoints: str = Field(default="", max_length=2000)
+    thoughts: str = Field(default="", max_length=2000)
+    emotion: int = Field(default=0, ge=-2, le=2)
+    opportunities: str = Field(default="", max_length=2000)
+
+
+class StageRead(StageIn):
+    id: int
+    position: int
+    pain_point_ids: list[int] = []
+
+
+class InsightFields(BaseModel):
+    """Every field a person can set; which apply depends on the kind."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(default="", max_length=50_000)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    product_area: str = Field(default="", max_length=80)
+    segment: str = Field(default="", max_length=80)
+    department_id: int | None = None
+    # feedback
+    quote: str = Field(default="", max_length=5000)
+    channel: Channel | None = None
+    score: int | None = Field(default=None, ge=0, le=10)
+    score_scale: ScoreScale | None = None
+    sentiment: Sentiment | None = None
+    external_id: str | None = Field(default=None, max_length=120)
+    received_at: date | None = None
+    # pain point
+    severity: int | None = Field(default=None, ge=1, le=4)
+    customers_affected: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    journey_stage_id: int | None = None
+    evidence_ids: list[int] = Field(default_factory=list, max_length=500)
+    # journey map
+    persona: str = Field(default="", max_length=200)
+    stages: list[StageIn] = Field(default_factory=list, max_length=40)
+    # success story
+    teams: list[str] = Field(default_factory=list, max_length=50)
+    proposal_ids: list[int] = Field(default_factory=list, max_length=100)
+    # persona
+    goals: str = Field(default="", max_length=5000)
+    frustrations: str = Field(default="", max_length=5000)
+    quotes: list[str] = Field(default_factory=list, max_length=20)
+
+
+class InsightCreate(InsightFields):
+    kind: Kind
+
+
+class InsightUpdate(BaseModel):
+    """PATCH: only the fields sent change; the kind never does."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, max_length=50_000)
+    tags: list[str] | None = Field(default=None, max_length=20)
+    product_area: str | None = Field(default=None, max_length=80)
+    segment: str | None = Field(default=None, max_length=80)
+    department_id: int | None = None
+    quote: str | None = Field(default=None, max_length=5000)
+    channel: Channel | None = None
+    score: int | None = Field(default=None, ge=0, le=10)
+    score_scale: ScoreScale | None = None
+    sentiment: Sentiment | None = None
+    external_id: str | None = Field(default=None, max_length=120)
+    received_at: date | None = None
+    severity: int | None = Field(default=None, ge=1, le=4)
+    customers_affected: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    journey_stage_id: int | None = None
+    evidence_ids: list[int] | None = Field(default=None, max_length=500)
+    persona: str | None = Field(default=None, max_length=200)
+    stages: list[StageIn] | None = Field(default=None, max_length=40)
+    teams: list[str] | None = Field(default=None, max_length=50)
+    proposal_ids: list[int] | None = Field(default=None, max_length=100)
+    goals: str | None = Field(default=None, max_length=5000)
+    frustrations: str | None = Field(default=None, max_length=5000)
+    quotes: list[str] | None = Field(default=None, max_length=20)
+    status: Status | None = None
+
+
+class AttachmentRead(BaseModel):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class InsightRead(BaseModel):
+    id: int
+    url: str
+    kind: Kind
+    status: Status
+    title: str
+    body: str
+    tags: list[str]
+    product_area: str
+    segment: str
+    department: str | None
+    department_id: int | None
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    quote: str
+    channel: Channel | None
+    score: int | None
+    score_scale: ScoreScale | None
+    sentiment: Sentiment | None
+    external_id: str | None
+    received_at: date | None
+    severity: int | None
+    customers_affected: int | None
+    journey_stage_id: int | None
+    evidence_ids: list[int]
+    persona: str
+    stages: list[StageRead]
+    teams: list[str]
+    proposal_ids: list[int]
+    goals: str
+    frustrations: str
+    quotes: list[str]
+    attachments: list[AttachmentRead]
+
+
+class InsightPage(BaseModel):
+    total: int
+    page: int
+    items: list[InsightRead]

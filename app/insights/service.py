@@ -1,0 +1,790 @@
+"""Insights: publishing, editing, archiving, listing, and the links between them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit_service
+from app.core.errors import NotFound, ValidationFailed
+from app.core.models import utcnow
+from app.insights import permissions
+from app.insights.models import (
+    Attachment,
+    CreditedTeam,
+    Evidence,
+    Insight,
+    InsightTag,
+    JourneyStage,
+    Kind,
+    ScoreScale,
+    Status,
+    Tag,
+)
+from app.insights.schemas import (
+    AttachmentRead,
+    InsightCreate,
+    InsightFields,
+    InsightRead,
+    InsightUpdate,
+    StageIn,
+    StageRead,
+)
+from app.people.models import Department, Person, Team
+
+PER_PAGE = 20
+
+# Which kind-specific fields belong to which kind; the others are cleared on save.
+KIND_FIELDS: dict[Kind, set[str]] = {
+    Kind.feedback: {"quote", "channel", "score", "score_scale", "sentiment", "external_id", "received_at"},
+    Kind.pain_point: {"severity", "customers_affected", "journey_stage_id"},
+    Kind.journey_map: {"persona"},
+    Kind.success_story: {"quote"},
+    Kind.persona: {"goals", "frustrations", "quotes"},
+}
+ALL_KIND_FIELDS = set().union(*KIND_FIELDS.values())
+_EMPTY: dict[str, Any] = {"quote": "", "persona": "", "goals": "", "frustrations": "", "quotes": []}
+
+_TAG_CHARS = re.compile(r"[^\w-]+", re.UNICODE)
+
+
+def normalise_tag(raw: str) -> str:
+    """Tags are lower case words joined by dashes: 'Late Delivery' -> 'late-delivery'."""
+    text = unicodedata.normalize("NFC", raw).strip().lower()
+    text = _TAG_CHARS.sub("-", text).strip("-_")
+    return re.sub(r"-{2,}", "-", text)[:50]
+
+
+def parse_tags(raw: str | Iterable[str]) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    seen: list[str] = []
+    for item in items:
+        tag = normalise_tag(item)
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def get_visible(session: Session, *, actor: Person, insight_id: int) -> Insight:
+    insight = session.get(Insight, insight_id)
+    if insight is None or not permissions.can(actor, "view", insight):
+        raise NotFound("There is no such insight.")
+    return insight
+
+
+@dataclass
+class ListFilters:
+    kind: Kind | None = None
+    tag: str = ""
+    department_id: int | None = None
+    product_area: str = ""
+    segment: str = ""
+    sentiment: str = ""
+    status: Status | None = None
+    sort: str = "newest"
+    page: int = 1
+
+    def query_string(self, **overrides: Any) -> str:
+        from urllib.parse import urlencode
+
+        values = {
+            "kind": self.kind.value if self.kind else "",
+            "tag": self.tag,
+            "department": self.department_id or "",
+            "product_area": self.product_area,
+            "segment": self.segment,
+            "sentiment": self.sentiment,
+            "status": self.status.value if self.status else "",
+            "sort": self.sort,
+        }
+        values.update(overrides)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None, "newest")})
+
+
+def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> tuple[int, list[Insight]]:
+    condition = [permissions.visible_filter(actor)]
+    # Archived insights appear only when CX staff ask for them explicitly.
+    condition.append(col(Insight.status) == (filters.status or Status.published))
+    if filters.kind:
+        condition.append(col(Insight.kind) == filters.kind)
+    if filters.department_id:
+        condition.append(col(Insight.department_id) == filters.department_id)
+    if filters.product_area:
+        condition.append(col(Insight.product_area) == filters.product_area)
+    if filters.segment:
+        condition.append(col(Insight.segment) == filters.segment)
+    if filters.sentiment:
+        condition.append(col(Insight.sentiment) == filters.sentiment)
+    if filters.tag:
+        tagged = (
+            select(InsightTag.insight_id)
+            .join(Tag, col(Tag.id) == InsightTag.tag_id)
+            .where(Tag.name == normalise_tag(filters.tag))
+        )
+        condition.append(col(Insight.id).in_(tagged))
+    total = session.exec(select(func.count()).select_from(Insight).where(*condition)).one()
+    page = max(filters.page, 1)
+    rows = session.exec(
+        select(Insight)
+        .where(*condition)
+        .order_by(col(Insight.created_at).desc(), col(Insight.id).desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return total, list(rows)
+
+
+def filter_options(session: Session, *, actor: Person) -> dict[str, list[Any]]:
+    """The values the list filters offer: only what exists."""
+    visible = permissions.visible_filter(actor)
+
+    def distinct(column: Any) -> list[str]:
+        rows = session.exec(select(column).where(visible, column != "").distinct().order_by(column)).all()
+        return [r for r in rows if r]
+
+    tags = session.exec(
+        select(Tag.name, func.count())
+        .join(InsightTag, col(InsightTag.tag_id) == Tag.id)
+        .group_by(Tag.name)
+        .order_by(func.count().desc(), Tag.name)
+        .limit(40)
+    ).all()
+    return {
+        "product_areas": distinct(Insight.product_area),
+        "segments": distinct(Insight.segment),
+        "tags": [name for name, _ in tags],
+        "departments": list(session.exec(select(Department).order_by(Department.name)).all()),
+    }
+
+
+def tags_by_insight(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        rows = session.exec(
+            select(InsightTag.insight_id, Tag.name)
+            .join(Tag, col(Tag.id) == InsightTag.tag_id)
+            .where(col(InsightTag.insight_id).in_(ids))
+            .order_by(Tag.name)
+        ).all()
+        for insight_id, name in rows:
+            result[insight_id].append(name)
+    return result
+
+
+def evidence_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Evidence.pain_point_id, func.count())
+        .where(col(Evidence.pain_point_id).in_(ids))
+        .group_by(col(Evidence.pain_point_id))
+    ).all()
+    return dict(rows)
+
+
+def stages_of(session: Session, journey_id: int) -> list[JourneyStage]:
+    return list(
+        session.exec(
+            select(JourneyStage)
+            .where(JourneyStage.journey_id == journey_id)
+            .order_by(col(JourneyStage.position), col(JourneyStage.id))
+        ).all()
+    )
+
+
+def pain_points_by_stage(
+    session: Session, *, actor: Person, stage_ids: Sequence[int]
+) -> dict[int, list[Insight]]:
+    result: dict[int, list[Insight]] = defaultdict(list)
+    if stage_ids:
+        rows = session.exec(
+            select(Insight)
+            .where(col(Insight.journey_stage_id).in_(stage_ids), permissions.visible_filter(actor))
+            .order_by(col(Insight.severity).desc())
+        ).all()
+        for insight in rows:
+            assert insight.journey_stage_id is not None
+            result[insight.journey_stage_id].append(insight)
+    return result
+
+
+@dataclass
+class InsightDetail:
+    insight: Insight
+    author: Person | None
+    department: Department | None
+    tags: list[str]
+    evidence: list[Insight] = field(default_factory=list)  # pain point -> feedback
+    cited_by: list[Insight] = field(default_factory=list)  # feedback -> pain points
+    stages: list[JourneyStage] = field(default_factory=list)
+    stage_pain_points: dict[int, list[Insight]] = field(default_factory=dict)
+    stage: JourneyStage | None = None  # pain point -> its stage
+    stage_journey: Insight | None = None
+    teams: list[Team] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail:
+    insight = get_visible(session, actor=actor, insight_id=insight_id)
+    assert insight.id is not None
+    visible = permissions.visible_filter(actor)
+    info = InsightDetail(
+        insight=insight,
+        author=session.get(Person, insight.author_id),
+        department=session.get(Department, insight.department_id) if insight.department_id else None,
+        tags=tags_by_insight(session, [insight.id]).get(insight.id, []),
+        attachments=list(
+            session.exec(
+                select(Attachment).where(Attachment.insight_id == insight.id).order_by(col(Attachment.id))
+            ).all()
+        ),
+    )
+    if insight.kind == Kind.pain_point:
+        info.evidence = list(
+            session.exec(
+                select(Insight)
+                .join(Evidence, col(Evidence.feedback_id) == Insight.id)
+                .where(Evidence.pain_point_id == insight.id, visible)
+                .order_by(col(Insight.created_at).desc())
+            ).all()
+        )
+        if insight.journey_stage_id:
+            info.stage = session.get(JourneyStage, insight.journey_stage_id)
+            info.stage_journey = session.get(Insight, info.stage.journey_id) if info.stage else None
+    if insight.kind == Kind.feedback:
+        info.cited_by = list(
+            session.exec(
+                select(Insight)
+                .join(Evidence, col(Evidence.pain_point_id) == Insight.id)
+                .where(Evidence.feedback_id == insight.id, visible)
+            ).all()
+        )
+    if insight.kind == Kind.journey_map:
+        info.stages = stages_of(session, insight.id)
+        info.stage_pain_points = pain_points_by_stage(
+            session, actor=actor, stage_ids=[s.id for s in info.stages if s.id is not None]
+        )
+    if insight.kind == Kind.success_story:
+        info.teams = list(
+            session.exec(
+                select(Team)
+                .join(CreditedTeam, col(CreditedTeam.team_id) == Team.id)
+                .where(CreditedTeam.insight_id == insight.id)
+                .order_by(Team.name)
+            ).all()
+        )
+    return info
+
+
+def to_read(session: Session, insight: Insight) -> InsightRead:
+    """The API shape of one insight."""
+    assert insight.id is not None
+    author = session.get(Person, insight.author_id)
+    department = session.get(Department, insight.department_id) if insight.department_id else None
+    stages = stages_of(session, insight.id) if insight.kind == Kind.journey_map else []
+    by_stage: dict[int, list[int]] = defaultdict(list)
+    if stages:
+        for pp_id, stage_id in session.exec(
+            select(Insight.id, Insight.journey_stage_id).where(
+                col(Insight.journey_stage_id).in_([s.id for s in stages])
+            )
+        ).all():
+            if pp_id is not None and stage_id is not None:
+                by_stage[stage_id].append(pp_id)
+    evidence = list(
+        session.exec(
+            select(Evidence.feedback_id)
+            .where(Evidence.pain_point_id == insight.id)
+            .order_by(col(Evidence.feedback_id))
+        ).all()
+    )
+    teams = list(
+        session.exec(
+            select(Team.name)
+            .join(CreditedTeam, col(CreditedTeam.team_id) == Team.id)
+            .where(CreditedTeam.insight_id == insight.id)
+            .order_by(Team.name)
+        ).all()
+    )
+    attachments = session.exec(select(Attachment).where(Attachment.insight_id == insight.id)).all()
+    return InsightRead(
+        id=insight.id,
+        url=f"/insights/{insight.id}",
+        kind=insight.kind,
+        status=insight.status,
+        title=insight.title,
+        body=insight.body,
+        tags=tags_by_insight(session, [insight.id]).get(insight.id, []),
+        product_area=insight.product_area,
+        segment=insight.segment,
+        department=department.name if department else None,
+        department_id=insight.department_id,
+        author=author.name if author else "",
+        created_at=insight.created_at,
+        updated_at=insight.updated_at,
+        quote=insight.quote,
+        channel=insight.channel,
+        score=insight.score,
+        score_scale=insight.score_scale,
+        sentiment=insight.sentiment,
+        external_id=insight.external_id,
+        received_at=insight.received_at,
+        severity=insight.severity,
+        customers_affected=insight.customers_affected,
+        journey_stage_id=insight.journey_stage_id,
+        evidence_ids=evidence,
+        persona=insight.persona,
+        stages=[
+            StageRead(
+                id=s.id or 0,
+                position=s.position,
+                name=s.name,
+                goal=s.goal,
+                actions=s.actions,
+                touchpoints=s.touchpoints,
+                thoughts=s.thoughts,
+                emotion=s.emotion,
+                opportunities=s.opportunities,
+                pain_point_ids=sorted(by_stage.get(s.id or 0, [])),
+            )
+            for s in stages
+        ],
+        teams=teams,
+        proposal_ids=[],
+        goals=insight.goals,
+        frustrations=insight.frustrations,
+        quotes=list(insight.quotes or []),
+        attachments=[
+            AttachmentRead(
+                id=a.id or 0,
+                name=a.original_name,
+                content_type=a.content_type,
+                size=a.size,
+                url=f"/attachments/{a.id}",
+            )
+            for a in attachments
+        ],
+    )
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def _validate(session: Session, kind: Kind, data: InsightFields, insight_id: int | None) -> dict[str, str]:
+    """Rules that pydantic cannot see: per-kind requirements and links to other records."""
+    errors: dict[str, str] = {}
+    if data.department_id is not None and session.get(Department, data.department_id) is None:
+        errors["department_id"] = "Choose an existing department."
+    if kind == Kind.feedback:
+        if not data.quote:
+            errors["quote"] = "Feedback needs the customer's words."
+        if data.channel is None:
+            errors["channel"] = "Say where the feedback came from."
+        if data.score is not None:
+            scale = data.score_scale or (ScoreScale.rating if 1 <= data.score <= 5 else ScoreScale.nps)
+            if scale == ScoreScale.rating and not 1 <= data.score <= 5:
+                errors["score"] = "A rating is between 1 and 5."
+            data.score_scale = scale
+        else:
+            data.score_scale = None
+        if data.external_id:
+            clash = session.exec(
+                select(Insight.id).where(
+                    Insight.channel == data.channel,
+                    Insight.external_id == data.external_id,
+                    col(Insight.id) != (insight_id or 0),
+                )
+            ).first()
+            if clash is not None:
+                errors["external_id"] = (
+                    f"Insight {clash} already has this customer reference for this channel."
+                )
+    if kind == Kind.pain_point:
+        if data.severity is None:
+            errors["severity"] = "Choose a severity from 1 (minor) to 4 (critical)."
+        if data.journey_stage_id is not None and session.get(JourneyStage, data.journey_stage_id) is None:
+            errors["journey_stage_id"] = "Choose an existing journey stage."
+        if data.evidence_ids:
+            found = set(
+                session.exec(
+                    select(Insight.id).where(
+                        col(Insight.id).in_(data.evidence_ids), Insight.kind == Kind.feedback
+                    )
+                ).all()
+            )
+            missing = sorted(set(data.evidence_ids) - found)
+            if missing:
+                errors["evidence_ids"] = f"These are not feedback insights: {', '.join(map(str, missing))}."
+    if kind == Kind.success_story:
+        if data.teams:
+            names = set(session.exec(select(Team.name).where(col(Team.name).in_(data.teams))).all())
+            unknown = [t for t in data.teams if t not in names]
+            if unknown:
+                errors["teams"] = f"Unknown teams: {', '.join(unknown)}."
+        if data.proposal_ids:
+            errors["proposal_ids"] = "There is no such proposal."
+    if kind == Kind.persona and not data.segment:
+        errors["segment"] = "A persona stands for a customer segment; name it."
+    return errors
+
+
+def _apply_fields(insight: Insight, data: InsightFields) -> None:
+    insight.title, insight.body = data.title, data.body
+    insight.product_area, insight.segment = data.product_area, data.segment
+    insight.department_id = data.department_id
+    own = KIND_FIELDS[insight.kind]
+    for name in ALL_KIND_FIELDS:
+        value = getattr(data, name) if name in own else _EMPTY.get(name)
+        if name == "quotes" and value is not None:
+            value = [q.strip()[:1000] for q in value if q and q.strip()]
+        if name == "external_id" and not value:
+            value = None
+        setattr(insight, name, value)
+
+
+def _set_tags(session: Session, insight_id: int, tags: list[str]) -> None:
+    session.exec(delete(InsightTag).where(col(InsightTag.insight_id) == insight_id))
+    for name in parse_tags(tags):
+        tag = session.exec(select(Tag).where(Tag.name == name)).first()
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            session.flush()
+        assert tag.id is not None
+        session.add(InsightTag(insight_id=insight_id, tag_id=tag.id))
+
+
+def _set_evidence(session: Session, insight_id: int, evidence_ids: list[int]) -> None:
+    session.exec(delete(Evidence).where(col(Evidence.pain_point_id) == insight_id))
+    for feedback_id in sorted(set(evidence_ids)):
+        session.add(Evidence(pain_point_id=insight_id, feedback_id=feedback_id))
+
+
+def _set_teams(session: Session, insight_id: int, team_names: list[str]) -> None:
+    session.exec(delete(CreditedTeam).where(col(CreditedTeam.insight_id) == insight_id))
+    if team_names:
+        for team_id in session.exec(select(Team.id).where(col(Team.name).in_(team_names))).all():
+            assert team_id is not None
+            session.add(CreditedTeam(insight_id=insight_id, team_id=team_id))
+
+
+def _replace_stages(session: Session, journey_id: int, stages: list[StageIn]) -> None:
+    session.exec(delete(JourneyStage).where(col(JourneyStage.journey_id) == journey_id))
+    for position, stage in enumerate(stages):
+        session.add(JourneyStage(journey_id=journey_id, position=position, **stage.model_dump()))
+
+
+def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool = True) -> Insight:
+    permissions.check(actor, "create")
+    errors = _validate(session, data.kind, data, None)
+    if errors:
+        raise ValidationFailed(errors)
+    insight = Insight(kind=data.kind, title=data.title, author_id=actor.id or 0)
+    _apply_fields(insight, data)
+    session.add(insight)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ValidationFailed({"external_id": "This customer reference is already used."}) from exc
+    assert insight.id is not None
+    _set_tags(session, insight.id, data.tags)
+    if data.kind == Kind.pain_point:
+        _set_evidence(session, insight.id, data.evidence_ids)
+    if data.kind == Kind.journey_map:
+        _replace_stages(session, insight.id, data.stages)
+    if data.kind == Kind.success_story:
+        _set_teams(session, insight.id, data.teams)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="insight.publish",
+        entity_type="insight",
+        entity_id=insight.id,
+        summary=f"{data.kind.label}: {data.title}",
+    )
+    if commit:
+        session.commit()
+    return insight
+
+
+def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpdate) -> Insight:
+    insight = session.get(Insight, insight_id)
+    if insight is None:
+        raise NotFound("There is no such insight.")
+    permissions.check(actor, "edit", insight)
+    changes = data.model_dump(exclude_unset=True)
+    status = changes.pop("status", None)
+    current = to_read(session, insight).model_dump()
+    base = {k: v for k, v in current.items() if k in InsightFields.model_fields}
+    base["stages"] = [{k: stage[k] for k in StageIn.model_fields} for stage in current["stages"]]
+    merged = InsightFields.model_validate({**base, **changes})
+    errors = _validate(session, insight.kind, merged, insight.id)
+    if errors:
+        raise ValidationFailed(errors)
+    _apply_fields(insight, merged)
+    insight.updated_at = utcnow()
+    if status is not None:
+        _change_status(session, actor, insight, Status(status))
+    session.add(insight)
+    if "tags" in changes:
+        _set_tags(session, insight_id, merged.tags)
+    if "evidence_ids" in changes and insight.kind == Kind.pain_point:
+        _set_evidence(session, insight_id, merged.evidence_ids)
+    if "teams" in changes and insight.kind == Kind.success_story:
+        _set_teams(session, insight_id, merged.teams)
+    if "stages" in changes and insight.kind == Kind.journey_map:
+        _replace_stages(session, insight_id, merged.stages)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="insight.update",
+        entity_type="insight",
+        entity_id=insight.id,
+        summary=insight.title,
+        details={"changed": sorted(changes)},
+    )
+    session.commit()
+    return insight
+
+
+def set_status(session: Session, *, actor: Person, insight_id: int, status: Status) -> Insight:
+    """Archive (hide from everyone but CX staff and admins) or publish again."""
+    insight = session.get(Insight, insight_id)
+    if insight is None:
+        raise NotFound("There is no such insight.")
+    permissions.check(actor, "archive", insight)
+    _change_status(session, actor, insight, status)
+    session.commit()
+    return insight
+
+
+def _change_status(session: Session, actor: Person, insight: Insight, status: Status) -> None:
+    if insight.status == status:
+        return
+    insight.status = status
+    insight.updated_at = utcnow()
+    session.add(insight)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="insight.archive" if status == Status.archived else "insight.restore",
+        entity_type="insight",
+        entity_id=insight.id,
+        summary=insight.title,
+    )
+
+
+# --- journey stages ------------------------------------------------------------------------------
+
+
+def _journey_for_edit(session: Session, actor: Person, journey_id: int) -> Insight:
+    journey = session.get(Insight, journey_id)
+    if journey is None or journey.kind != Kind.journey_map:
+        raise NotFound("There is no such journey map.")
+    permissions.check(actor, "edit", journey)
+    return journey
+
+
+def _touch(session: Session, journey: Insight) -> None:
+    journey.updated_at = utcnow()
+    session.add(journey)
+
+
+def add_stage(session: Session, *, actor: Person, journey_id: int, stage: StageIn) -> JourneyStage:
+    journey = _journey_for_edit(session, actor, journey_id)
+    existing = stages_of(session, journey_id)
+    if len(existing) >= 40:
+        raise ValidationFailed({"name": "A journey map has at most 40 stages."})
+    row = JourneyStage(journey_id=journey_id, position=len(existing), **stage.model_dump())
+    session.add(row)
+    _touch(session, journey)
+    session.commit()
+    return row
+
+
+def update_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int, stage: StageIn) -> None:
+    journey = _journey_for_edit(session, actor, journey_id)
+    row = session.get(JourneyStage, stage_id)
+    if row is None or row.journey_id != journey_id:
+        raise NotFound("There is no such stage.")
+    for key, value in stage.model_dump().items():
+        setattr(row, key, value)
+    session.add(row)
+    _touch(session, journey)
+    session.commit()
+
+
+def move_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int, offset: int) -> None:
+    journey = _journey_for_edit(session, actor, journey_id)
+    stages = stages_of(session, journey_id)
+    index = next((i for i, s in enumerate(stages) if s.id == stage_id), None)
+    if index is None:
+        raise NotFound("There is no such stage.")
+    target = max(0, min(len(stages) - 1, index + offset))
+    stages.insert(target, stages.pop(index))
+    for position, row in enumerate(stages):
+        row.position = position
+        session.add(row)
+    _touch(session, journey)
+    session.commit()
+
+
+def remove_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int) -> None:
+    journey = _journey_for_edit(session, actor, journey_id)
+    row = session.get(JourneyStage, stage_id)
+    if row is None or row.journey_id != journey_id:
+        raise NotFound("There is no such stage.")
+    for pain_point in session.exec(select(Insight).where(Insight.journey_stage_id == stage_id)).all():
+        pain_point.journey_stage_id = None
+        session.add(pain_point)
+    session.delete(row)
+    session.flush()
+    for position, remaining in enumerate(stages_of(session, journey_id)):
+        remaining.position = position
+        session.add(remaining)
+    _touch(session, journey)
+    session.commit()
+
+
+def append_stages(session: Session, *, actor: Person, journey_id: int, stages: list[StageIn]) -> int:
+    journey = _journey_for_edit(session, actor, journey_id)
+    existing = len(stages_of(session, journey_id))
+    if existing + len(stages) > 40:
+        raise ValidationFailed({"file": f"A journey map has at most 40 stages; this one has {existing}."})
+    for offset, stage in enumerate(stages):
+        session.add(JourneyStage(journey_id=journey_id, position=existing + offset, **stage.model_dump()))
+    _touch(session, journey)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="insight.import_stages",
+        entity_type="insight",
+        entity_id=journey_id,
+        summary=f"{len(stages)} stages into {journey.title}",
+    )
+    session.commit()
+    return len(stages)
+
+
+def all_stages(session: Session) -> list[tuple[JourneyStage, Insight]]:
+    """Every stage of every published journey map, for the pain point form."""
+    rows = session.exec(
+        select(JourneyStage, Insight)
+        .join(Insight, col(Insight.id) == JourneyStage.journey_id)
+        .where(Insight.status == Status.published)
+        .order_by(Insight.title, col(JourneyStage.position))
+    ).all()
+    return [(s, j) for s, j in rows]
+
+
+# --- tags and pickers --------------------------------------------------------------------------------
+
+
+def suggest_tags(session: Session, *, prefix: str, limit: int = 8) -> list[str]:
+    prefix = normalise_tag(prefix)
+    if not prefix:
+        return []
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.exec(
+        select(Tag.name, func.count(col(InsightTag.insight_id)))
+        .join(InsightTag, col(InsightTag.tag_id) == Tag.id, isouter=True)
+        .where(
+            or_(
+                col(Tag.name).like(f"{escaped}%", escape="\\"),
+                col(Tag.name).like(f"%-{escaped}%", escape="\\"),
+            )
+        )
+        .group_by(Tag.name)
+        .order_by(func.count(col(InsightTag.insight_id)).desc(), Tag.name)
+        .limit(limit)
+    ).all()
+    return [name for name, _ in rows]
+
+
+def find_for_picker(
+    session: Session, *, actor: Person, kind: Kind, text: str, limit: int = 10
+) -> list[Insight]:
+    """Insights of one kind whose title or quote contains the text (for linking evidence)."""
+    text = text.strip()[:100]
+    if not text:
+        return []
+    if text.isdigit():
+        found = session.get(Insight, int(text))
+        return [found] if found and found.kind == kind and permissions.can(actor, "view", found) else []
+    like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = session.exec(
+        select(Insight)
+        .where(
+            Insight.kind == kind,
+            permissions.visible_filter(actor),
+            or_(
+                func.lower(Insight.title).like(like, escape="\\"),
+                func.lower(Insight.quote).like(like, escape="\\"),
+            ),
+        )
+        .order_by(col(Insight.created_at).desc())
+        .limit(limit)
+    ).all()
+    return list(rows)
+
+
+def get_many(session: Session, *, actor: Person, ids: Iterable[int]) -> list[Insight]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(
+        session.exec(
+            select(Insight).where(col(Insight.id).in_(wanted), permissions.visible_filter(actor))
+        ).all()
+    )
+
+
+def latest(
+    session: Session,
+    *,
+    actor: Person,
+    department_id: int | None = None,
+    limit: int = 6,
+    kinds: Sequence[Kind] | None = None,
+) -> list[Insight]:
+    condition = [permissions.visible_filter(actor), col(Insight.status) == Status.published]
+    if department_id is not None:
+        condition.append(col(Insight.department_id) == department_id)
+    if kinds:
+        condition.append(col(Insight.kind).in_(list(kinds)))
+    return list(
+        session.exec(
+            select(Insight)
+            .where(*condition)
+            .order_by(col(Insight.created_at).desc(), col(Insight.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def counts_by_kind(session: Session, *, actor: Person) -> dict[Kind, int]:
+    rows = session.exec(
+        select(Insight.kind, func.count())
+        .where(permissions.visible_filter(actor), Insight.status == Status.published)
+        .group_by(col(Insight.kind))
+    ).all()
+    return {Kind(k): n for k, n in rows}
+
+
+def authors(session: Session, insights: Sequence[Insight]) -> dict[int, Person]:
+    ids = {i.author_id for i in insights}
+    if not ids:
+        return {}
+    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids))).all() if p.id}
