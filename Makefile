@@ -60,3 +60,8 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
 	/^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 } \
 	/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Performance
+.PHONY: bench
+bench: $(STAMP) ## Search benchmark at 10k and 100k insights from ../shared/data (SIZES=10000 for one size)
+	$(BIN)/python -m tests.bench.search_bench --sizes $(or $(SIZES),10000,100000)

@@ -19,7 +19,9 @@ users_cli = typer.Typer(help="People.", no_args_is_help=True)
 tokens_cli = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
+index_cli = typer.Typer(help="Search index.", no_args_is_help=True)
 cli.add_typer(tokens_cli, name="tokens")
+cli.add_typer(index_cli, name="index")
 
 
 def _fail(message: str) -> None:
@@ -85,6 +87,34 @@ def seed() -> None:
     with new_session() as session:
         report = load_demo(session)
     typer.echo(report)
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the search index from the database (into a fresh folder, then swapped in)."""
+    from app.core.db import new_session
+    from app.search import service as search_service
+
+    _check_config()
+    with new_session() as session:
+        try:
+            count = search_service.reindex(session)
+        except search_service.SearchUnavailable as exc:
+            _fail(str(exc))
+            return
+    typer.echo(f"Search index rebuilt: {count} documents.")
+
+
+@index_cli.command("drain")
+def index_drain() -> None:
+    """Apply pending changes to the search index now (the app does this every second by itself)."""
+    from app.core.db import new_session
+    from app.search import service as search_service
+
+    _check_config()
+    with new_session() as session:
+        applied = search_service.drain(session, wait=30)
+    typer.echo(f"Applied {applied} pending changes to the search index.")
 
 
 @users_cli.command("create")

@@ -31,6 +31,9 @@ from app.insights import api as insight_api
 from app.insights import routes as insight_routes
 from app.people import api as people_api
 from app.people import routes as people_routes
+from app.search import api as search_api
+from app.search import routes as search_routes
+from app.search.worker import Drainer
 from app.web import health, home
 
 log = logging.getLogger("portal.errors")
@@ -42,7 +45,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     settings.resolved_secret_key()  # fail at start, not on the first request
     portal_logging.configure(settings.log_level)
+    drainer = Drainer() if settings.index_drainer else None
+    if drainer is not None:
+        drainer.start()
     yield
+    if drainer is not None:
+        drainer.stop()
 
 
 def create_app() -> FastAPI:
@@ -69,8 +77,10 @@ def create_app() -> FastAPI:
         people_routes.router,
         audit_routes.router,
         insight_routes.router,
+        search_routes.router,
         people_api.router,
         insight_api.router,
+        search_api.router,
     ]
     for router in routers:
         app.include_router(router)

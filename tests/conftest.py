@@ -15,6 +15,7 @@ os.environ["PORTAL_DATA_DIR"] = str(_WORKDIR / "data")
 os.environ["PORTAL_SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
 os.environ.pop("PORTAL_DATABASE_URL", None)
 os.environ.pop("PORTAL_AUTH_MODE", None)
+os.environ["PORTAL_INDEX_DRAINER"] = "false"  # tests drain the search outbox themselves
 
 from tests.databases import create_database, drop_database  # noqa: E402
 
@@ -115,3 +116,27 @@ def admin(db: Session) -> Person:
 @pytest.fixture
 def personas(employee: Person, cx: Person, leader: Person, admin: Person) -> dict[str, Person]:
     return {"employee": employee, "cx": cx, "leader": leader, "admin": admin}
+
+
+@pytest.fixture
+def search_index(db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SearchIndex]:
+    """A fresh index for one test; `.sync()` drains the outbox the way the app's drainer does."""
+    from app.search import service as search_service
+    from app.search.backend import WhooshBackend
+
+    backend = WhooshBackend(tmp_path / "search_index")
+    monkeypatch.setattr(search_service, "get_backend", lambda: backend)
+    index = SearchIndex(backend=backend, db=db)
+    index.sync()
+    yield index
+
+
+class SearchIndex:
+    def __init__(self, backend: object, db: Session) -> None:
+        self.backend = backend
+        self.db = db
+
+    def sync(self) -> int:
+        from app.search import service as search_service
+
+        return search_service.drain(self.db, backend=self.backend)  # type: ignore[arg-type]

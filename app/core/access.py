@@ -63,6 +63,9 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "tags:suggest": SIGNED_IN,
     "attachments:download": SIGNED_IN,
     "attachments:remove": CX,
+    # search
+    "search:page": SIGNED_IN,
+    "search:suggest": SIGNED_IN,
     # JSON API (the services apply the same object rules as the pages)
     "api:me": SIGNED_IN,
     "api:insights_list": SIGNED_IN,
@@ -71,6 +74,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "api:insight_update": CX,
     "api:insight_archive": CX,
     "api:insight_attach": CX,
+    "api:search": SIGNED_IN,
 }
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     login_max_per_ip_per_hour: int = 30
     login_max_per_account: int = 5
     login_account_window_minutes: int = 10
-    api_docs: bool = Field(default=True, description="Serve /docs to signed-in people")
+    # Each app process runs a small thread that applies the search outbox to the index.
+    index_drainer: bool = True
 
     @field_validator("min_group")
     @classmethod

@@ -39,6 +39,7 @@ from app.insights.schemas import (
     StageRead,
 )
 from app.people.models import Department, Person, Team
+from app.search import outbox
 
 PER_PAGE = 20
 
@@ -506,6 +507,7 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
         _replace_stages(session, insight.id, data.stages)
     if data.kind == Kind.success_story:
         _set_teams(session, insight.id, data.teams)
+    outbox.enqueue(session, "insight", insight.id)
     audit_service.record(
         session,
         actor=actor,
@@ -546,6 +548,7 @@ def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpd
         _set_teams(session, insight_id, merged.teams)
     if "stages" in changes and insight.kind == Kind.journey_map:
         _replace_stages(session, insight_id, merged.stages)
+    outbox.enqueue(session, "insight", insight.id)
     audit_service.record(
         session,
         actor=actor,
@@ -576,6 +579,7 @@ def _change_status(session: Session, actor: Person, insight: Insight, status: St
     insight.status = status
     insight.updated_at = utcnow()
     session.add(insight)
+    outbox.enqueue(session, "insight", insight.id)
     audit_service.record(
         session,
         actor=actor,
@@ -598,8 +602,10 @@ def _journey_for_edit(session: Session, actor: Person, journey_id: int) -> Insig
 
 
 def _touch(session: Session, journey: Insight) -> None:
+    """A stage changed: the journey map is updated, and its stages are part of its search text."""
     journey.updated_at = utcnow()
     session.add(journey)
+    outbox.enqueue(session, "insight", journey.id)
 
 
 def add_stage(session: Session, *, actor: Person, journey_id: int, stage: StageIn) -> JourneyStage:

@@ -75,3 +75,18 @@
     }
   }, true);
 })();
+
+// The header's search suggestions close on Escape or a click elsewhere.
+(function () {
+  "use strict";
+  function closeSuggestions() {
+    var panel = document.getElementById("header-suggest");
+    if (panel) panel.replaceChildren();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeSuggestions();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest(".header-search")) closeSuggestions();
+  });
+})();

@@ -263,7 +263,7 @@ def test_change_password_with_wrong_current_password_changes_nothing(
     assert browser.get("/me").status_code == 200
 
 
-def test_healthz_reports_database_ok(browser: Browser) -> None:
+def test_healthz_reports_database_ok(browser: Browser, search_index: object) -> None:
     response = browser.anonymous().get("/healthz")
     assert response.status_code == 200 and response.json()["status"] == "ok"
 

@@ -21,6 +21,8 @@ from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from app.core.migrate import alembic_config
+from app.insights import service as insight_service
+from app.insights.schemas import InsightCreate
 from app.people import service as people_service
 from app.people.models import PersonCreate, Role
 from tests.databases import create_database, drop_database
@@ -75,6 +77,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 actor=None,
                 data=PersonCreate(email=email, name=name, role=role, team_id=team.id, password=PASSWORD),
             )
+        _publish_search_content(session, department_id=dept.id)
     engine.dispose()
 
     port = free_port()
@@ -83,6 +86,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "PORTAL_DATABASE_URL": db_url,
         "PORTAL_DATA_DIR": str(workdir / "data"),
         "PORTAL_SECRET_KEY": "e2e-secret-key-long-enough-0123456789abcdef",
+        "PORTAL_INDEX_DRAINER": "true",  # the live server keeps its own index in step
     }
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(
@@ -107,6 +111,51 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.wait(timeout=10)
     log.close()
     drop_database(db_url)
+
+
+def _publish_search_content(session: Session, *, department_id: int | None) -> None:
+    """A few insights for the search journeys; the server's drainer indexes them on start."""
+    cx_person = people_service.get_by_email(session, email="cass@e2e.test")
+    assert cx_person is not None
+    logistics = people_service.get_or_create_department(session, name="Logistics & Delivery")
+    for title, quote, tags, dept, sentiment in [
+        (
+            "Refund took five weeks",
+            "Money back after five weeks, and I had to chase it",
+            ["refunds"],
+            department_id,
+            "negative",
+        ),
+        (
+            "Refund on the spot in the store",
+            "The store refunded my lamp at once",
+            ["refunds", "stores"],
+            logistics.id,
+            "positive",
+        ),
+        (
+            "Delivery window too wide",
+            "Between 8 and 12 is not a time slot",
+            ["delivery-window"],
+            logistics.id,
+            "negative",
+        ),
+    ]:
+        insight_service.create(
+            session,
+            actor=cx_person,
+            data=InsightCreate.model_validate(
+                {
+                    "kind": "feedback",
+                    "title": title,
+                    "quote": quote,
+                    "channel": "survey",
+                    "tags": tags,
+                    "department_id": dept,
+                    "sentiment": sentiment,
+                }
+            ),
+        )
 
 
 def _chromium_path() -> str | None:

@@ -1,0 +1,79 @@
+"""GET /api/v1/search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.core.deps import CurrentPerson, SessionDep
+from app.core.errors import DomainError
+from app.search import service as search_service
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+class SearchHitRead(BaseModel):
+    type: str
+    id: int
+    kind: str
+    title: str
+    snippet: str
+    url: str
+
+
+class SearchResponse(BaseModel):
+    total: int
+    page: int
+    hits: list[SearchHitRead]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+
+
+class BadQuery(DomainError):
+    status_code = 400
+
+
+class Unavailable(DomainError):
+    status_code = 503
+
+
+@router.get("/search", name="api:search", response_model=SearchResponse)
+def search(
+    session: SessionDep,
+    me: CurrentPerson,
+    q: Annotated[str, Query(max_length=1000)] = "",
+    kind: Annotated[str, Query(max_length=40)] = "",
+    department: Annotated[str, Query(max_length=120)] = "",
+    product_area: Annotated[str, Query(max_length=80)] = "",
+    tag: Annotated[str, Query(max_length=50)] = "",
+    sentiment: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    sort: Annotated[str, Query(pattern="^(relevance|newest|support)$")] = "relevance",
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+) -> SearchResponse:
+    filters = {
+        "kind": kind,
+        "department": department,
+        "product_area": product_area,
+        "tag": tag,
+        "sentiment": sentiment,
+        "status": status,
+    }
+    try:
+        result = search_service.search(session, actor=me, text=q, filters=filters, sort=sort, page=page)
+    except search_service.QueryError as exc:
+        raise BadQuery(str(exc)) from exc
+    except search_service.SearchUnavailable as exc:
+        raise Unavailable("Search is temporarily unavailable.") from exc
+    return SearchResponse(
+        total=result.total,
+        page=result.page,
+        suggestion=result.suggestion,
+        facets=result.facets,
+        hits=[
+            SearchHitRead(type=h.type, id=h.id, kind=h.kind, title=h.title, snippet=h.snippet, url=h.url)
+            for h in result.hits
+        ],
+    )

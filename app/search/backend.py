@@ -1,0 +1,575 @@
+"""The search engine behind our own interface. This is the only module that imports whoosh.
+
+What makes Whoosh fast enough here (measured by `make bench`):
+- one searcher per process, kept open and refreshed only when the index changed on disk;
+- top-N collection for the 20 hits shown; facets counted from per-segment value tables built once
+  per segment (segments never change), without scoring every match;
+- snippets highlighted from the database text of the shown hits only (see `analyze`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.qparser import (
+    GroupPlugin,
+    MultifieldPlugin,
+    OperatorsPlugin,
+    PhrasePlugin,
+    PlusMinusPlugin,
+    PrefixPlugin,
+    QueryParser,
+    WhitespacePlugin,
+)
+from whoosh.support.charset import accent_map
+from whoosh.writing import LockError
+
+log = logging.getLogger("portal.search")
+
+SCHEMA_VERSION = "3"
+MAX_QUERY_LENGTH = 200
+MIN_PREFIX = 2
+FACET_FIELDS = ("kind", "department", "product_area", "tag", "sentiment", "status")
+_SINGLE_VALUED = ("kind", "department", "product_area", "sentiment", "status")
+
+# CJK scripts have no spaces between words: each character becomes a token, so a Chinese word is
+# found as the sequence of its characters. Every other script is split on word characters.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN_PATTERN = rf"[{_CJK}]|(?:(?![{_CJK}])\w)+(?:\.(?:(?![{_CJK}])\w)+)*"
+
+
+def _text_analyzer() -> Any:
+    return (
+        RegexTokenizer(_TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(minsize=1)
+        | StemFilter(cachesize=50_000)
+    )
+
+
+def _word_analyzer() -> Any:
+    """Unstemmed words, for spelling suggestions."""
+    return RegexTokenizer(_TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def make_schema() -> Schema:
+    text = _text_analyzer()
+    return Schema(
+        doc_id=ID(unique=True, stored=True),
+        type=ID(stored=True),
+        entity_id=NUMERIC(stored=True, bits=64),
+        kind=ID(),
+        title=TEXT(analyzer=text, field_boost=3.0),
+        tags_text=TEXT(analyzer=text, field_boost=2.0),
+        body=TEXT(analyzer=text),
+        words=TEXT(analyzer=_word_analyzer(), phrase=False, spelling=True),
+        tag=KEYWORD(commas=True, lowercase=True),
+        department=ID(),
+        product_area=ID(),
+        sentiment=ID(),
+        status=ID(),
+        created=NUMERIC(sortable=True, bits=64),
+        support=NUMERIC(sortable=True),
+    )
+
+
+@dataclass
+class SearchDoc:
+    """What the index knows of one record; built by each domain's search.py from the database."""
+
+    doc_id: str  # "insight:42"
+    type: str
+    entity_id: int
+    kind: str
+    title: str
+    body: str
+    tags: list[str] = field(default_factory=list)
+    department: str = ""
+    product_area: str = ""
+    sentiment: str = ""
+    status: str = "published"
+    created: int = 0  # unix seconds
+    support: int = 0
+
+
+@dataclass
+class SearchQuery:
+    text: str
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = "relevance"  # relevance | newest | support
+    page: int = 1
+    per_page: int = 20
+    published_only: bool = True
+    with_facets: bool = True
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    type: str
+    entity_id: int
+    score: float
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    terms: set[str]  # analysed query words, for highlighting
+    prefixes: set[str]
+
+
+class QueryError(ValueError):
+    """The query cannot be run; the message says why in words a person understands."""
+
+
+class SearchUnavailable(RuntimeError):
+    """The index is missing or broken; pages keep working and `portal reindex` repairs it."""
+
+
+class SearchBackend(Protocol):
+    def apply(self, upserts: list[SearchDoc], deletes: list[str]) -> None: ...
+    def rebuild(self, docs: Iterable[SearchDoc]) -> int: ...
+    def search(self, query: SearchQuery) -> SearchResult: ...
+    def status(self) -> str: ...
+    def doc_ids(self) -> set[str]: ...
+    def analyze(self, text: str) -> list[tuple[str, int, int]]: ...
+    @contextmanager
+    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]: ...
+
+
+class WhooshBackend:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._index: Any = None
+        self._searcher: Any = None
+        self._dir_identity: tuple[int, int] | None = None
+        self._checked_at = 0.0
+        self._segment_facets: dict[str, _SegmentFacets] = {}
+        self._analyzer = _text_analyzer()
+        self._parser = self._make_parser()
+
+    # --- writing (only the process that holds the indexer lock) -----------------------------------
+
+    @contextmanager
+    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
+        """One indexer at a time across processes: yields False at once when another holds it."""
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        path = self.directory.parent / f".{self.directory.name}.indexer.lock"
+        with path.open("a") as fh:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        yield False
+                        return
+                    time.sleep(0.1)
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def apply(self, upserts: list[SearchDoc], deletes: list[str]) -> None:
+        """Apply changes in one commit; the caller holds the indexer lock."""
+        if not upserts and not deletes:
+            return
+        ix = self._open_for_writing()
+        try:
+            writer = ix.writer(timeout=5.0)
+        except LockError as exc:
+            raise SearchUnavailable("the index is being written by another process") from exc
+        try:
+            for doc_id in deletes:
+                writer.delete_by_term("doc_id", doc_id)
+            for doc in upserts:
+                writer.update_document(**_fields(doc))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        self._checked_at = 0.0  # this process wrote: look again on the next search
+
+    def rebuild(self, docs: Iterable[SearchDoc]) -> int:
+        """Build a fresh index beside the live one, then swap it in (the caller holds the lock)."""
+        parent = self.directory.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        fresh = parent / f"{self.directory.name}.new-{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        ix = whoosh_index.create_in(str(fresh), make_schema())
+        writer = ix.writer(limitmb=256)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**_fields(doc))
+                count += 1
+            writer.commit(optimize=True)
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        (fresh / "SCHEMA_VERSION").write_text(SCHEMA_VERSION)
+        old = parent / f"{self.directory.name}.old-{os.getpid()}"
+        if self.directory.exists():
+            os.rename(self.directory, old)
+        os.rename(fresh, self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+        with self._lock:
+            self._close()
+        return count
+
+    def _open_for_writing(self) -> Any:
+        if self.status() != "ok":
+            raise SearchUnavailable("the index is missing or outdated; run `portal reindex`")
+        return whoosh_index.open_dir(str(self.directory))
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def status(self) -> str:
+        """ok | missing | stale (built by another schema version) | error (unreadable)."""
+        if not self.directory.exists():
+            return "missing"
+        try:
+            if not whoosh_index.exists_in(str(self.directory)):
+                return "missing"
+        except Exception:  # noqa: BLE001  a damaged table of contents
+            return "error"
+        version = self.directory / "SCHEMA_VERSION"
+        if not version.exists() or version.read_text().strip() != SCHEMA_VERSION:
+            return "stale"
+        try:
+            with self._lock:
+                self._current_searcher()
+        except Exception:  # noqa: BLE001  a broken index raises EOFError, UnpicklingError, OSError, ...
+            return "error"
+        return "ok"
+
+    def doc_ids(self) -> set[str]:
+        with self._lock:
+            searcher = self._current_searcher()
+            reader = searcher.reader()
+            return {reader.stored_fields(docnum)["doc_id"] for docnum in reader.all_doc_ids()}
+
+    def _close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = self._index = None
+        self._dir_identity = None
+        self._segment_facets.clear()
+
+    def _current_searcher(self) -> Any:
+        """The kept-open searcher; reopened only when the folder or its last commit changed."""
+        now = time.monotonic()
+        if self._searcher is not None and now - self._checked_at < 0.25:
+            return self._searcher
+        self._checked_at = now
+        stat = self.directory.stat()
+        identity = (stat.st_ino, stat.st_dev)
+        if self._searcher is None or identity != self._dir_identity:
+            self._close()
+            self._index = whoosh_index.open_dir(str(self.directory))
+            self._searcher = self._index.searcher()
+            self._dir_identity = identity
+        elif not self._searcher.up_to_date():
+            # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it fails on an empty index and keeps
+            # reusing segment readers whose deletions changed (a deleted document stayed findable).
+            self._searcher.close()
+            self._searcher = self._index.searcher()
+        return self._searcher
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        text = " ".join(query.text.split())
+        if len(text) > MAX_QUERY_LENGTH:
+            raise QueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
+        parsed = self._parse(text)
+        filter_query = self._filter_query(query)
+        try:
+            with self._lock:
+                searcher = self._current_searcher()
+                return self._run(searcher, parsed, filter_query, query, text)
+        except (QueryError, SearchUnavailable):
+            raise
+        except Exception as exc:  # noqa: BLE001  see status()
+            log.error("search failed", exc_info=exc, extra={"event": "search.error"})
+            with self._lock:
+                self._close()
+            raise SearchUnavailable("search is temporarily unavailable") from exc
+
+    def _run(
+        self, searcher: Any, parsed: Any, filter_query: Any, query: SearchQuery, text: str
+    ) -> SearchResult:
+        everything = isinstance(parsed, wq.Every)
+        limit = query.page * query.per_page
+        sortedby: Any = None
+        if query.sort == "newest" or (everything and query.sort == "relevance"):
+            sortedby, reverse = "created", True
+        elif query.sort == "support":
+            sortedby, reverse = "support", True
+        else:
+            reverse = False
+        combined = wq.And([parsed, filter_query]) if filter_query is not None else parsed
+        results = searcher.search(
+            combined, limit=limit, sortedby=sortedby, reverse=reverse, terms=False, optimize=True
+        )
+        start = (query.page - 1) * query.per_page
+        hits = []
+        for hit in results[start:limit]:
+            stored = hit.fields()
+            hits.append(
+                Hit(
+                    doc_id=stored["doc_id"],
+                    type=stored["type"],
+                    entity_id=int(stored["entity_id"]),
+                    score=float(hit.score or 0.0),
+                )
+            )
+        if query.with_facets:
+            matched = searcher.docs_for_query(combined)
+            facets, total = self._count_facets(searcher, matched)
+        else:
+            facets, total = {}, len(results)
+        terms, prefixes = _query_words(parsed)
+        suggestion = None if everything else self._suggest(searcher, text)
+        return SearchResult(
+            total=total, hits=hits, facets=facets, suggestion=suggestion, terms=terms, prefixes=prefixes
+        )
+
+    def _count_facets(self, searcher: Any, matched: Iterable[int]) -> tuple[dict[str, dict[str, int]], int]:
+        tables = self._facet_tables(searcher)
+        counters: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+        total = 0
+        # Leaf searchers are ordered by offset; walk the sorted docnums through them once.
+        bounds = [(offset, offset + table.size, table) for offset, table in tables]
+        position = 0
+        single = [(name, counters[name]) for name in _SINGLE_VALUED]
+        tag_counter = counters["tag"]
+        for docnum in matched:
+            total += 1
+            while docnum >= bounds[position][1]:
+                position += 1
+            offset, _end, table = bounds[position]
+            local = docnum - offset
+            for name, counter in single:
+                value = table.values[name][local]
+                if value:
+                    counter[value] += 1
+            tags = table.tags[local]
+            if tags:
+                tag_counter.update(tags)
+        return {name: dict(counter.most_common(30)) for name, counter in counters.items()}, total
+
+    def _facet_tables(self, searcher: Any) -> list[tuple[int, _SegmentFacets]]:
+        tables = []
+        live: set[str] = set()
+        for leaf, offset in _leaves(searcher):
+            reader = leaf.reader()
+            key = _segment_key(reader)
+            live.add(key)
+            table = self._segment_facets.get(key)
+            if table is None:
+                table = _SegmentFacets.build(reader)
+                self._segment_facets[key] = table
+            tables.append((offset, table))
+        for stale in set(self._segment_facets) - live:
+            del self._segment_facets[stale]
+        return tables
+
+    def _suggest(self, searcher: Any, text: str) -> str | None:
+        """'Did you mean': each word the index does not know, replaced by the closest word it knows."""
+        reader = searcher.reader()
+        corrector = searcher.corrector("words")
+        changed = False
+        out = []
+        for word in re.findall(r'"[^"]*"|\S+', text):
+            plain = word.lower()
+            if (
+                not re.fullmatch(r"\w{3,}", plain)
+                or word in ("OR", "AND", "NOT")
+                or reader.frequency("words", plain)
+            ):
+                out.append(word)
+                continue
+            candidates = corrector.suggest(plain, limit=1, maxdist=1 if len(plain) <= 5 else 2)
+            if candidates and candidates[0] != plain:
+                out.append(candidates[0])
+                changed = True
+            else:
+                out.append(word)
+        return " ".join(out) if changed else None
+
+    # --- queries ----------------------------------------------------------------------------------
+
+    def _make_parser(self) -> QueryParser:
+        schema = make_schema()
+        # Words (AND), "phrases", OR / AND / NOT, -exclude, prefix*, (groups). No field: syntax,
+        # no ranges, no fuzzy or regex terms: nothing that reaches fields we did not choose.
+        parser = QueryParser(
+            None,
+            schema,
+            plugins=[
+                WhitespacePlugin(),
+                PhrasePlugin(),
+                GroupPlugin(),
+                OperatorsPlugin(),
+                PlusMinusPlugin(),
+                PrefixPlugin(),
+            ],
+        )
+        parser.add_plugin(
+            MultifieldPlugin(
+                ["title", "tags_text", "body"], fieldboosts={"title": 3.0, "tags_text": 2.0, "body": 1.0}
+            )
+        )
+        return parser
+
+    def _parse(self, text: str) -> Any:
+        if not text.strip():
+            return wq.Every()
+        cleaned = re.sub(r"[\\:^~{}\[\]<>=]", " ", text)
+        try:
+            parsed = self._parser.parse(cleaned)
+        except Exception as exc:  # noqa: BLE001  the parser raises many kinds of errors
+            raise QueryError("This search could not be understood. Try plain words.") from exc
+        for node in parsed.leaves() if hasattr(parsed, "leaves") else [parsed]:
+            if isinstance(node, wq.Prefix) and len(node.text) < MIN_PREFIX:
+                raise QueryError(f"Type at least {MIN_PREFIX} letters before *.")
+        if isinstance(parsed, wq.Prefix) and len(parsed.text) < MIN_PREFIX:
+            raise QueryError(f"Type at least {MIN_PREFIX} letters before *.")
+        if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+            return wq.Every()
+        return _without_andnot(parsed)
+
+    def _filter_query(self, query: SearchQuery) -> Any:
+        terms = [
+            wq.Term(name, value.lower() if name == "tag" else value)
+            for name, value in query.filters.items()
+            if value and name in FACET_FIELDS
+        ]
+        if query.published_only:
+            terms.append(wq.Term("status", "published"))
+        return wq.And(terms) if terms else None
+
+    def analyze(self, text: str) -> list[tuple[str, int, int]]:
+        """(analysed token, start, end) for highlighting text the way the index sees it."""
+        return [
+            (t.text, t.startchar, t.endchar)
+            for t in self._analyzer(text, chars=True, mode="index")
+            if t.stopped is not True
+        ]
+
+
+@dataclass
+class _SegmentFacets:
+    """Facet values per document of one (immutable) segment."""
+
+    size: int
+    values: dict[str, list[str | None]]
+    tags: list[list[str] | None]
+
+    @classmethod
+    def build(cls, reader: Any) -> _SegmentFacets:
+        size = reader.doc_count_all()
+        values: dict[str, list[str | None]] = {}
+        for name in _SINGLE_VALUED:
+            column: list[str | None] = [None] * size
+            if name in reader.indexed_field_names():
+                for term in reader.lexicon(name):
+                    value = term.decode("utf-8") if isinstance(term, bytes) else term
+                    for docnum in reader.postings(name, term).all_ids():
+                        column[docnum] = value
+            values[name] = column
+        tags: list[list[str] | None] = [None] * size
+        if "tag" in reader.indexed_field_names():
+            for term in reader.lexicon("tag"):
+                value = term.decode("utf-8") if isinstance(term, bytes) else term
+                for docnum in reader.postings("tag", term).all_ids():
+                    existing = tags[docnum]
+                    if existing is None:
+                        tags[docnum] = [value]
+                    else:
+                        existing.append(value)
+        return cls(size=size, values=values, tags=tags)
+
+
+def _without_andnot(node: Any) -> Any:
+    """whoosh-reloaded 2.7.5's AndNot matcher lets excluded documents through (`window -delivery`
+    still found "Delivery window"; tests/search/test_backend.py); And + Not excludes them."""
+    if isinstance(node, wq.AndNot):
+        return wq.And([_without_andnot(node.a), wq.Not(_without_andnot(node.b))])
+    return node if node.is_leaf() else node.apply(_without_andnot)
+
+
+def _leaves(searcher: Any) -> list[tuple[Any, int]]:
+    leaves = searcher.leaf_searchers()
+    return [(leaf, offset) for leaf, offset in leaves]
+
+
+def _segment_key(reader: Any) -> str:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    deleted = reader.deleted_count() if hasattr(reader, "deleted_count") else 0
+    name = segment.segment_id() if segment is not None else str(id(reader))
+    return f"{name}:{deleted}"
+
+
+def _fields(doc: SearchDoc) -> dict[str, Any]:
+    tags_text = " ".join(t.replace("-", " ") for t in doc.tags)
+    return {
+        "doc_id": doc.doc_id,
+        "type": doc.type,
+        "entity_id": doc.entity_id,
+        "kind": doc.kind,
+        "title": doc.title,
+        "tags_text": tags_text,
+        "body": doc.body,
+        "words": f"{doc.title} {tags_text} {doc.body}",
+        "tag": ",".join(doc.tags),
+        "department": doc.department,
+        "product_area": doc.product_area,
+        "sentiment": doc.sentiment,
+        "status": doc.status,
+        "created": doc.created,
+        "support": doc.support,
+    }
+
+
+def _query_words(parsed: Any) -> tuple[set[str], set[str]]:
+    terms: set[str] = set()
+    prefixes: set[str] = set()
+    leaves = parsed.leaves() if hasattr(parsed, "leaves") and not parsed.is_leaf() else [parsed]
+    for node in leaves:
+        if isinstance(node, wq.Prefix):
+            prefixes.add(node.text)
+        elif isinstance(node, wq.Term):
+            terms.add(node.text if isinstance(node.text, str) else node.text.decode())
+        elif isinstance(node, wq.Phrase):
+            terms.update(node.words)
+    # Excluded words are not highlighted.
+    for node in parsed.children() if hasattr(parsed, "children") else []:
+        if isinstance(node, wq.Not):
+            for leaf in node.leaves() if not node.is_leaf() else [node]:
+                if isinstance(leaf, wq.Term):
+                    terms.discard(leaf.text)
+    return terms, prefixes

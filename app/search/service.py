@@ -1,0 +1,298 @@
+"""Search across everything: the index finds, the database decides what each person may see."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.config import get_settings
+from app.core.markdown import plain_excerpt
+from app.insights import permissions as insight_permissions
+from app.insights import search as insight_search
+from app.insights.models import Insight
+from app.people.models import Person
+from app.search import outbox
+from app.search.backend import (
+    FACET_FIELDS,
+    QueryError,
+    SearchBackend,
+    SearchDoc,
+    SearchQuery,
+    SearchUnavailable,
+    WhooshBackend,
+)
+
+log = logging.getLogger("portal.search")
+
+__all__ = ["QueryError", "SearchUnavailable", "drain", "get_backend", "reindex", "search"]
+
+# How each kind of record becomes documents: by ids (incremental) and all of them (rebuild).
+DocsFor = Callable[[Session, Sequence[int]], dict[int, SearchDoc | None]]
+BUILDERS: dict[str, tuple[DocsFor, Callable[[Session], Iterator[SearchDoc]]]] = {
+    insight_search.ENTITY: (insight_search.docs_for, insight_search.all_docs),
+}
+
+
+@lru_cache
+def get_backend() -> SearchBackend:
+    return WhooshBackend(get_settings().index_dir)
+
+
+# --- keeping the index in step with the database ------------------------------------------------
+
+
+def drain(
+    session: Session, *, backend: SearchBackend | None = None, batch: int = 500, wait: float = 0
+) -> int:
+    """Apply pending outbox rows to the index. Returns how many were applied; 0 when another process
+    is the indexer right now (nobody waits for the writer)."""
+    backend = backend or get_backend()
+    applied = 0
+    with backend.indexer_lock(wait=wait) as mine:
+        if not mine:
+            return 0
+        if backend.status() in ("missing", "stale"):
+            _rebuild_locked(session, backend)
+        while rows := outbox.pending(session, limit=batch):
+            by_type: dict[str, set[int]] = {}
+            for row in rows:
+                by_type.setdefault(row.entity_type, set()).add(row.entity_id)
+            upserts: list[SearchDoc] = []
+            deletes: list[str] = []
+            for entity_type, ids in by_type.items():
+                docs_for = BUILDERS[entity_type][0]
+                for entity_id, doc in docs_for(session, sorted(ids)).items():
+                    if doc is None:
+                        deletes.append(f"{entity_type}:{entity_id}")
+                    else:
+                        upserts.append(doc)
+            # A crash after apply and before the mark re-applies the same rows: harmless.
+            backend.apply(upserts, deletes)
+            outbox.mark_processed(session, [r.id for r in rows if r.id is not None])
+            session.commit()
+            applied += len(rows)
+    return applied
+
+
+def reindex(session: Session, *, backend: SearchBackend | None = None, wait: float = 60) -> int:
+    """Rebuild the whole index from the database into a fresh folder, swap it in, then replay what
+    arrived meanwhile."""
+    backend = backend or get_backend()
+    with backend.indexer_lock(wait=wait) as mine:
+        if not mine:
+            raise SearchUnavailable("another process is indexing; try again in a moment")
+        count = _rebuild_locked(session, backend)
+    drain(session, backend=backend, wait=wait)
+    return count
+
+
+def _rebuild_locked(session: Session, backend: SearchBackend) -> int:
+    noted = outbox.max_id(session)
+
+    def everything() -> Iterator[SearchDoc]:
+        for _docs_for, all_docs in BUILDERS.values():
+            yield from all_docs(session)
+
+    count = backend.rebuild(everything())
+    processed = [r.id for r in outbox.pending(session, limit=1_000_000) if r.id is not None and r.id <= noted]
+    for start in range(0, len(processed), 5000):
+        outbox.mark_processed(session, processed[start : start + 5000])
+    session.commit()
+    log.info("search index rebuilt", extra={"event": "search.rebuilt"})
+    return count
+
+
+def index_status() -> str:
+    try:
+        return get_backend().status()
+    except Exception:  # noqa: BLE001
+        return "error"
+
+
+# --- searching -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    text: str
+    mark: bool
+
+
+@dataclass
+class HitView:
+    type: str
+    id: int
+    kind: str
+    title: str
+    url: str
+    segments: list[Segment]
+    record: Any = None
+
+    @property
+    def snippet(self) -> str:
+        """HTML with <mark> around the matched words; every piece of text escaped."""
+        return "".join(
+            f"<mark>{html.escape(s.text)}</mark>" if s.mark else html.escape(s.text) for s in self.segments
+        )
+
+
+@dataclass
+class SearchPage:
+    query: str
+    total: int
+    page: int
+    pages: int
+    hits: list[HitView]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = "relevance"
+
+
+SORTS = ("relevance", "newest", "support")
+
+
+def search(
+    session: Session,
+    *,
+    actor: Person,
+    text: str,
+    filters: dict[str, str] | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    with_facets: bool = True,
+    backend: SearchBackend | None = None,
+) -> SearchPage:
+    backend = backend or get_backend()
+    clean_filters = {k: v[:120] for k, v in (filters or {}).items() if k in FACET_FIELDS and v}
+    published_only = not insight_permissions.can(actor, "edit")
+    result = backend.search(
+        SearchQuery(
+            text=text,
+            filters=clean_filters,
+            sort=sort if sort in SORTS else "relevance",
+            page=max(page, 1),
+            per_page=per_page,
+            published_only=published_only,
+            with_facets=with_facets,
+        )
+    )
+    hits = _load_hits(session, actor, result.hits, backend, result.terms, result.prefixes)
+    return SearchPage(
+        query=text,
+        total=result.total,
+        page=max(page, 1),
+        pages=max((result.total + per_page - 1) // per_page, 1),
+        hits=hits,
+        facets=result.facets,
+        suggestion=result.suggestion,
+        filters=clean_filters,
+        sort=sort,
+    )
+
+
+def _load_hits(
+    session: Session,
+    actor: Person,
+    hits: Sequence[Any],
+    backend: SearchBackend,
+    terms: set[str],
+    prefixes: set[str],
+) -> list[HitView]:
+    """Load the shown hits from the database, through each domain's visibility rule, in rank order."""
+    insight_ids = [h.entity_id for h in hits if h.type == insight_search.ENTITY]
+    insights: dict[int, Insight] = {}
+    if insight_ids:
+        rows = session.exec(
+            select(Insight).where(col(Insight.id).in_(insight_ids), insight_permissions.visible_filter(actor))
+        ).all()
+        insights = {i.id: i for i in rows if i.id is not None}
+    views = []
+    for hit in hits:
+        if hit.type == insight_search.ENTITY and hit.entity_id in insights:
+            insight = insights[hit.entity_id]
+            text = "\n".join(
+                p
+                for p in (insight.quote, plain_excerpt(insight.body, 4000), insight.persona, insight.goals)
+                if p
+            )
+            views.append(
+                HitView(
+                    type="insight",
+                    id=hit.entity_id,
+                    kind=insight.kind.value,
+                    title=insight.title,
+                    url=f"/insights/{hit.entity_id}",
+                    segments=highlight(text, terms, prefixes, backend),
+                    record=insight,
+                )
+            )
+    return views
+
+
+def highlight(
+    text: str, terms: set[str], prefixes: set[str], backend: SearchBackend, width: int = 220
+) -> list[Segment]:
+    """A window of the text around the first matched word, with the matched words marked."""
+    if not text:
+        return []
+    spans = [
+        (start, end)
+        for token, start, end in backend.analyze(text)
+        if token in terms or any(token.startswith(p) for p in prefixes)
+    ]
+    if not spans:
+        cut = text[:width]
+        return [Segment(cut.rsplit(" ", 1)[0] + "…" if len(text) > width else cut, False)]
+    first = spans[0][0]
+    start = max(0, first - width // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > spans[0][1] else end
+    segments: list[Segment] = [Segment("…", False)] if start else []
+    cursor = start
+    for span_start, span_end in spans:
+        if span_start < cursor or span_end > end:
+            continue
+        if span_start > cursor:
+            segments.append(Segment(text[cursor:span_start], False))
+        segments.append(Segment(text[span_start:span_end], True))
+        cursor = span_end
+    if cursor < end:
+        segments.append(Segment(text[cursor:end], False))
+    if end < len(text):
+        segments.append(Segment("…", False))
+    return segments
+
+
+def header_suggestions(
+    session: Session, *, actor: Person, text: str, limit: int = 8
+) -> dict[str, list[HitView]]:
+    """Search-as-you-type: the top hits, grouped by kind."""
+    if len(text.strip()) < 2:
+        return {}
+    query = text.strip()
+    if not query.endswith(("*", '"')) and " " not in query and len(query) >= 2:
+        query += "*"  # while typing, the last word is a prefix
+    elif not query.endswith(('"', "*")):
+        head, _, last = query.rpartition(" ")
+        query = f"{head} {last}*" if len(last) >= 2 else head
+    page = search(session, actor=actor, text=query, per_page=limit, with_facets=False)
+    grouped: dict[str, list[HitView]] = {}
+    for hit in page.hits:
+        grouped.setdefault(hit.kind, []).append(hit)
+    return grouped
+
+
+__all__ += ["HitView", "SearchPage", "Segment", "header_suggestions", "highlight", "index_status"]

@@ -1,0 +1,148 @@
+"""The Whoosh backend on its own: query syntax, language handling, facets, bounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.search.backend import QueryError, SearchDoc, SearchQuery, WhooshBackend
+
+DOCS = [
+    (
+        "Late delivery of the sofa",
+        "The deliveries were late and the café was closed",
+        ["late-delivery"],
+        "feedback",
+    ),
+    ("Payment failed twice", "Charged twice for one order", ["payment"], "feedback"),
+    ("Delivery window too wide", "A four hour window is not a time slot", ["delivery-window"], "pain_point"),
+    ("配送が遅い", "荷物の配送が三日遅れました", ["late-delivery"], "feedback"),
+    ("تأخر التوصيل", "وصل الطلب متأخرا جدا", [], "feedback"),
+    ("Window seat in store", "A lovely reading corner by the window", ["stores"], "success_story"),
+]
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> WhooshBackend:
+    index = WhooshBackend(Path(tmp_path_factory.mktemp("ix")) / "index")
+    docs = [
+        SearchDoc(
+            doc_id=f"insight:{n}",
+            type="insight",
+            entity_id=n,
+            kind=kind,
+            title=title,
+            body=body,
+            tags=tags,
+            department="Logistics" if n % 2 else "Finance",
+            sentiment="negative",
+            status="archived" if n == 5 else "published",
+            created=n,
+        )
+        for n, (title, body, tags, kind) in enumerate(DOCS)
+    ]
+    with index.indexer_lock() as mine:
+        assert mine
+        index.rebuild(docs)
+    return index
+
+
+def ids(backend: WhooshBackend, text: str, **extra: object) -> list[int]:
+    result = backend.search(SearchQuery(text=text, published_only=False, **extra))  # type: ignore[arg-type]
+    return sorted(h.entity_id for h in result.hits)
+
+
+def test_words_are_anded_and_stemmed(backend: WhooshBackend) -> None:
+    assert ids(backend, "delivery") == [0, 2, 3]  # 3 through its tag late-delivery
+    assert ids(backend, "deliveries late") == [0, 3]
+    assert ids(backend, "deliveries sofa") == [0]
+
+
+def test_phrase_needs_the_words_in_order(backend: WhooshBackend) -> None:
+    assert ids(backend, '"delivery window"') == [2]
+    assert ids(backend, '"window delivery"') == []
+
+
+def test_or_exclude_and_prefix(backend: WhooshBackend) -> None:
+    assert ids(backend, "payment OR sofa") == [0, 1]
+    assert ids(backend, "window -delivery") == [5]
+    assert ids(backend, "deliv*") == [0, 2, 3]
+
+
+def test_accents_fold_both_ways(backend: WhooshBackend) -> None:
+    assert ids(backend, "cafe") == [0] and ids(backend, "CAFÉ") == [0]
+
+
+def test_chinese_and_arabic_words_are_found(backend: WhooshBackend) -> None:
+    assert ids(backend, "配送") == [3]
+    assert ids(backend, "متأخرا") == [4]
+
+
+def test_title_outranks_body(backend: WhooshBackend) -> None:
+    result = backend.search(SearchQuery(text="window", published_only=False))
+    assert [h.entity_id for h in result.hits][:2] in ([2, 5], [5, 2])
+
+
+def test_facets_count_every_hit_and_filters_combine(backend: WhooshBackend) -> None:
+    result = backend.search(SearchQuery(text="", published_only=False))
+    assert result.total == 6
+    assert result.facets["kind"] == {"feedback": 4, "pain_point": 1, "success_story": 1}
+    assert result.facets["tag"]["late-delivery"] == 2
+    filtered = backend.search(
+        SearchQuery(text="", filters={"tag": "late-delivery", "department": "Finance"}, published_only=False)
+    )
+    assert sorted(h.entity_id for h in filtered.hits) == [0]
+
+
+def test_published_only_hides_archived_documents(backend: WhooshBackend) -> None:
+    assert 5 not in [h.entity_id for h in backend.search(SearchQuery(text="window")).hits]
+
+
+def test_misspelt_word_gets_a_suggestion(backend: WhooshBackend) -> None:
+    result = backend.search(SearchQuery(text="dellivery", published_only=False))
+    assert result.total == 0 and result.suggestion == "delivery"
+
+
+@pytest.mark.parametrize("text", ["a*", "b* OR c*", "x" * 201])
+def test_unbounded_queries_get_a_clear_message(backend: WhooshBackend, text: str) -> None:
+    with pytest.raises(QueryError):
+        backend.search(SearchQuery(text=text))
+
+
+@given(
+    st.text(max_size=120)
+    | st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "(",
+                ")",
+                "*",
+                "-",
+                "OR",
+                "AND",
+                "NOT",
+                "title:",
+                "~",
+                "^2",
+                "[",
+                "]",
+                "{",
+                "}",
+                "a",
+                "delivery",
+                " ",
+            ]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_any_query_gives_results_or_a_query_error(backend: WhooshBackend, text: str) -> None:
+    try:
+        result = backend.search(SearchQuery(text=text, published_only=False))
+    except QueryError:
+        return
+    assert result.total >= 0
