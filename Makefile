@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+SIZES ?= 10000,100000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
@@ -64,4 +65,4 @@ help: ## Show this help
 ##@ Performance
 .PHONY: bench
 bench: $(STAMP) ## Search benchmark at 10k and 100k insights from ../shared/data (SIZES=10000 for one size)
-	$(BIN)/python -m tests.bench.search_bench --sizes $(or $(SIZES),10000,100000)
+	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES)

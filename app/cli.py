@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -98,7 +99,8 @@ def reindex() -> None:
     _check_config()
     with new_session() as session:
         try:
-            count = search_service.reindex(session)
+            # A command is single-threaded, so it may fork one indexing process per core.
+            count = search_service.reindex(session, procs=min(os.cpu_count() or 1, 4))
         except search_service.SearchUnavailable as exc:
             _fail(str(exc))
             return

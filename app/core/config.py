@@ -78,8 +78,11 @@ class Settings(BaseSettings):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgres://") :]
         elif self.database_url.startswith("postgresql://"):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]
-        if self.search_backend == "postgres" and not self.is_postgres:
-            raise ValueError("PORTAL_SEARCH_BACKEND=postgres needs a PostgreSQL PORTAL_DATABASE_URL")
+        if self.search_backend == "postgres":
+            raise ValueError(
+                "PORTAL_SEARCH_BACKEND=postgres: the PostgreSQL full-text backend is not part of this "
+                "release yet; use whoosh (the default), which also works with a PostgreSQL database"
+            )
         return self
 
     @property

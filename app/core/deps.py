@@ -93,14 +93,15 @@ def gate(request: Request, session: SessionDep) -> None:
     raise PermissionDenied()
 
 
-def current_person(request: Request) -> Person:
+async def current_person(request: Request) -> Person:
+    # async on purpose: no database here, so no trip through the threadpool.
     person: Person | None = getattr(request.state, "person", None)
     if person is None:
         raise NotAuthenticated()
     return person
 
 
-def optional_person(request: Request) -> Person | None:
+async def optional_person(request: Request) -> Person | None:
     return getattr(request.state, "person", None)
 
 

@@ -7,6 +7,7 @@ Everything else, including htmx attributes and event handlers, is dropped."""
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -71,3 +72,15 @@ def plain_excerpt(source: str | None, length: int = 220) -> str:
     text = html.unescape(nh3.clean(_md.render(source[: length * 4]), tags=set()))
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`#>~|]+|^\s*[-+]\s+|^\s*\d+\.\s+", re.MULTILINE)
+
+
+def strip_markup(source: str | None, length: int = 4000) -> str:
+    """Markdown reduced to its words without rendering it (cheap; for search snippets, which are
+    escaped when shown)."""
+    if not source:
+        return ""
+    text = _MARKUP.sub(lambda m: m.group(1) or " ", source[:length])
+    return " ".join(text.split())

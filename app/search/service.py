@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
-from app.core.markdown import plain_excerpt
+from app.core.markdown import strip_markup
 from app.insights import permissions as insight_permissions
 from app.insights import search as insight_search
 from app.insights.models import Insight
@@ -80,26 +80,28 @@ def drain(
     return applied
 
 
-def reindex(session: Session, *, backend: SearchBackend | None = None, wait: float = 60) -> int:
+def reindex(
+    session: Session, *, backend: SearchBackend | None = None, wait: float = 60, procs: int = 1
+) -> int:
     """Rebuild the whole index from the database into a fresh folder, swap it in, then replay what
     arrived meanwhile."""
     backend = backend or get_backend()
     with backend.indexer_lock(wait=wait) as mine:
         if not mine:
             raise SearchUnavailable("another process is indexing; try again in a moment")
-        count = _rebuild_locked(session, backend)
+        count = _rebuild_locked(session, backend, procs=procs)
     drain(session, backend=backend, wait=wait)
     return count
 
 
-def _rebuild_locked(session: Session, backend: SearchBackend) -> int:
+def _rebuild_locked(session: Session, backend: SearchBackend, *, procs: int = 1) -> int:
     noted = outbox.max_id(session)
 
     def everything() -> Iterator[SearchDoc]:
         for _docs_for, all_docs in BUILDERS.values():
             yield from all_docs(session)
 
-    count = backend.rebuild(everything())
+    count = backend.rebuild(everything(), procs=procs)
     processed = [r.id for r in outbox.pending(session, limit=1_000_000) if r.id is not None and r.id <= noted]
     for start in range(0, len(processed), 5000):
         outbox.mark_processed(session, processed[start : start + 5000])
@@ -219,9 +221,7 @@ def _load_hits(
         if hit.type == insight_search.ENTITY and hit.entity_id in insights:
             insight = insights[hit.entity_id]
             text = "\n".join(
-                p
-                for p in (insight.quote, plain_excerpt(insight.body, 4000), insight.persona, insight.goals)
-                if p
+                p for p in (insight.quote, strip_markup(insight.body), insight.persona, insight.goals) if p
             )
             views.append(
                 HitView(
@@ -243,11 +243,7 @@ def highlight(
     """A window of the text around the first matched word, with the matched words marked."""
     if not text:
         return []
-    spans = [
-        (start, end)
-        for token, start, end in backend.analyze(text)
-        if token in terms or any(token.startswith(p) for p in prefixes)
-    ]
+    spans = backend.find_matches(text, terms, prefixes)
     if not spans:
         cut = text[:width]
         return [Segment(cut.rsplit(" ", 1)[0] + "…" if len(text) > width else cut, False)]

@@ -69,3 +69,10 @@ def test_rendered_markdown_never_contains_active_content(source: str) -> None:
         href = re.search(r'href="([^"]*)"', attrs)
         if href:
             assert not href.group(1).strip().lower().startswith(("javascript:", "vbscript:", "data:"))
+
+
+def test_strip_markup_keeps_the_words() -> None:
+    from app.core.markdown import strip_markup
+
+    text = "# Title\n\n- **bold** item\n1. [link text](https://x.example) and `code`"
+    assert strip_markup(text) == "Title bold item link text and code"

@@ -146,3 +146,16 @@ def test_any_query_gives_results_or_a_query_error(backend: WhooshBackend, text: 
     except QueryError:
         return
     assert result.total >= 0
+
+
+def test_only_the_backend_module_imports_whoosh() -> None:
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    importers = sorted(
+        str(path.relative_to(app_dir))
+        for path in app_dir.rglob("*.py")
+        if any(
+            line.lstrip().startswith(("import whoosh", "from whoosh"))
+            for line in path.read_text().splitlines()
+        )
+    )
+    assert importers == ["search/backend.py"]
