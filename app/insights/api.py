@@ -28,7 +28,7 @@ def list_insights(
 ) -> InsightPage:
     filters = insight_service.ListFilters(kind=kind, tag=tag, status=status, page=page)
     total, items = insight_service.list_insights(session, actor=me, filters=filters)
-    return InsightPage(total=total, page=page, items=[insight_service.to_read(session, i) for i in items])
+    return InsightPage(total=total, page=page, items=insight_service.to_read_many(session, items))
 
 
 @router.post("", name="api:insights_create", response_model=InsightRead, status_code=201)

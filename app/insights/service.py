@@ -290,83 +290,62 @@ def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail
 
 def to_read(session: Session, insight: Insight) -> InsightRead:
     """The API shape of one insight."""
-    assert insight.id is not None
-    author = session.get(Person, insight.author_id)
-    department = session.get(Department, insight.department_id) if insight.department_id else None
-    stages = stages_of(session, insight.id) if insight.kind == Kind.journey_map else []
+    return to_read_many(session, [insight])[0]
+
+
+def to_read_many(session: Session, insights: Sequence[Insight]) -> list[InsightRead]:
+    """The API shape of several insights, with a fixed number of queries however many there are."""
+    ids = [i.id for i in insights if i.id is not None]
+    if not ids:
+        return []
+    authors = {
+        p.id: p.name
+        for p in session.exec(select(Person).where(col(Person.id).in_({i.author_id for i in insights}))).all()
+    }
+    department_ids = {i.department_id for i in insights if i.department_id}
+    departments = (
+        {
+            d.id: d.name
+            for d in session.exec(select(Department).where(col(Department.id).in_(department_ids))).all()
+        }
+        if department_ids
+        else {}
+    )
+    stages: dict[int, list[JourneyStage]] = defaultdict(list)
+    for stage in session.exec(
+        select(JourneyStage)
+        .where(col(JourneyStage.journey_id).in_(ids))
+        .order_by(col(JourneyStage.position), col(JourneyStage.id))
+    ).all():
+        stages[stage.journey_id].append(stage)
     by_stage: dict[int, list[int]] = defaultdict(list)
-    if stages:
+    stage_ids = [s.id for group in stages.values() for s in group if s.id is not None]
+    if stage_ids:
         for pp_id, stage_id in session.exec(
-            select(Insight.id, Insight.journey_stage_id).where(
-                col(Insight.journey_stage_id).in_([s.id for s in stages])
-            )
+            select(Insight.id, Insight.journey_stage_id).where(col(Insight.journey_stage_id).in_(stage_ids))
         ).all():
             if pp_id is not None and stage_id is not None:
                 by_stage[stage_id].append(pp_id)
-    evidence = list(
-        session.exec(
-            select(Evidence.feedback_id)
-            .where(Evidence.pain_point_id == insight.id)
-            .order_by(col(Evidence.feedback_id))
-        ).all()
-    )
-    teams = list(
-        session.exec(
-            select(Team.name)
-            .join(CreditedTeam, col(CreditedTeam.team_id) == Team.id)
-            .where(CreditedTeam.insight_id == insight.id)
-            .order_by(Team.name)
-        ).all()
-    )
-    attachments = session.exec(select(Attachment).where(Attachment.insight_id == insight.id)).all()
-    return InsightRead(
-        id=insight.id,
-        url=f"/insights/{insight.id}",
-        kind=insight.kind,
-        status=insight.status,
-        title=insight.title,
-        body=insight.body,
-        tags=tags_by_insight(session, [insight.id]).get(insight.id, []),
-        product_area=insight.product_area,
-        segment=insight.segment,
-        department=department.name if department else None,
-        department_id=insight.department_id,
-        author=author.name if author else "",
-        created_at=insight.created_at,
-        updated_at=insight.updated_at,
-        quote=insight.quote,
-        channel=insight.channel,
-        score=insight.score,
-        score_scale=insight.score_scale,
-        sentiment=insight.sentiment,
-        external_id=insight.external_id,
-        received_at=insight.received_at,
-        severity=insight.severity,
-        customers_affected=insight.customers_affected,
-        journey_stage_id=insight.journey_stage_id,
-        evidence_ids=evidence,
-        persona=insight.persona,
-        stages=[
-            StageRead(
-                id=s.id or 0,
-                position=s.position,
-                name=s.name,
-                goal=s.goal,
-                actions=s.actions,
-                touchpoints=s.touchpoints,
-                thoughts=s.thoughts,
-                emotion=s.emotion,
-                opportunities=s.opportunities,
-                pain_point_ids=sorted(by_stage.get(s.id or 0, [])),
-            )
-            for s in stages
-        ],
-        teams=teams,
-        proposal_ids=[],
-        goals=insight.goals,
-        frustrations=insight.frustrations,
-        quotes=list(insight.quotes or []),
-        attachments=[
+    evidence: dict[int, list[int]] = defaultdict(list)
+    for pain_point_id, feedback_id in session.exec(
+        select(Evidence.pain_point_id, Evidence.feedback_id)
+        .where(col(Evidence.pain_point_id).in_(ids))
+        .order_by(col(Evidence.feedback_id))
+    ).all():
+        evidence[pain_point_id].append(feedback_id)
+    teams: dict[int, list[str]] = defaultdict(list)
+    for insight_id, team_name in session.exec(
+        select(CreditedTeam.insight_id, Team.name)
+        .join(Team, col(CreditedTeam.team_id) == Team.id)
+        .where(col(CreditedTeam.insight_id).in_(ids))
+        .order_by(Team.name)
+    ).all():
+        teams[insight_id].append(team_name)
+    attachments: dict[int, list[AttachmentRead]] = defaultdict(list)
+    for a in session.exec(
+        select(Attachment).where(col(Attachment.insight_id).in_(ids)).order_by(col(Attachment.id))
+    ).all():
+        attachments[a.insight_id].append(
             AttachmentRead(
                 id=a.id or 0,
                 name=a.original_name,
@@ -374,9 +353,63 @@ def to_read(session: Session, insight: Insight) -> InsightRead:
                 size=a.size,
                 url=f"/attachments/{a.id}",
             )
-            for a in attachments
-        ],
-    )
+        )
+    tags = tags_by_insight(session, ids)
+    result = []
+    for insight in insights:
+        assert insight.id is not None
+        result.append(
+            InsightRead(
+                id=insight.id,
+                url=f"/insights/{insight.id}",
+                kind=insight.kind,
+                status=insight.status,
+                title=insight.title,
+                body=insight.body,
+                tags=tags.get(insight.id, []),
+                product_area=insight.product_area,
+                segment=insight.segment,
+                department=departments.get(insight.department_id) if insight.department_id else None,
+                department_id=insight.department_id,
+                author=authors.get(insight.author_id, ""),
+                created_at=insight.created_at,
+                updated_at=insight.updated_at,
+                quote=insight.quote,
+                channel=insight.channel,
+                score=insight.score,
+                score_scale=insight.score_scale,
+                sentiment=insight.sentiment,
+                external_id=insight.external_id,
+                received_at=insight.received_at,
+                severity=insight.severity,
+                customers_affected=insight.customers_affected,
+                journey_stage_id=insight.journey_stage_id,
+                evidence_ids=evidence.get(insight.id, []),
+                persona=insight.persona,
+                stages=[
+                    StageRead(
+                        id=st.id or 0,
+                        position=st.position,
+                        name=st.name,
+                        goal=st.goal,
+                        actions=st.actions,
+                        touchpoints=st.touchpoints,
+                        thoughts=st.thoughts,
+                        emotion=st.emotion,
+                        opportunities=st.opportunities,
+                        pain_point_ids=sorted(by_stage.get(st.id or 0, [])),
+                    )
+                    for st in stages.get(insight.id, [])
+                ],
+                teams=teams.get(insight.id, []),
+                proposal_ids=[],
+                goals=insight.goals,
+                frustrations=insight.frustrations,
+                quotes=list(insight.quotes or []),
+                attachments=attachments.get(insight.id, []),
+            )
+        )
+    return result
 
 
 # --- writing -----------------------------------------------------------------------------------------
