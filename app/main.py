@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
+from app.comments import api as comment_api
+from app.comments import routes as comment_routes
 from app.core import logging as portal_logging
 from app.core.config import get_settings
 from app.core.deps import gate, is_api, verify_csrf
@@ -29,8 +31,11 @@ from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.insights import api as insight_api
 from app.insights import routes as insight_routes
+from app.notifications import routes as notification_routes
 from app.people import api as people_api
 from app.people import routes as people_routes
+from app.proposals import api as proposal_api
+from app.proposals import routes as proposal_routes
 from app.search import api as search_api
 from app.search import routes as search_routes
 from app.search.worker import Drainer
@@ -78,9 +83,14 @@ def create_app() -> FastAPI:
         audit_routes.router,
         insight_routes.router,
         search_routes.router,
+        proposal_routes.router,
+        comment_routes.router,
+        notification_routes.router,
         people_api.router,
         insight_api.router,
         search_api.router,
+        proposal_api.router,
+        comment_api.router,
     ]
     for router in routers:
         app.include_router(router)

@@ -8,8 +8,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.auth.security import hash_password
+from app.comments.models import Comment
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
+from app.notifications.models import Notification
 from app.people.models import Department, Person, Role, Team
+from app.proposals.models import Proposal
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for all factories
@@ -111,6 +114,40 @@ def attachment(db: Session, *, insight: Insight, content_type: str = "image/png"
         content_type=content_type,
         size=10,
     )
+    db.add(record)
+    db.commit()
+    return record
+
+
+def proposal(
+    db: Session, *, title: str = "A proposal", author: Person | None = None, **fields: Any
+) -> Proposal:
+    author = author or person(db)
+    record = Proposal(title=title, problem="p", change="c", author_id=author.id or 0, **fields)
+    db.add(record)
+    db.commit()
+    return record
+
+
+def comment(
+    db: Session, *, on: Proposal | Insight, author: Person | None = None, body: str = "A comment"
+) -> Comment:
+    author = author or person(db)
+    record = Comment(
+        target_type="proposal" if isinstance(on, Proposal) else "insight",
+        target_id=on.id or 0,
+        author_id=author.id or 0,
+        body=body,
+    )
+    db.add(record)
+    db.commit()
+    return record
+
+
+def notification(
+    db: Session, *, person: Person, text: str = "Something happened", url: str = "/"
+) -> Notification:
+    record = Notification(person_id=person.id or 0, text=text, url=url)
     db.add(record)
     db.commit()
     return record

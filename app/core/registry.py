@@ -2,9 +2,22 @@
 
 from app.audit import models as audit_models
 from app.auth import models as auth_models
+from app.comments import models as comment_models
 from app.core import models as core_models
 from app.insights import models as insight_models
+from app.notifications import models as notification_models
 from app.people import models as people_models
+from app.proposals import models as proposal_models
 from app.search import models as search_models
 
-__all__ = ["audit_models", "auth_models", "core_models", "insight_models", "people_models", "search_models"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "comment_models",
+    "core_models",
+    "insight_models",
+    "notification_models",
+    "people_models",
+    "proposal_models",
+    "search_models",
+]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
+from app.comments import routes as comment_service
 from app.core.config import get_settings
 from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
@@ -20,6 +21,7 @@ from app.insights.forms import errors_from, fields_from_form
 from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale, Sentiment, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people import service as people_service
+from app.proposals import service as proposal_service
 
 router = APIRouter()
 
@@ -178,6 +180,8 @@ def _detail_page(
 ) -> Response:
     info = insight_service.detail(session, actor=me, insight_id=insight_id)
     context: dict[str, Any] = {
+        "proposals": proposal_service.for_insight(session, insight_id=insight_id),
+        "comments": comment_service.comments_context(session, target_type="insight", target_id=insight_id),
         "info": info,
         "insight": info.insight,
         "upload_error": upload_error,

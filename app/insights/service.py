@@ -779,6 +779,29 @@ def find_for_picker(
     return list(rows)
 
 
+def find_any(session: Session, *, actor: Person, text: str, limit: int = 10) -> list[Insight]:
+    """Insights of any kind whose title contains the text, or the one with that number."""
+    text = text.strip()[:100]
+    if not text:
+        return []
+    if text.isdigit():
+        found = session.get(Insight, int(text))
+        return [found] if found and permissions.can(actor, "view", found) else []
+    like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        session.exec(
+            select(Insight)
+            .where(
+                permissions.visible_filter(actor),
+                col(Insight.status) == Status.published,
+                func.lower(Insight.title).like(like, escape="\\"),
+            )
+            .order_by(col(Insight.created_at).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
 def get_many(session: Session, *, actor: Person, ids: Iterable[int]) -> list[Insight]:
     wanted = sorted(set(ids))
     if not wanted:

@@ -322,6 +322,8 @@ class WhooshBackend:
         if len(text) > MAX_QUERY_LENGTH:
             raise QueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
         parsed = self._parse(text)
+        if not self.directory.exists():
+            raise SearchUnavailable("the search index has not been built yet")
         try:
             with self._lock:
                 searcher = self._current_searcher()

@@ -11,12 +11,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.comments import search as comment_search
+from app.comments.models import Comment
 from app.core.config import get_settings
 from app.core.markdown import strip_markup
 from app.insights import permissions as insight_permissions
 from app.insights import search as insight_search
 from app.insights.models import Insight
 from app.people.models import Person
+from app.proposals import search as proposal_search
+from app.proposals.models import Proposal
 from app.search import outbox
 from app.search.backend import (
     FACET_FIELDS,
@@ -36,6 +40,8 @@ __all__ = ["QueryError", "SearchUnavailable", "drain", "get_backend", "reindex",
 DocsFor = Callable[[Session, Sequence[int]], dict[int, SearchDoc | None]]
 BUILDERS: dict[str, tuple[DocsFor, Callable[[Session], Iterator[SearchDoc]]]] = {
     insight_search.ENTITY: (insight_search.docs_for, insight_search.all_docs),
+    proposal_search.ENTITY: (proposal_search.docs_for, proposal_search.all_docs),
+    comment_search.ENTITY: (comment_search.docs_for, comment_search.all_docs),
 }
 
 
@@ -216,8 +222,45 @@ def _load_hits(
             select(Insight).where(col(Insight.id).in_(insight_ids), insight_permissions.visible_filter(actor))
         ).all()
         insights = {i.id: i for i in rows if i.id is not None}
+    proposal_ids = [h.entity_id for h in hits if h.type == proposal_search.ENTITY]
+    proposals: dict[int, Proposal] = {}
+    if proposal_ids:  # every signed-in person may see every proposal
+        proposals = {
+            p.id: p
+            for p in session.exec(select(Proposal).where(col(Proposal.id).in_(proposal_ids))).all()
+            if p.id is not None
+        }
+    comment_ids = [h.entity_id for h in hits if h.type == comment_search.ENTITY]
+    comments: dict[int, tuple[Comment, str, str]] = {}
+    if comment_ids:
+        from app.comments import service as comment_service
+        from app.core.errors import NotFound
+
+        for comment in session.exec(
+            select(Comment).where(col(Comment.id).in_(comment_ids), col(Comment.deleted_at).is_(None))
+        ).all():
+            try:  # the comment is visible when what it is on is visible
+                title, url = comment_service.target_title(
+                    session, actor=actor, target_type=comment.target_type, target_id=comment.target_id
+                )
+            except NotFound:
+                continue
+            comments[comment.id or 0] = (comment, title, f"{url}#comment-{comment.id}")
     views = []
     for hit in hits:
+        if hit.type == comment_search.ENTITY and hit.entity_id in comments:
+            comment, title, url = comments[hit.entity_id]
+            views.append(
+                HitView(
+                    type="comment",
+                    id=hit.entity_id,
+                    kind="comment",
+                    title=f"Comment on “{title}”",
+                    url=url,
+                    segments=highlight(strip_markup(comment.body), terms, prefixes, backend),
+                )
+            )
+            continue
         if hit.type == insight_search.ENTITY and hit.entity_id in insights:
             insight = insights[hit.entity_id]
             text = "\n".join(
@@ -232,6 +275,20 @@ def _load_hits(
                     url=f"/insights/{hit.entity_id}",
                     segments=highlight(text, terms, prefixes, backend),
                     record=insight,
+                )
+            )
+        elif hit.type == proposal_search.ENTITY and hit.entity_id in proposals:
+            proposal = proposals[hit.entity_id]
+            text = "\n".join(strip_markup(t) for t in (proposal.problem, proposal.change) if t)
+            views.append(
+                HitView(
+                    type="proposal",
+                    id=hit.entity_id,
+                    kind="proposal",
+                    title=proposal.title,
+                    url=f"/proposals/{hit.entity_id}",
+                    segments=highlight(text, terms, prefixes, backend),
+                    record=None,
                 )
             )
     return views

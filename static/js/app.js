@@ -90,3 +90,18 @@
     if (!event.target.closest(".header-search")) closeSuggestions();
   });
 })();
+
+// @mention suggestions: clicking one completes the @handle being typed.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-mention]");
+    if (!button) return;
+    var box = button.closest("form").querySelector("[data-mention-input]");
+    if (!box) return;
+    box.value = box.value.replace(/@[\w.-]*$/, "@" + button.getAttribute("data-mention") + " ");
+    box.focus();
+    var list = document.getElementById("mention-suggestions");
+    if (list) list.replaceChildren();
+  });
+})();

@@ -25,6 +25,7 @@ from app.insights import service as insight_service
 from app.insights.schemas import InsightCreate
 from app.people import service as people_service
 from app.people.models import PersonCreate, Role
+from app.proposals import service as proposal_service
 from tests.databases import create_database, drop_database
 
 CHROMIUM_FLAGS = [
@@ -77,7 +78,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 actor=None,
                 data=PersonCreate(email=email, name=name, role=role, team_id=team.id, password=PASSWORD),
             )
+        logistics = people_service.get_or_create_department(session, name="Logistics & Delivery")
+        last_mile = people_service.get_or_create_team(session, name="Last Mile", department=logistics)
+        people_service.create(
+            session,
+            actor=None,
+            data=PersonCreate(
+                email="olle@e2e.test",
+                name="Olle Other",
+                role=Role.employee,
+                team_id=last_mile.id,
+                password=PASSWORD,
+            ),
+        )
         _publish_search_content(session, department_id=dept.id)
+        _publish_participation_content(session)
     engine.dispose()
 
     port = free_port()
@@ -156,6 +171,33 @@ def _publish_search_content(session: Session, *, department_id: int | None) -> N
                 }
             ),
         )
+
+
+def _publish_participation_content(session: Session) -> None:
+    cx_person = people_service.get_by_email(session, email="cass@e2e.test")
+    admin = people_service.get_by_email(session, email="ada@e2e.test")
+    assert cx_person is not None and admin is not None
+    insight_service.create(
+        session,
+        actor=cx_person,
+        data=InsightCreate.model_validate(
+            {
+                "kind": "pain_point",
+                "title": "Parcels arrive days late",
+                "severity": 4,
+                "body": "Customers wait at home for deliveries that do not come.",
+            }
+        ),
+    )
+    proposal_service.create(
+        session,
+        actor=admin,
+        data=proposal_service.ProposalCreate(
+            title="Evening delivery slots for working families",
+            problem="Customers cannot be home in the morning",
+            change="Offer evening slots",
+        ),
+    )
 
 
 def _chromium_path() -> str | None:

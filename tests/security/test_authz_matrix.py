@@ -51,6 +51,9 @@ def test_route_matrix_matches_the_access_table(
     journey = factories.insight(db, kind=Kind.journey_map, title="Matrix journey")
     stage = factories.stage(db, journey=journey)
     attachment = factories.attachment(db, insight=journey)
+    proposal = factories.proposal(db)
+    comment = factories.comment(db, on=proposal, author=actor or target)  # own comment: route rules only
+    notification = factories.notification(db, person=actor or target)
     ids = {
         "person_id": target.id or 0,
         "team_id": team.id or 0,
@@ -58,6 +61,9 @@ def test_route_matrix_matches_the_access_table(
         "insight_id": journey.id or 0,
         "stage_id": stage.id or 0,
         "attachment_id": attachment.id or 0,
+        "proposal_id": proposal.id or 0,
+        "comment_id": comment.id or 0,
+        "notification_id": notification.id or 0,
     }
     mismatches = []
     for route in ROUTES:

@@ -1,0 +1,149 @@
+"""Posting, editing and deleting comments (in place with htmx, or with plain forms)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.comments import service as comment_service
+from app.comments.models import Comment
+from app.core.deps import CurrentPerson, SessionDep
+from app.core.errors import NotFound, ValidationFailed
+from app.core.htmx import get_htmx, see_other
+from app.core.templating import render
+
+router = APIRouter()
+
+
+def section(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    target_type: str,
+    target_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    editing: int | None = None,
+) -> Response:
+    return render(
+        request,
+        "comments/_section.html",
+        comments_context(
+            session, target_type=target_type, target_id=target_id, errors=errors, editing=editing
+        ),
+        status_code=status_code,
+    )
+
+
+def comments_context(
+    session: SessionDep,
+    *,
+    target_type: str,
+    target_id: int,
+    errors: dict[str, str] | None = None,
+    editing: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "threads": comment_service.threads(session, target_type=target_type, target_id=target_id),
+        "target_type": target_type,
+        "target_id": target_id,
+        "comment_errors": errors or {},
+        "editing": editing,
+    }
+
+
+def _after(
+    request: Request, session: SessionDep, me: CurrentPerson, comment: Comment, message: str
+) -> Response:
+    if get_htmx(request).wants_fragment:
+        return section(request, session, me, comment.target_type, comment.target_id)
+    _title, url = comment_service.target_title(
+        session, actor=me, target_type=comment.target_type, target_id=comment.target_id
+    )
+    return see_other(f"{url}#comments", flash=message)
+
+
+@router.post("/comments", name="comments:create", response_class=HTMLResponse)
+def create(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    target_type: Annotated[str, Form(max_length=16)],
+    target_id: Annotated[int, Form()],
+    body: Annotated[str, Form(max_length=20_000)] = "",
+    parent_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    if target_type not in comment_service.TARGETS:
+        raise NotFound("Comments are for insights and proposals.")
+    try:
+        data = comment_service.CommentIn(body=body, parent_id=int(parent_id) if parent_id.isdigit() else None)
+        comment = comment_service.add(
+            session, actor=me, target_type=target_type, target_id=target_id, data=data
+        )
+    except ValidationError:
+        return section(
+            request,
+            session,
+            me,
+            target_type,
+            target_id,
+            status_code=422,
+            errors={"body": "Write something first (at most 10,000 characters)."},
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        return section(request, session, me, target_type, target_id, errors=exc.errors, status_code=422)
+    return _after(request, session, me, comment, "Comment posted.")
+
+
+@router.get("/comments/{comment_id}/edit", name="comments:edit_form", response_class=HTMLResponse)
+def edit_form(request: Request, session: SessionDep, me: CurrentPerson, comment_id: int) -> Response:
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    return section(request, session, me, comment.target_type, comment.target_id, editing=comment_id)
+
+
+@router.post("/comments/{comment_id}/edit", name="comments:update", response_class=HTMLResponse)
+def update(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    comment_id: int,
+    body: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    try:
+        comment = comment_service.edit(session, actor=me, comment_id=comment_id, body=body)
+    except ValidationError:
+        comment_row = session.get(Comment, comment_id)
+        if comment_row is None:
+            raise NotFound("There is no such comment.") from None
+        return section(
+            request,
+            session,
+            me,
+            comment_row.target_type,
+            comment_row.target_id,
+            status_code=422,
+            editing=comment_id,
+            errors={f"edit{comment_id}": "A comment cannot be empty."},
+        )
+    return _after(request, session, me, comment, "Comment updated.")
+
+
+@router.post("/comments/{comment_id}/delete", name="comments:delete", response_class=HTMLResponse)
+def delete(request: Request, session: SessionDep, me: CurrentPerson, comment_id: int) -> Response:
+    comment = comment_service.delete(session, actor=me, comment_id=comment_id)
+    return _after(request, session, me, comment, "Comment deleted.")
+
+
+@router.get("/people/mentions", name="people:mentions", response_class=HTMLResponse)
+def mentions(request: Request, session: SessionDep, me: CurrentPerson, body: str = "") -> Response:
+    """Suggest people for the @handle being typed at the end of the comment."""
+    last = body.rstrip("\n").split()[-1] if body.strip() else ""
+    people = comment_service.mention_suggestions(session, prefix=last) if last.startswith("@") else []
+    return render(request, "comments/_mentions.html", {"people": people})

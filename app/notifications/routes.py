@@ -1,0 +1,82 @@
+"""The notifications page, the header badge, and GET /api/v1/me/notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from app.core.deps import CurrentPerson, SessionDep
+from app.core.htmx import get_htmx, see_other
+from app.core.templating import render
+from app.notifications import service as notification_service
+
+router = APIRouter()
+
+
+@router.get("/notifications", name="notifications:list", response_class=HTMLResponse)
+def list_page(request: Request, session: SessionDep, me: CurrentPerson, page: int = 1) -> Response:
+    total, items = notification_service.list_for(session, person=me, page=max(page, 1))
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "items": items,
+            "total": total,
+            "page": max(page, 1),
+            "pages": max((total + 19) // 20, 1),
+            "unread": notification_service.unread_count(session, person=me),
+        },
+    )
+
+
+@router.get("/notifications/badge", name="notifications:badge", response_class=HTMLResponse)
+def badge(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
+    return render(
+        request,
+        "notifications/_badge.html",
+        {"unread": notification_service.unread_count(session, person=me)},
+    )
+
+
+@router.post("/notifications/{notification_id}/read", name="notifications:read")
+def read(request: Request, session: SessionDep, me: CurrentPerson, notification_id: int) -> Response:
+    notification_service.mark_read(session, person=me, notification_id=notification_id)
+    if get_htmx(request).wants_fragment:
+        return list_page(request, session, me)
+    return see_other("/notifications")
+
+
+@router.post("/notifications/read-all", name="notifications:read_all")
+def read_all(session: SessionDep, me: CurrentPerson) -> Response:
+    notification_service.mark_read(session, person=me)
+    return see_other("/notifications", flash="All notifications are marked read.")
+
+
+class NotificationRead(BaseModel):
+    id: int
+    text: str
+    url: str
+    created_at: datetime
+    read: bool
+
+
+class NotificationList(BaseModel):
+    unread: int
+    items: list[NotificationRead]
+
+
+@router.get("/api/v1/me/notifications", name="api:me_notifications", response_model=NotificationList)
+def api_list(session: SessionDep, me: CurrentPerson) -> NotificationList:
+    _total, items = notification_service.list_for(session, person=me, per_page=50)
+    return NotificationList(
+        unread=notification_service.unread_count(session, person=me),
+        items=[
+            NotificationRead(
+                id=n.id or 0, text=n.text, url=n.url, created_at=n.created_at, read=n.read_at is not None
+            )
+            for n in items
+        ],
+    )

@@ -1,0 +1,74 @@
+"""Improvement proposals, the insights they address, and the people who support them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.models import utcnow
+from app.insights.models import _enum
+
+
+class ProposalStatus(StrEnum):
+    new = "new"
+    under_review = "under_review"
+    accepted = "accepted"
+    in_progress = "in_progress"
+    done = "done"
+    declined = "declined"
+    duplicate = "duplicate"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Proposal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    problem: str = Field(default="", sa_type=Text)
+    change: str = Field(default="", sa_type=Text)
+    impact: str = Field(default="", sa_type=Text)
+    # Kept even for anonymous proposals, so the author still gets every answer; never shown to others.
+    author_id: int = Field(foreign_key="person.id", index=True)
+    is_anonymous: bool = Field(default=False)
+    status: ProposalStatus = Field(default=ProposalStatus.new, sa_type=_enum(ProposalStatus), index=True)
+    support_count: int = Field(default=0, index=True)  # kept in step with the support table
+    owner_team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="proposal.id")
+    first_response_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+
+
+class ProposalInsight(SQLModel, table=True):
+    """The insights (evidence) a proposal addresses."""
+
+    __tablename__ = "proposal_insight"
+
+    proposal_id: int = Field(foreign_key="proposal.id", primary_key=True, ondelete="CASCADE")
+    insight_id: int = Field(foreign_key="insight.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class ProposalDepartment(SQLModel, table=True):
+    """The departments a proposal affects."""
+
+    __tablename__ = "proposal_department"
+
+    proposal_id: int = Field(foreign_key="proposal.id", primary_key=True, ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Support(SQLModel, table=True):
+    """One per person per proposal; the unique constraint makes simultaneous clicks count once."""
+
+    __table_args__ = (UniqueConstraint("proposal_id", "person_id", name="uq_support_proposal_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)

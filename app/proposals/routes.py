@@ -1,0 +1,186 @@
+"""Proposal pages: list, propose (with similar proposals while typing), detail, support, follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.comments import routes as comment_routes
+from app.core.deps import CurrentPerson, FormDep, SessionDep
+from app.core.errors import Conflict, ValidationFailed
+from app.core.htmx import get_htmx, see_other
+from app.core.templating import render
+from app.insights import service as insight_service
+from app.insights.forms import errors_from
+from app.notifications import service as notification_service
+from app.people import service as people_service
+from app.proposals import service as proposal_service
+from app.proposals.models import ProposalStatus
+
+router = APIRouter()
+
+
+@router.get("/proposals", name="proposals:list", response_class=HTMLResponse)
+def list_page(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    status: str = "",
+    department: str = "",
+    tag: str = "",
+    sort: str = "trending",
+    page: int = 1,
+) -> Response:
+    filters = proposal_service.ListFilters(
+        status=ProposalStatus(status) if status in ProposalStatus.__members__ else None,
+        department_id=int(department) if department.isdigit() else None,
+        tag=tag[:50],
+        sort=sort if sort in proposal_service.SORTS else "trending",
+        page=max(page, 1),
+    )
+    total, items = proposal_service.list_proposals(session, filters=filters)
+    return render(
+        request,
+        "proposals/list.html",
+        {
+            "items": items,
+            "total": total,
+            "filters": filters,
+            "pages": max((total + 19) // 20, 1),
+            "statuses": list(ProposalStatus),
+            "departments": people_service.list_departments(session),
+            "sorts": [("trending", "Trending"), ("support", "Most supported"), ("newest", "Newest")],
+        },
+        block="results",
+    )
+
+
+def _form(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    chosen = insight_service.get_many(session, actor=me, ids=values.get("insight_ids") or [])
+    return render(
+        request,
+        "proposals/form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "chosen": chosen,
+            "departments": people_service.list_departments(session),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/proposals/new", name="proposals:new_form", response_class=HTMLResponse)
+def new_form(
+    request: Request, session: SessionDep, me: CurrentPerson, insight: int | None = None
+) -> Response:
+    return _form(
+        request, session, me, {"insight_ids": [insight] if insight else [], "department_ids": []}, {}
+    )
+
+
+@router.post("/proposals/new", name="proposals:create", response_class=HTMLResponse)
+def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormDep) -> Response:
+    values: dict[str, Any] = {
+        "title": str(form.get("title", "")),
+        "problem": str(form.get("problem", "")),
+        "change": str(form.get("change", "")),
+        "impact": str(form.get("impact", "")),
+        "insight_ids": sorted(
+            {int(v) for v in form.getlist("insight_ids") if isinstance(v, str) and v.isdigit()}
+        ),
+        "department_ids": sorted(
+            {int(v) for v in form.getlist("department_ids") if isinstance(v, str) and v.isdigit()}
+        ),
+        "anonymous": form.get("anonymous") == "1",
+    }
+    try:
+        proposal = proposal_service.create(session, actor=me, data=proposal_service.ProposalCreate(**values))
+    except ValidationError as exc:
+        return _form(request, session, me, values, errors_from(exc), status_code=422)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _form(request, session, me, values, exc.errors, status_code=422)
+    note = " Nobody else sees that it was you." if proposal.is_anonymous else ""
+    return see_other(f"/proposals/{proposal.id}", flash=f"Your proposal is published.{note}")
+
+
+@router.get("/proposals/similar", name="proposals:similar", response_class=HTMLResponse)
+def similar(
+    request: Request, session: SessionDep, me: CurrentPerson, title: str = "", problem: str = ""
+) -> Response:
+    found = proposal_service.similar(session, actor=me, text=f"{title[:200]} {problem[:500]}")
+    return render(request, "proposals/_similar.html", {"found": found})
+
+
+@router.get("/proposals/pick-insights", name="proposals:pick_insights", response_class=HTMLResponse)
+def pick_insights(request: Request, session: SessionDep, me: CurrentPerson, q: str = "") -> Response:
+    found = insight_service.find_any(session, actor=me, text=q)
+    return render(request, "proposals/_pick_insights.html", {"found": found, "q": q})
+
+
+@router.get("/proposals/{proposal_id}", name="proposals:detail", response_class=HTMLResponse)
+def detail(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+    return render(request, "proposals/detail.html", _detail_context(session, me, proposal_id))
+
+
+def _detail_context(session: SessionDep, me: CurrentPerson, proposal_id: int) -> dict[str, Any]:
+    info = proposal_service.detail(session, actor=me, proposal_id=proposal_id)
+    return {
+        "info": info,
+        "proposal": info.proposal,
+        "closed": info.proposal.status in proposal_service.CLOSED,
+        "comments": comment_routes.comments_context(session, target_type="proposal", target_id=proposal_id),
+    }
+
+
+def _support_block(
+    request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int, message: str
+) -> Response:
+    if get_htmx(request).wants_fragment:
+        return render(
+            request, "proposals/detail.html", _detail_context(session, me, proposal_id), block="support"
+        )
+    return see_other(f"/proposals/{proposal_id}", flash=message)
+
+
+@router.post("/proposals/{proposal_id}/support", name="proposals:support", response_class=HTMLResponse)
+def support(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+    try:
+        proposal_service.support(session, actor=me, proposal_id=proposal_id)
+    except Conflict as exc:
+        return see_other(f"/proposals/{proposal_id}", flash=exc.message)
+    return _support_block(
+        request, session, me, proposal_id, "You support this proposal and will hear what happens."
+    )
+
+
+@router.post("/proposals/{proposal_id}/unsupport", name="proposals:unsupport", response_class=HTMLResponse)
+def unsupport(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+    proposal_service.withdraw(session, actor=me, proposal_id=proposal_id)
+    return _support_block(request, session, me, proposal_id, "Your support is withdrawn.")
+
+
+@router.post("/proposals/{proposal_id}/follow", name="proposals:follow")
+def follow(session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+    proposal_service.get(session, proposal_id=proposal_id)
+    notification_service.follow(session, person=me, target_type="proposal", target_key=str(proposal_id))
+    session.commit()
+    return see_other(f"/proposals/{proposal_id}", flash="You follow this proposal.")
+
+
+@router.post("/proposals/{proposal_id}/unfollow", name="proposals:unfollow")
+def unfollow(session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+    notification_service.unfollow(session, person=me, target_type="proposal", target_key=str(proposal_id))
+    session.commit()
+    return see_other(f"/proposals/{proposal_id}", flash="You no longer follow this proposal.")

@@ -1,0 +1,75 @@
+"""What the search index knows of proposals, read from the database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from sqlmodel import Session, col, select
+
+from app.core.markdown import strip_markup
+from app.core.models import aware
+from app.insights.models import InsightTag, Tag
+from app.people.models import Department
+from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight
+from app.search.backend import SearchDoc
+
+ENTITY = "proposal"
+
+
+def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None]:
+    found: dict[int, SearchDoc | None] = dict.fromkeys(ids)
+    if not ids:
+        return found
+    proposals = list(session.exec(select(Proposal).where(col(Proposal.id).in_(list(ids)))).all())
+    departments: dict[int, str] = {}
+    for proposal_id, name in session.exec(
+        select(ProposalDepartment.proposal_id, Department.name)
+        .join(Department, col(Department.id) == ProposalDepartment.department_id)
+        .where(col(ProposalDepartment.proposal_id).in_(list(ids)))
+    ).all():
+        departments.setdefault(proposal_id, name)  # the facet takes one department: the first
+    tags: dict[int, set[str]] = defaultdict(set)
+    for proposal_id, tag in session.exec(
+        select(ProposalInsight.proposal_id, Tag.name)
+        .join(InsightTag, col(InsightTag.insight_id) == ProposalInsight.insight_id)
+        .join(Tag, col(Tag.id) == InsightTag.tag_id)
+        .where(col(ProposalInsight.proposal_id).in_(list(ids)))
+    ).all():
+        tags[proposal_id].add(tag)
+    for proposal in proposals:
+        assert proposal.id is not None
+        found[proposal.id] = SearchDoc(
+            doc_id=f"{ENTITY}:{proposal.id}",
+            type=ENTITY,
+            entity_id=proposal.id,
+            kind="proposal",
+            title=proposal.title,
+            body="\n".join(
+                strip_markup(t, 20_000) for t in (proposal.problem, proposal.change, proposal.impact)
+            ),
+            tags=sorted(tags.get(proposal.id, set())),
+            department=departments.get(proposal.id, ""),
+            status=proposal.status.value,
+            created=int(aware(proposal.created_at).timestamp()),
+            support=proposal.support_count,
+        )
+    return found
+
+
+def all_docs(session: Session, *, chunk: int = 1000) -> Iterator[SearchDoc]:
+    last = 0
+    while True:
+        ids = [
+            i
+            for i in session.exec(
+                select(Proposal.id).where(col(Proposal.id) > last).order_by(col(Proposal.id)).limit(chunk)
+            ).all()
+            if i is not None
+        ]
+        if not ids:
+            return
+        for doc in docs_for(session, ids).values():
+            if doc is not None:
+                yield doc
+        last = ids[-1]

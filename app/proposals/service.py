@@ -1,0 +1,381 @@
+"""Proposals: propose (also anonymously), list, support and withdraw support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as Check
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.models import aware, utcnow
+from app.insights import permissions as insight_permissions
+from app.insights.models import Insight, InsightTag, Tag
+from app.notifications import service as notification_service
+from app.people.models import Department, Person
+from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight, ProposalStatus, Support
+from app.search import outbox
+
+PER_PAGE = 20
+CLOSED = frozenset({ProposalStatus.done, ProposalStatus.declined, ProposalStatus.duplicate})
+SORTS = ("trending", "support", "newest")
+
+
+class ProposalCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Check(min_length=5, max_length=200)
+    problem: str = Check(min_length=1, max_length=20_000)
+    change: str = Check(min_length=1, max_length=20_000)
+    impact: str = Check(default="", max_length=20_000)
+    insight_ids: list[int] = Check(default_factory=list, max_length=50)
+    department_ids: list[int] = Check(default_factory=list, max_length=20)
+    anonymous: bool = False
+
+
+class ProposalRead(BaseModel):
+    id: int
+    url: str
+    title: str
+    problem: str
+    change: str
+    impact: str
+    status: ProposalStatus
+    support_count: int
+    insight_ids: list[int]
+    departments: list[str]
+    author: str | None  # None when anonymous
+    anonymous: bool
+    owner_team: str | None
+    duplicate_of: int | None
+    responses: list[dict[str, object]]
+    created_at: datetime
+
+
+class ProposalPage(BaseModel):
+    total: int
+    page: int
+    items: list[ProposalRead]
+
+
+def get(session: Session, *, proposal_id: int) -> Proposal:
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound("There is no such proposal.")
+    return proposal
+
+
+def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal:
+    """Anyone signed in may propose. The author follows their proposal (and hears every answer)."""
+    assert actor.id is not None
+    errors: dict[str, str] = {}
+    insight_ids = sorted(set(data.insight_ids))
+    if insight_ids:
+        visible = set(
+            session.exec(
+                select(Insight.id).where(
+                    col(Insight.id).in_(insight_ids), insight_permissions.visible_filter(actor)
+                )
+            ).all()
+        )
+        missing = [i for i in insight_ids if i not in visible]
+        if missing:
+            errors["insight_ids"] = f"No such insights: {', '.join(map(str, missing))}."
+    department_ids = sorted(set(data.department_ids))
+    if department_ids:
+        known = set(session.exec(select(Department.id).where(col(Department.id).in_(department_ids))).all())
+        if set(department_ids) - known:
+            errors["department_ids"] = "Choose existing departments."
+    if errors:
+        raise ValidationFailed(errors)
+    proposal = Proposal(
+        title=data.title,
+        problem=data.problem,
+        change=data.change,
+        impact=data.impact,
+        author_id=actor.id,
+        is_anonymous=data.anonymous,
+    )
+    session.add(proposal)
+    session.flush()
+    assert proposal.id is not None
+    for insight_id in insight_ids:
+        session.add(ProposalInsight(proposal_id=proposal.id, insight_id=insight_id))
+    for department_id in department_ids:
+        session.add(ProposalDepartment(proposal_id=proposal.id, department_id=department_id))
+    notification_service.follow(session, person=actor, target_type="proposal", target_key=str(proposal.id))
+    outbox.enqueue(session, "proposal", proposal.id)
+    session.commit()
+    return proposal
+
+
+@dataclass
+class ListFilters:
+    status: ProposalStatus | None = None
+    department_id: int | None = None
+    tag: str = ""
+    sort: str = "trending"
+    page: int = 1
+
+
+def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list[Proposal]]:
+    condition = []
+    if filters.status is not None:
+        condition.append(col(Proposal.status) == filters.status)
+    if filters.department_id:
+        condition.append(
+            col(Proposal.id).in_(
+                select(ProposalDepartment.proposal_id).where(
+                    ProposalDepartment.department_id == filters.department_id
+                )
+            )
+        )
+    if filters.tag:
+        tagged_insights = (
+            select(InsightTag.insight_id)
+            .join(Tag, col(Tag.id) == InsightTag.tag_id)
+            .where(Tag.name == filters.tag)
+        )
+        condition.append(
+            col(Proposal.id).in_(
+                select(ProposalInsight.proposal_id).where(
+                    col(ProposalInsight.insight_id).in_(tagged_insights)
+                )
+            )
+        )
+    total = session.exec(select(func.count()).select_from(Proposal).where(*condition)).one()
+    page = max(filters.page, 1)
+    if filters.sort == "trending":
+        rows = session.exec(select(Proposal).where(*condition)).all()
+        ranked = sorted(rows, key=lambda p: trending_score(session, p), reverse=True)
+        return total, list(ranked[(page - 1) * PER_PAGE : page * PER_PAGE])
+    order = (
+        [col(Proposal.support_count).desc(), col(Proposal.created_at).desc()]
+        if filters.sort == "support"
+        else [col(Proposal.created_at).desc()]
+    )
+    rows = session.exec(
+        select(Proposal).where(*condition).order_by(*order).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return total, list(rows)
+
+
+def trending_score(session: Session, proposal: Proposal, *, now: datetime | None = None) -> float:
+    """Recent support and comments count most; everything decays with age (half-life one week)."""
+    from app.comments.models import Comment
+
+    now = now or utcnow()
+    since = now - timedelta(days=28)
+    supports = session.exec(
+        select(Support.created_at).where(Support.proposal_id == proposal.id, col(Support.created_at) > since)
+    ).all()
+    comments = session.exec(
+        select(Comment.created_at).where(
+            Comment.target_type == "proposal",
+            Comment.target_id == proposal.id,
+            col(Comment.created_at) > since,
+            col(Comment.deleted_at).is_(None),
+        )
+    ).all()
+
+    def weight(moment: datetime) -> float:
+        return float(0.5 ** ((now - aware(moment)).total_seconds() / (7 * 86400)))
+
+    age_days = (now - aware(proposal.created_at)).total_seconds() / 86400
+    return sum(weight(m) for m in supports) + 0.5 * sum(weight(m) for m in comments) + 1.0 / (1 + age_days)
+
+
+# --- support -------------------------------------------------------------------------------------
+
+
+def support(session: Session, *, actor: Person, proposal_id: int) -> int:
+    """Support once; again is harmless. Supporting follows the proposal. Returns the new count."""
+    proposal = get(session, proposal_id=proposal_id)
+    if proposal.status in CLOSED:
+        raise Conflict(f"This proposal is {proposal.status.label}; it no longer takes support.")
+    assert actor.id is not None
+    savepoint = session.begin_nested()
+    try:
+        session.add(Support(proposal_id=proposal_id, person_id=actor.id))
+        savepoint.commit()
+    except IntegrityError:  # supported already (or at the same moment on another worker)
+        savepoint.rollback()
+    notification_service.follow(session, person=actor, target_type="proposal", target_key=str(proposal_id))
+    return _recount(session, proposal_id)
+
+
+def withdraw(session: Session, *, actor: Person, proposal_id: int) -> int:
+    get(session, proposal_id=proposal_id)
+    session.exec(
+        delete(Support).where(
+            col(Support.proposal_id) == proposal_id,
+            col(Support.person_id) == actor.id,
+        )
+    )
+    return _recount(session, proposal_id)
+
+
+def _recount(session: Session, proposal_id: int) -> int:
+    count = session.exec(
+        select(func.count()).select_from(Support).where(Support.proposal_id == proposal_id)
+    ).one()
+    session.exec(
+        update(Proposal)
+        .where(col(Proposal.id) == proposal_id)
+        .values(support_count=count, last_activity_at=utcnow())
+    )
+    outbox.enqueue(session, "proposal", proposal_id)
+    session.commit()
+    return int(count)
+
+
+def supports(session: Session, *, actor: Person, proposal_id: int) -> bool:
+    return (
+        session.exec(
+            select(Support.id).where(Support.proposal_id == proposal_id, Support.person_id == actor.id)
+        ).first()
+        is not None
+    )
+
+
+def supporters(session: Session, *, proposal_id: int) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person)
+            .join(Support, col(Support.person_id) == Person.id)
+            .where(Support.proposal_id == proposal_id)
+            .order_by(col(Support.created_at))
+        ).all()
+    )
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProposalDetail:
+    proposal: Proposal
+    author: Person | None  # None for anonymous proposals, unless the viewer is the author
+    is_author: bool
+    insights: list[Insight] = field(default_factory=list)
+    departments: list[Department] = field(default_factory=list)
+    supporters: list[Person] = field(default_factory=list)
+    supported: bool = False
+    following: bool = False
+
+
+def detail(session: Session, *, actor: Person, proposal_id: int) -> ProposalDetail:
+    proposal = get(session, proposal_id=proposal_id)
+    is_author = proposal.author_id == actor.id
+    author = session.get(Person, proposal.author_id) if (not proposal.is_anonymous or is_author) else None
+    return ProposalDetail(
+        proposal=proposal,
+        author=author,
+        is_author=is_author,
+        insights=addressed_insights(session, actor=actor, proposal_id=proposal_id),
+        departments=list(
+            session.exec(
+                select(Department)
+                .join(ProposalDepartment, col(ProposalDepartment.department_id) == Department.id)
+                .where(ProposalDepartment.proposal_id == proposal_id)
+                .order_by(Department.name)
+            ).all()
+        ),
+        supporters=supporters(session, proposal_id=proposal_id),
+        supported=supports(session, actor=actor, proposal_id=proposal_id),
+        following=notification_service.is_following(
+            session, person=actor, target_type="proposal", target_key=str(proposal_id)
+        ),
+    )
+
+
+def addressed_insights(session: Session, *, actor: Person, proposal_id: int) -> list[Insight]:
+    return list(
+        session.exec(
+            select(Insight)
+            .join(ProposalInsight, col(ProposalInsight.insight_id) == Insight.id)
+            .where(ProposalInsight.proposal_id == proposal_id, insight_permissions.visible_filter(actor))
+        ).all()
+    )
+
+
+def for_insight(session: Session, *, insight_id: int) -> list[Proposal]:
+    """The proposals that address an insight."""
+    return list(
+        session.exec(
+            select(Proposal)
+            .join(ProposalInsight, col(ProposalInsight.proposal_id) == Proposal.id)
+            .where(ProposalInsight.insight_id == insight_id)
+            .order_by(col(Proposal.support_count).desc())
+        ).all()
+    )
+
+
+def mine(session: Session, *, actor: Person) -> list[Proposal]:
+    """The person's own proposals, anonymous ones included (only they see this list)."""
+    return list(
+        session.exec(
+            select(Proposal).where(Proposal.author_id == actor.id).order_by(col(Proposal.created_at).desc())
+        ).all()
+    )
+
+
+def to_read(session: Session, proposal: Proposal) -> ProposalRead:
+    assert proposal.id is not None
+    author = None if proposal.is_anonymous else session.get(Person, proposal.author_id)
+    departments = session.exec(
+        select(Department.name)
+        .join(ProposalDepartment, col(ProposalDepartment.department_id) == Department.id)
+        .where(ProposalDepartment.proposal_id == proposal.id)
+        .order_by(Department.name)
+    ).all()
+    insight_ids = session.exec(
+        select(ProposalInsight.insight_id)
+        .where(ProposalInsight.proposal_id == proposal.id)
+        .order_by(col(ProposalInsight.insight_id))
+    ).all()
+    return ProposalRead(
+        id=proposal.id,
+        url=f"/proposals/{proposal.id}",
+        title=proposal.title,
+        problem=proposal.problem,
+        change=proposal.change,
+        impact=proposal.impact,
+        status=proposal.status,
+        support_count=proposal.support_count,
+        insight_ids=list(insight_ids),
+        departments=list(departments),
+        author=author.name if author else None,
+        anonymous=proposal.is_anonymous,
+        owner_team=None,
+        duplicate_of=proposal.duplicate_of_id,
+        responses=[],
+        created_at=proposal.created_at,
+    )
+
+
+def similar(session: Session, *, actor: Person, text: str, limit: int = 5) -> list[Proposal]:
+    """Up to 5 existing proposals like the one being typed, found by the search backend."""
+    from app.search import service as search_service
+
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if len(w) > 3][:12]
+    if not words:
+        return []
+    try:
+        page = search_service.search(
+            session,
+            actor=actor,
+            text=" OR ".join(words),
+            filters={"kind": "proposal"},
+            per_page=limit,
+            with_facets=False,
+        )
+    except (search_service.QueryError, search_service.SearchUnavailable):
+        return []
+    ids = [hit.id for hit in page.hits if hit.type == "proposal"]
+    found = {p.id: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()}
+    return [found[i] for i in ids if i in found]

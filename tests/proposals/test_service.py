@@ -1,0 +1,141 @@
+"""Proposal rules without HTTP: anonymity, support counted once, closed proposals, similar ones."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from app.core.db import _make_engine
+from app.core.errors import Conflict, ValidationFailed
+from app.core.migrate import alembic_config
+from app.notifications import service as notification_service
+from app.people.models import Person
+from app.proposals import service as proposal_service
+from app.proposals.models import ProposalStatus, Support
+from app.proposals.service import ProposalCreate
+from tests import factories
+from tests.conftest import SearchIndex
+from tests.databases import create_database, drop_database
+
+
+def propose(db: Session, actor: Person, **extra: object) -> int:
+    data = ProposalCreate.model_validate(
+        {
+            "title": "Call customers before delivery",
+            "problem": "Missed deliveries",
+            "change": "Drivers call 30 minutes ahead",
+            **extra,
+        }
+    )
+    proposal = proposal_service.create(db, actor=actor, data=data)
+    assert proposal.id is not None
+    return proposal.id
+
+
+def test_anyone_can_propose_and_follows_their_proposal(db: Session, employee: Person) -> None:
+    insight = factories.insight(db)
+    pid = propose(db, employee, insight_ids=[insight.id])
+    read = proposal_service.to_read(db, proposal_service.get(db, proposal_id=pid))
+    assert (read.status, read.support_count, read.insight_ids, read.author) == (
+        "new",
+        0,
+        [insight.id],
+        employee.name,
+    )
+    assert notification_service.is_following(db, person=employee, target_type="proposal", target_key=str(pid))
+
+
+def test_anonymous_author_is_shown_to_nobody_but_themselves(
+    db: Session, employee: Person, leader: Person
+) -> None:
+    pid = propose(db, employee, anonymous=True)
+    assert proposal_service.to_read(db, proposal_service.get(db, proposal_id=pid)).author is None
+    assert proposal_service.detail(db, actor=leader, proposal_id=pid).author is None
+    own = proposal_service.detail(db, actor=employee, proposal_id=pid)
+    assert own.is_author and own.author is not None
+    assert [p.id for p in proposal_service.mine(db, actor=employee)] == [pid]
+
+
+def test_unknown_or_invisible_insights_are_refused(db: Session, employee: Person) -> None:
+    from app.insights.models import Status
+
+    archived = factories.insight(db, status=Status.archived)
+    with pytest.raises(ValidationFailed) as exc:
+        propose(db, employee, insight_ids=[archived.id, 999999])
+    assert "insight_ids" in exc.value.errors
+
+
+def test_support_counts_once_and_can_be_withdrawn(db: Session, employee: Person, cx: Person) -> None:
+    pid = propose(db, employee)
+    assert proposal_service.support(db, actor=cx, proposal_id=pid) == 1
+    assert proposal_service.support(db, actor=cx, proposal_id=pid) == 1
+    assert [p.id for p in proposal_service.supporters(db, proposal_id=pid)] == [cx.id]
+    assert notification_service.is_following(db, person=cx, target_type="proposal", target_key=str(pid))
+    assert proposal_service.withdraw(db, actor=cx, proposal_id=pid) == 0
+
+
+def test_closed_proposals_take_no_support(db: Session, employee: Person, cx: Person) -> None:
+    pid = propose(db, employee)
+    proposal = proposal_service.get(db, proposal_id=pid)
+    proposal.status = ProposalStatus.declined
+    db.add(proposal)
+    db.commit()
+    with pytest.raises(Conflict):
+        proposal_service.support(db, actor=cx, proposal_id=pid)
+
+
+def test_similar_proposals_come_from_the_search_index(
+    db: Session, employee: Person, cx: Person, search_index: SearchIndex
+) -> None:
+    pid = propose(db, employee, title="Evening delivery slots for working families")
+    search_index.sync()
+    found = proposal_service.similar(db, actor=cx, text="Deliveries in the evening please")
+    assert [p.id for p in found] == [pid]
+
+
+@pytest.fixture
+def scratch_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own: this test commits for real from many connections."""
+    url = create_database("support", tmp_path)
+    engine = _make_engine(url, begin="IMMEDIATE")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    yield engine
+    engine.dispose()
+    drop_database(url)
+
+
+def test_fifty_simultaneous_supports_count_once(scratch_engine: Engine) -> None:
+    """Separate connections, as on several workers: the unique constraint keeps one row."""
+    with Session(scratch_engine, expire_on_commit=False) as setup:
+        author = factories.person(setup, email="concurrent-author@example.test")
+        backer = factories.person(setup, email="concurrent-backer@example.test")
+        pid = propose(setup, author)
+    errors: list[BaseException] = []
+    start = threading.Barrier(50)
+
+    def click() -> None:
+        try:
+            with Session(scratch_engine) as session:
+                start.wait()
+                proposal_service.support(session, actor=backer, proposal_id=pid)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(scratch_engine) as check:
+        rows = check.exec(select(Support).where(Support.proposal_id == pid)).all()
+        assert errors == [] and len(rows) == 1
+        assert proposal_service.get(check, proposal_id=pid).support_count == 1
