@@ -119,6 +119,25 @@ def index_drain() -> None:
     typer.echo(f"Applied {applied} pending changes to the search index.")
 
 
+@cli.command()
+def digest(period: Annotated[str, typer.Argument(help="daily or weekly")]) -> None:
+    """Send the e-mail digest of unread notifications (run daily and weekly from cron)."""
+    from app.core.db import new_session
+    from app.core.errors import ValidationFailed
+    from app.notifications import digest as digest_service
+
+    _check_config()
+    if period not in digest_service.PERIODS:
+        _fail("Say daily or weekly.")
+    with new_session() as session:
+        try:
+            sent = digest_service.send(session, period=period)
+        except ValidationFailed as exc:
+            _fail(exc.message)
+            return
+    typer.echo(f"Sent {sent} {period} digest{'s' if sent != 1 else ''}.")
+
+
 @users_cli.command("create")
 def users_create(
     email: Annotated[str, typer.Option(help="Work e-mail, used to sign in.")],

@@ -31,6 +31,7 @@ from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.insights import api as insight_api
 from app.insights import routes as insight_routes
+from app.notifications import follow_routes
 from app.notifications import routes as notification_routes
 from app.people import api as people_api
 from app.people import routes as people_routes
@@ -86,6 +87,7 @@ def create_app() -> FastAPI:
         proposal_routes.router,
         comment_routes.router,
         notification_routes.router,
+        follow_routes.router,
         people_api.router,
         insight_api.router,
         search_api.router,

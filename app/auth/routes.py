@@ -22,7 +22,10 @@ from app.core.websecurity import (
     session_cookie_name,
     session_token,
 )
+from app.notifications import digest as digest_service
+from app.notifications import service as notification_service
 from app.people import service as people_service
+from app.proposals import service as proposal_service
 
 router = APIRouter()
 
@@ -118,10 +121,28 @@ def _profile(
             "new_token": new_token,
             "errors": errors or {},
             "local_auth": get_settings().auth_mode == "local",
+            "my_proposals": proposal_service.mine(session, actor=me),
+            "follows": _follows(session, me),
         },
         block=block,
         status_code=status_code,
     )
+
+
+def _follows(session: SessionDep, me: CurrentPerson) -> list[tuple[str, str, str, str]]:
+    """(kind, key, label, url) of everything the person follows."""
+    from urllib.parse import quote
+
+    rows: list[tuple[str, str, str, str]] = []
+    for kind in ("tag", "search", "insight", "proposal"):
+        for key in notification_service.follows_of(session, person=me, target_type=kind):
+            if kind == "tag":
+                rows.append((kind, key, f"#{key}", f"/insights?tag={quote(key)}"))
+            elif kind == "search":
+                rows.append((kind, key, f"“{key}”", f"/search?q={quote(key)}"))
+            else:
+                rows.append((kind, key, f"{kind} {key}", f"/{kind}s/{key}"))
+    return rows
 
 
 @router.post("/me/tokens", name="me:create_token", response_class=HTMLResponse)
@@ -167,6 +188,19 @@ def change_password(
         return _profile(request, session, me, errors=errors, status_code=422)
     # Changing the password ended every session, this one included: sign in again.
     return see_other("/login", flash="Password changed. Please sign in with your new password.")
+
+
+@router.post("/me/digest", name="me:digest")
+def set_digest(
+    session: SessionDep, me: CurrentPerson, digest: Annotated[str, Form(max_length=10)] = "off"
+) -> Response:
+    digest_service.set_preference(session, person=me, digest=digest)
+    words = {
+        "off": "No e-mail digest.",
+        "daily": "You get a daily e-mail digest.",
+        "weekly": "You get a weekly e-mail digest.",
+    }
+    return see_other("/me", flash=words[digest])
 
 
 @router.post("/me/sessions/end", name="me:end_sessions")

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     login_max_per_ip_per_hour: int = 30
     login_max_per_account: int = 5
     login_account_window_minutes: int = 10
+    # E-mail digests (portal digest send); no host means no e-mail is sent.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_from: str = "Insight Loop <insight-loop@localhost>"
+    base_url: str = "http://127.0.0.1:8000"  # for links in e-mails
     # Each app process runs a small thread that applies the search outbox to the index.
     index_drainer: bool = True
 

@@ -38,6 +38,7 @@ from app.insights.schemas import (
     StageIn,
     StageRead,
 )
+from app.notifications import service as notification_service
 from app.people.models import Department, Person, Team
 from app.search import outbox
 
@@ -540,7 +541,9 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
         _replace_stages(session, insight.id, data.stages)
     if data.kind == Kind.success_story:
         _set_teams(session, insight.id, data.teams)
-    outbox.enqueue(session, "insight", insight.id)
+    # "create" is an upsert that also tells people who follow a matching saved search (see search.drain).
+    outbox.enqueue(session, "insight", insight.id, "create")
+    _notify_tag_followers(session, actor=actor, insight=insight, tags=parse_tags(data.tags))
     audit_service.record(
         session,
         actor=actor,
@@ -552,6 +555,20 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
     if commit:
         session.commit()
     return insight
+
+
+def _notify_tag_followers(session: Session, *, actor: Person, insight: Insight, tags: list[str]) -> None:
+    if insight.status != Status.published or not tags:
+        return
+    for tag in tags:
+        followers = notification_service.followers(session, target_type="tag", target_keys=[tag])
+        notification_service.notify(
+            session,
+            person_ids=followers,
+            exclude=actor.id,
+            url=f"/insights/{insight.id}",
+            text=f"New {insight.kind.label.lower()} tagged #{tag}: “{insight.title}”.",
+        )
 
 
 def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpdate) -> Insight:

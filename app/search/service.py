@@ -80,10 +80,42 @@ def drain(
                         upserts.append(doc)
             # A crash after apply and before the mark re-applies the same rows: harmless.
             backend.apply(upserts, deletes)
+            created = {
+                r.entity_id for r in rows if r.entity_type == insight_search.ENTITY and r.op == "create"
+            }
+            if created:
+                _notify_saved_searches(session, backend, created)
             outbox.mark_processed(session, [r.id for r in rows if r.id is not None])
             session.commit()
             applied += len(rows)
     return applied
+
+
+def _notify_saved_searches(session: Session, backend: SearchBackend, created: set[int]) -> None:
+    """Tell the followers of a saved search about new insights that match it (once the index has them)."""
+    from app.notifications import service as notification_service
+    from app.notifications.models import Follow
+
+    queries = session.exec(select(Follow.target_key).where(Follow.target_type == "search").distinct()).all()
+    for text in queries:
+        try:
+            result = backend.search(SearchQuery(text=text, sort="newest", per_page=100, with_facets=False))
+        except (QueryError, SearchUnavailable):
+            continue
+        matched = [
+            h.entity_id for h in result.hits if h.type == insight_search.ENTITY and h.entity_id in created
+        ]
+        if not matched:
+            continue
+        followers = notification_service.followers(session, target_type="search", target_keys=[text])
+        for insight in session.exec(select(Insight).where(col(Insight.id).in_(matched))).all():
+            notification_service.notify(
+                session,
+                person_ids=followers,
+                exclude=insight.author_id,
+                url=f"/insights/{insight.id}",
+                text=f"New insight for your saved search “{text}”: “{insight.title}”.",
+            )
 
 
 def reindex(

@@ -229,3 +229,50 @@ def test_comments_are_searchable(db: Session, employee: Person, search_index: Se
     search_index.sync()
     page = search_service.search(db, actor=employee, text="couriers")
     assert [(h.kind, h.url.split("#")[0]) for h in page.hits] == [("comment", f"/proposals/{proposal.id}")]
+
+
+def test_followers_of_a_tag_and_of_a_saved_search_hear_of_new_insights(
+    browser: Browser, db: Session, cx: Person, employee: Person, leader: Person, search_index: SearchIndex
+) -> None:
+    from app.insights import service as insight_service
+    from app.insights.schemas import InsightCreate
+
+    browser.sign_in_as(employee)
+    assert (
+        browser.post(
+            "/follows", {"target_type": "tag", "target_key": "Late Delivery", "next": "/"}
+        ).status_code
+        == 303
+    )
+    browser.sign_in_as(leader)
+    browser.post("/follows", {"target_type": "search", "target_key": "evening courier", "next": "/search"})
+    me_page = browser.get("/me")
+    assert "“evening courier”" in me_page.text
+    insight_service.create(
+        db,
+        actor=cx,
+        data=InsightCreate.model_validate(
+            {
+                "kind": "feedback",
+                "title": "No evening courier",
+                "quote": "Only morning slots",
+                "channel": "survey",
+                "tags": ["late-delivery"],
+            }
+        ),
+    )
+    assert texts(db, employee) == ["New feedback tagged #late-delivery: “No evening courier”."]
+    assert texts(db, leader) == []  # the saved search is checked once the index has the insight
+    search_index.sync()
+    assert texts(db, leader) == ["New insight for your saved search “evening courier”: “No evening courier”."]
+
+
+def test_author_sees_their_anonymous_proposal_on_their_own_page(
+    browser: Browser, db: Session, employee: Person
+) -> None:
+    browser.sign_in_as(employee)
+    browser.post(
+        "/proposals/new", {"title": "Quiet anonymous idea", "problem": "p", "change": "c", "anonymous": "1"}
+    )
+    page = browser.get("/me")
+    assert "Quiet anonymous idea" in page.text and "anonymous — only you see it here" in page.text

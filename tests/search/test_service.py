@@ -35,7 +35,7 @@ def found(db: Session, actor: Person, text: str, **kw: object) -> list[int]:
 def test_every_change_writes_an_outbox_row_in_the_same_transaction(db: Session, cx: Person) -> None:
     insight_id = publish(db, cx, "Late parcel")
     rows = db.exec(select(SearchOutbox).where(SearchOutbox.entity_id == insight_id)).all()
-    assert [(r.entity_type, r.op, r.processed_at) for r in rows] == [("insight", "upsert", None)]
+    assert [(r.entity_type, r.op, r.processed_at) for r in rows] == [("insight", "create", None)]
     insight_service.update(db, actor=cx, insight_id=insight_id, data=InsightUpdate(title="Late parcel again"))
     insight_service.set_status(db, actor=cx, insight_id=insight_id, status=Status.archived)
     assert len(db.exec(select(SearchOutbox).where(SearchOutbox.entity_id == insight_id)).all()) == 3
