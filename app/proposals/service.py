@@ -358,6 +358,23 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
     )
 
 
+def people_to_tell(session: Session, *, proposal_id: int) -> set[int]:
+    """Who is always told of a decision on a proposal, whatever their preferences: the proposer
+    (also when anonymous), every supporter, and the authors of the insights it addresses."""
+    proposal = get(session, proposal_id=proposal_id)
+    supporters_ids = set(
+        session.exec(select(Support.person_id).where(Support.proposal_id == proposal_id)).all()
+    )
+    evidence_authors = set(
+        session.exec(
+            select(Insight.author_id)
+            .join(ProposalInsight, col(ProposalInsight.insight_id) == Insight.id)
+            .where(ProposalInsight.proposal_id == proposal_id)
+        ).all()
+    )
+    return {proposal.author_id} | supporters_ids | evidence_authors
+
+
 def similar(session: Session, *, actor: Person, text: str, limit: int = 5) -> list[Proposal]:
     """Up to 5 existing proposals like the one being typed, found by the search backend."""
     from app.search import service as search_service

@@ -139,3 +139,12 @@ def test_fifty_simultaneous_supports_count_once(scratch_engine: Engine) -> None:
         rows = check.exec(select(Support).where(Support.proposal_id == pid)).all()
         assert errors == [] and len(rows) == 1
         assert proposal_service.get(check, proposal_id=pid).support_count == 1
+
+
+def test_decisions_reach_proposer_supporters_and_evidence_authors(
+    db: Session, employee: Person, cx: Person, leader: Person
+) -> None:
+    insight = factories.insight(db, author=cx)
+    pid = propose(db, employee, anonymous=True, insight_ids=[insight.id])
+    proposal_service.support(db, actor=leader, proposal_id=pid)
+    assert proposal_service.people_to_tell(db, proposal_id=pid) == {employee.id, leader.id, cx.id}
