@@ -58,10 +58,11 @@ def load_demo(session: Session) -> str:
                 people += 1
     session.commit()
     insights = _load_insights(session)
+    proposals = _load_participation(session)
     return (
         f"Loaded the demo company {company['company']}: {len(company['departments'])} departments, "
-        f"{teams} teams, {people} people, {insights} insights. Sign in with any demo e-mail and the "
-        f"password {company['demo_password']!r}."
+        f"{teams} teams, {people} people, {insights} insights, {proposals} proposals. Sign in with any demo "
+        f"e-mail and the password {company['demo_password']!r}."
     )
 
 
@@ -136,3 +137,44 @@ def _load_insights(session: Session) -> int:
         session.add(insight)
     session.commit()
     return len(created)
+
+
+def _load_participation(session: Session) -> int:
+    """Proposals, support and comments, through the services (so they are indexed and notify)."""
+    from app.comments import service as comment_service
+    from app.proposals import service as proposal_service
+
+    data = _read("participation.yaml")
+    by_email = {p.email: p for p in session.exec(select(Person)).all()}
+    by_title = {i.title: i.id for i in session.exec(select(Insight)).all()}
+    departments = {d.name: d.id for d in session.exec(select(Department)).all()}
+    for spec in data["proposals"]:
+        proposal = proposal_service.create(
+            session,
+            actor=by_email[spec["by"]],
+            data=proposal_service.ProposalCreate(
+                title=spec["title"],
+                problem=spec["problem"],
+                change=spec["change"],
+                impact=spec.get("impact", ""),
+                insight_ids=[by_title[t] for t in spec.get("insights", [])],
+                department_ids=[departments[d] for d in spec.get("departments", [])],
+                anonymous=spec.get("anonymous", False),
+            ),
+        )
+        assert proposal.id is not None
+        for email in spec.get("supporters", []):
+            proposal_service.support(session, actor=by_email[email], proposal_id=proposal.id)
+        parent_id = None
+        for comment in spec.get("comments", []):
+            added = comment_service.add(
+                session,
+                actor=by_email[comment["by"]],
+                target_type="proposal",
+                target_id=proposal.id,
+                data=comment_service.CommentIn(
+                    body=comment["body"], parent_id=parent_id if comment.get("reply") else None
+                ),
+            )
+            parent_id = parent_id or added.id
+    return len(data["proposals"])

@@ -89,6 +89,7 @@ def test_seed_loads_the_demo_company_once(scratch: dict[str, str]) -> None:
         roles = set(session.exec(select(Person.role)).all())
     assert people >= 40 and teams >= 12 and departments >= 6
     assert roles == set(Role)
+    assert "6 proposals" in first.stdout
     reindexed = run(scratch, "reindex")
     assert reindexed.returncode == 0 and "Search index rebuilt: 150 documents." in reindexed.stdout
     second = run(scratch, "seed")
