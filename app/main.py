@@ -36,6 +36,7 @@ from app.notifications import routes as notification_routes
 from app.people import api as people_api
 from app.people import routes as people_routes
 from app.proposals import api as proposal_api
+from app.proposals import review_routes
 from app.proposals import routes as proposal_routes
 from app.search import api as search_api
 from app.search import routes as search_routes
@@ -85,6 +86,7 @@ def create_app() -> FastAPI:
         insight_routes.router,
         search_routes.router,
         proposal_routes.router,
+        review_routes.router,
         comment_routes.router,
         notification_routes.router,
         follow_routes.router,

@@ -75,6 +75,10 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "proposals:unsupport": SIGNED_IN,
     "proposals:follow": SIGNED_IN,
     "proposals:unfollow": SIGNED_IN,
+    # leadership
+    "review:queue": LEADERS,
+    "proposals:decide": LEADERS,
+    "api:proposal_decision": LEADERS,
     # comments and notifications (object rules in the services: own comments only)
     "comments:create": SIGNED_IN,
     "comments:edit_form": SIGNED_IN,

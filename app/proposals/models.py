@@ -72,3 +72,17 @@ class Support(SQLModel, table=True):
     proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+
+
+class ProposalResponse(SQLModel, table=True):
+    """An official response: every status change carries one, shown to all as a timeline."""
+
+    __tablename__ = "proposal_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
+    author_id: int = Field(foreign_key="person.id")
+    from_status: ProposalStatus = Field(sa_type=_enum(ProposalStatus))
+    to_status: ProposalStatus = Field(sa_type=_enum(ProposalStatus))
+    body: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

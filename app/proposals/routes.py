@@ -17,6 +17,8 @@ from app.insights import service as insight_service
 from app.insights.forms import errors_from
 from app.notifications import service as notification_service
 from app.people import service as people_service
+from app.people.models import Team
+from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
 
@@ -131,17 +133,32 @@ def pick_insights(request: Request, session: SessionDep, me: CurrentPerson, q: s
 
 @router.get("/proposals/{proposal_id}", name="proposals:detail", response_class=HTMLResponse)
 def detail(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
-    return render(request, "proposals/detail.html", _detail_context(session, me, proposal_id))
+    return render(request, "proposals/detail.html", detail_context(session, me, proposal_id))
 
 
-def _detail_context(session: SessionDep, me: CurrentPerson, proposal_id: int) -> dict[str, Any]:
+def detail_context(session: SessionDep, me: CurrentPerson, proposal_id: int) -> dict[str, Any]:
     info = proposal_service.detail(session, actor=me, proposal_id=proposal_id)
-    return {
+    context: dict[str, Any] = {
         "info": info,
         "proposal": info.proposal,
         "closed": info.proposal.status in proposal_service.CLOSED,
         "comments": comment_routes.comments_context(session, target_type="proposal", target_id=proposal_id),
+        "timeline": decisions.timeline(session, proposal_id=proposal_id),
+        "owner_team": session.get(Team, info.proposal.owner_team_id) if info.proposal.owner_team_id else None,
+        "duplicate_of": proposal_service.get(session, proposal_id=info.proposal.duplicate_of_id)
+        if info.proposal.duplicate_of_id
+        else None,
+        "duplicates": proposal_service.duplicates_of(session, proposal_id=proposal_id),
+        "can_decide": decisions.can_decide(me),
+        "statuses": list(ProposalStatus),
+        "decision_errors": {},
+        "decision_values": {},
     }
+    if context["can_decide"]:
+        loads = decisions.team_loads(session)
+        context["loads"] = loads
+        context["suggested"] = decisions.suggest_team(session, proposal_id=proposal_id, loads=loads)
+    return context
 
 
 def _support_block(
@@ -149,7 +166,7 @@ def _support_block(
 ) -> Response:
     if get_htmx(request).wants_fragment:
         return render(
-            request, "proposals/detail.html", _detail_context(session, me, proposal_id), block="support"
+            request, "proposals/detail.html", detail_context(session, me, proposal_id), block="support"
         )
     return see_other(f"/proposals/{proposal_id}", flash=message)
 

@@ -338,6 +338,23 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
         .where(ProposalInsight.proposal_id == proposal.id)
         .order_by(col(ProposalInsight.insight_id))
     ).all()
+    from app.people.models import Team
+    from app.proposals.models import ProposalResponse
+
+    owner = session.get(Team, proposal.owner_team_id) if proposal.owner_team_id else None
+    responses: list[dict[str, object]] = [
+        {
+            "status": r.to_status.value,
+            "from_status": r.from_status.value,
+            "response": r.body,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r in session.exec(
+            select(ProposalResponse)
+            .where(ProposalResponse.proposal_id == proposal.id)
+            .order_by(col(ProposalResponse.id))
+        ).all()
+    ]
     return ProposalRead(
         id=proposal.id,
         url=f"/proposals/{proposal.id}",
@@ -351,11 +368,15 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
         departments=list(departments),
         author=author.name if author else None,
         anonymous=proposal.is_anonymous,
-        owner_team=None,
+        owner_team=owner.name if owner else None,
         duplicate_of=proposal.duplicate_of_id,
-        responses=[],
+        responses=responses,
         created_at=proposal.created_at,
     )
+
+
+def duplicates_of(session: Session, *, proposal_id: int) -> list[Proposal]:
+    return list(session.exec(select(Proposal).where(Proposal.duplicate_of_id == proposal_id)).all())
 
 
 def people_to_tell(session: Session, *, proposal_id: int) -> set[int]:

@@ -72,6 +72,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             ("Ada Admin", "ada@e2e.test", Role.admin),
             ("Erin Employee", "erin@e2e.test", Role.employee),
             ("Cass Cx", "cass@e2e.test", Role.cx),
+            ("Leo Leader", "leo@e2e.test", Role.leader),
         ]:
             people_service.create(
                 session,

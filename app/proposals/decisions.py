@@ -1,0 +1,258 @@
+"""Leaders decide in public: status changes with an official response, owner teams, duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as Check
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit_service
+from app.core.config import get_settings
+from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.markdown import plain_excerpt
+from app.core.models import aware, utcnow
+from app.notifications import service as notification_service
+from app.notifications.models import Follow
+from app.people.models import Department, Person, Role, Team
+from app.proposals import service as proposal_service
+from app.proposals.models import Proposal, ProposalDepartment, ProposalResponse, ProposalStatus, Support
+from app.search import outbox
+
+DECIDERS = frozenset({Role.leader, Role.admin})
+OPEN_WORK = (ProposalStatus.accepted, ProposalStatus.in_progress)
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: str = Check(max_length=20)
+    response: str = Check(default="", max_length=20_000)
+    owner_team: int | str | None = None  # a team's id or name
+    duplicate_of: int | None = None
+
+
+def can_decide(person: Person | None) -> bool:
+    return person is not None and person.is_active and person.role in DECIDERS
+
+
+def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decision) -> Proposal:
+    """Change the status with an official response. A refused decision leaves the proposal as it was."""
+    if not can_decide(actor):
+        raise PermissionDenied("Only leaders decide on proposals.")
+    proposal = proposal_service.get(session, proposal_id=proposal_id)
+    errors: dict[str, str] = {}
+    if decision.status not in ProposalStatus.__members__:
+        errors["status"] = "Choose one of: " + ", ".join(s.value for s in ProposalStatus) + "."
+    if not decision.response.strip():
+        errors["response"] = "Every decision needs an official response: say why, in a few sentences."
+    team = _team(session, decision.owner_team) if decision.owner_team not in (None, "") else None
+    if decision.owner_team not in (None, "") and team is None:
+        errors["owner_team"] = "Choose an existing team."
+    status = ProposalStatus(decision.status) if "status" not in errors else None
+    original: Proposal | None = None
+    if status == ProposalStatus.duplicate:
+        original = session.get(Proposal, decision.duplicate_of) if decision.duplicate_of else None
+        if original is None or original.id == proposal.id or original.status == ProposalStatus.duplicate:
+            errors["duplicate_of"] = "Name the original proposal this one duplicates."
+    if status == ProposalStatus.accepted and team is None and proposal.owner_team_id is None:
+        errors["owner_team"] = "Accepting a proposal gives it to an owner team: choose one."
+    if errors or status is None:
+        raise ValidationFailed(errors)
+    assert actor.id is not None and proposal.id is not None
+    previous = proposal.status
+    now = utcnow()
+    session.add(
+        ProposalResponse(
+            proposal_id=proposal.id,
+            author_id=actor.id,
+            from_status=previous,
+            to_status=status,
+            body=decision.response.strip(),
+        )
+    )
+    proposal.status = status
+    proposal.updated_at = proposal.last_activity_at = now
+    proposal.first_response_at = proposal.first_response_at or now
+    if team is not None:
+        proposal.owner_team_id = team.id
+    if original is not None:
+        proposal.duplicate_of_id = original.id
+    session.add(proposal)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="proposal.decide",
+        entity_type="proposal",
+        entity_id=proposal.id,
+        summary=f"{previous.label} → {status.label}: {proposal.title}",
+        details={"owner_team": team.name if team else None, "duplicate_of": proposal.duplicate_of_id},
+    )
+    quote = plain_excerpt(decision.response, 300)
+    notification_service.notify(
+        session,
+        person_ids=proposal_service.people_to_tell(session, proposal_id=proposal.id),
+        exclude=actor.id,
+        url=f"/proposals/{proposal.id}",
+        text=f"“{proposal.title}” is now {status.label}: “{quote}”"[:500],
+    )
+    if original is not None:
+        _merge(session, duplicate=proposal, original=original)
+    outbox.enqueue(session, "proposal", proposal.id)
+    session.commit()
+    return proposal
+
+
+def _team(session: Session, value: int | str | None) -> Team | None:
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return session.get(Team, int(value))
+    return session.exec(select(Team).where(Team.name == str(value).strip())).first()
+
+
+def _merge(session: Session, *, duplicate: Proposal, original: Proposal) -> None:
+    """The duplicate's author and supporters support the original (each once); its followers follow it."""
+    assert duplicate.id is not None and original.id is not None
+    people = set(session.exec(select(Support.person_id).where(Support.proposal_id == duplicate.id)).all())
+    people.add(duplicate.author_id)
+    already = set(session.exec(select(Support.person_id).where(Support.proposal_id == original.id)).all())
+    for person_id in sorted(people - already - {original.author_id}):
+        savepoint = session.begin_nested()
+        try:
+            session.add(Support(proposal_id=original.id, person_id=person_id))
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
+    followers = set(
+        session.exec(
+            select(Follow.person_id).where(
+                Follow.target_type == "proposal", Follow.target_key == str(duplicate.id)
+            )
+        ).all()
+    )
+    for person in session.exec(select(Person).where(col(Person.id).in_(followers | people))).all():
+        notification_service.follow(
+            session, person=person, target_type="proposal", target_key=str(original.id)
+        )
+    original.support_count = session.exec(
+        select(func.count()).select_from(Support).where(Support.proposal_id == original.id)
+    ).one()
+    original.last_activity_at = utcnow()
+    session.add(original)
+    notification_service.notify(
+        session,
+        person_ids=people | followers,
+        url=f"/proposals/{original.id}",
+        text=f"“{duplicate.title}” was merged into “{original.title}”; your support now counts there.",
+    )
+    outbox.enqueue(session, "proposal", original.id)
+
+
+def timeline(session: Session, *, proposal_id: int) -> list[tuple[ProposalResponse, Person | None]]:
+    rows = session.exec(
+        select(ProposalResponse, Person)
+        .join(Person, col(Person.id) == ProposalResponse.author_id, isouter=True)
+        .where(ProposalResponse.proposal_id == proposal_id)
+        .order_by(col(ProposalResponse.id))
+    ).all()
+    return [(r, p) for r, p in rows]
+
+
+# --- fair work -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TeamLoad:
+    team: Team
+    department: Department
+    open_count: int
+    oldest_days: int
+
+
+def team_loads(session: Session) -> list[TeamLoad]:
+    """What each team carries: accepted and in-progress proposals, and how old the oldest is."""
+    now = utcnow()
+    open_work: dict[int, list[datetime]] = {}
+    for team_id, created in session.exec(
+        select(Proposal.owner_team_id, Proposal.created_at).where(
+            col(Proposal.status).in_(OPEN_WORK), col(Proposal.owner_team_id).is_not(None)
+        )
+    ).all():
+        if team_id is not None:
+            open_work.setdefault(team_id, []).append(aware(created))
+    loads = []
+    for team, department in session.exec(
+        select(Team, Department)
+        .join(Department, col(Department.id) == Team.department_id)
+        .order_by(Department.name, Team.name)
+    ).all():
+        dates = open_work.get(team.id or 0, [])
+        loads.append(
+            TeamLoad(
+                team=team,
+                department=department,
+                open_count=len(dates),
+                oldest_days=max(((now - d).days for d in dates), default=0),
+            )
+        )
+    return loads
+
+
+def suggest_team(
+    session: Session, *, proposal_id: int, loads: list[TeamLoad] | None = None
+) -> TeamLoad | None:
+    """The least-loaded team in a department the proposal affects (any department if none is named)."""
+    loads = loads if loads is not None else team_loads(session)
+    affected = set(
+        session.exec(
+            select(ProposalDepartment.department_id).where(ProposalDepartment.proposal_id == proposal_id)
+        ).all()
+    )
+    candidates = [load for load in loads if not affected or load.department.id in affected] or loads
+    return min(candidates, key=lambda load: (load.open_count, load.oldest_days, load.team.name), default=None)
+
+
+# --- the review queue ------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueItem:
+    proposal: Proposal
+    waiting_days: int  # days since submission without a first official response
+    overdue: bool
+    evidence_count: int
+
+
+def review_queue(session: Session) -> list[QueueItem]:
+    """Proposals waiting for an answer (new or under review), most supported and oldest first."""
+    target = get_settings().response_target_days
+    now = utcnow()
+    rows = session.exec(
+        select(Proposal).where(col(Proposal.status).in_((ProposalStatus.new, ProposalStatus.under_review)))
+    ).all()
+    from app.proposals.models import ProposalInsight
+
+    evidence = dict(
+        session.exec(
+            select(ProposalInsight.proposal_id, func.count()).group_by(col(ProposalInsight.proposal_id))
+        ).all()
+    )
+    items = []
+    for proposal in rows:
+        answered = proposal.first_response_at is not None
+        waiting = 0 if answered else (now - aware(proposal.created_at)).days
+        items.append(
+            QueueItem(
+                proposal=proposal,
+                waiting_days=waiting,
+                overdue=not answered and waiting > target,
+                evidence_count=evidence.get(proposal.id or 0, 0),
+            )
+        )
+    items.sort(
+        key=lambda i: (-i.proposal.support_count, -(now - aware(i.proposal.created_at)).total_seconds())
+    )
+    return items

@@ -1,0 +1,195 @@
+"""Leaders decide in public: rules, notifications, audit, duplicates, fair work, the queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from app.audit.models import AuditEvent
+from app.auth import service as auth_service
+from app.core.errors import PermissionDenied, ValidationFailed
+from app.notifications.models import Notification
+from app.people.models import Person
+from app.proposals import decisions
+from app.proposals import service as proposal_service
+from app.proposals.decisions import Decision
+from app.proposals.models import ProposalStatus, Support
+from app.proposals.service import ProposalCreate
+from tests import factories
+from tests.browser import Browser, bearer
+
+
+def propose(db: Session, actor: Person, title: str = "Call before delivery", **extra: object) -> int:
+    proposal = proposal_service.create(
+        db,
+        actor=actor,
+        data=ProposalCreate.model_validate({"title": title, "problem": "p", "change": "c", **extra}),
+    )
+    assert proposal.id is not None
+    return proposal.id
+
+
+def notes(db: Session, person: Person) -> list[str]:
+    return [n.text for n in db.exec(select(Notification).where(Notification.person_id == person.id)).all()]
+
+
+def test_leader_decides_with_a_response_and_everyone_involved_is_told(
+    db: Session, employee: Person, cx: Person, leader: Person, admin: Person
+) -> None:
+    insight = factories.insight(db, author=cx)
+    pid = propose(db, employee, anonymous=True, insight_ids=[insight.id])
+    proposal_service.support(db, actor=admin, proposal_id=pid)
+    decisions.decide(
+        db,
+        actor=leader,
+        proposal_id=pid,
+        decision=Decision(status="under_review", response="We are **looking** at the routes."),
+    )
+    proposal = proposal_service.get(db, proposal_id=pid)
+    assert proposal.status == ProposalStatus.under_review and proposal.first_response_at is not None
+    expected = "“Call before delivery” is now under review: “We are looking at the routes.”"
+    for person in (employee, cx, admin):  # proposer (anonymous too), evidence author, supporter
+        assert notes(db, person) == [expected]
+    assert notes(db, leader) == []
+    [(response, author)] = decisions.timeline(db, proposal_id=pid)
+    assert (response.from_status, response.to_status, author) == (
+        ProposalStatus.new,
+        ProposalStatus.under_review,
+        leader,
+    )
+    audit = db.exec(select(AuditEvent).where(AuditEvent.action == "proposal.decide")).one()
+    assert audit.actor_id == leader.id and audit.entity_id == pid
+
+
+@pytest.mark.parametrize("role", ["employee", "cx"])
+def test_only_leaders_decide(db: Session, personas: dict[str, Person], role: str) -> None:
+    pid = propose(db, personas["employee"])
+    with pytest.raises(PermissionDenied):
+        decisions.decide(
+            db, actor=personas[role], proposal_id=pid, decision=Decision(status="declined", response="No.")
+        )
+    assert proposal_service.get(db, proposal_id=pid).status == ProposalStatus.new
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [
+        Decision(status="declined", response="  "),
+        Decision(status="finished", response="Done."),
+        Decision(status="accepted", response="Yes."),
+    ],
+)
+def test_refused_decisions_change_nothing(
+    db: Session, employee: Person, leader: Person, decision: Decision
+) -> None:
+    pid = propose(db, employee)
+    with pytest.raises(ValidationFailed):
+        decisions.decide(db, actor=leader, proposal_id=pid, decision=decision)
+    db.rollback()
+    proposal = proposal_service.get(db, proposal_id=pid)
+    assert proposal.status == ProposalStatus.new and decisions.timeline(db, proposal_id=pid) == []
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "proposal.decide")).all() == []
+
+
+def test_accepting_assigns_the_suggested_least_loaded_team(
+    db: Session, employee: Person, leader: Person
+) -> None:
+    dept = factories.department(db, name="Logistics")
+    busy = factories.team(db, name="Busy Vans", dept=dept)
+    free = factories.team(db, name="Free Vans", dept=dept)
+    factories.team(db, name="Elsewhere")
+    earlier = propose(db, employee, title="Earlier work item")
+    decisions.decide(
+        db,
+        actor=leader,
+        proposal_id=earlier,
+        decision=Decision(status="accepted", response="Go.", owner_team=busy.name),
+    )
+    pid = propose(db, employee, department_ids=[dept.id])
+    suggested = decisions.suggest_team(db, proposal_id=pid)
+    assert suggested is not None and suggested.team.id == free.id
+    decisions.decide(
+        db,
+        actor=leader,
+        proposal_id=pid,
+        decision=Decision(status="accepted", response="Yes.", owner_team=free.id),
+    )
+    loads = {load.team.name: load.open_count for load in decisions.team_loads(db)}
+    assert loads["Busy Vans"] == 1 and loads["Free Vans"] == 1
+
+
+def test_duplicate_merges_supporters_once_and_links_both_ways(
+    db: Session, employee: Person, cx: Person, leader: Person, admin: Person
+) -> None:
+    original = propose(db, employee, title="Evening slots")
+    duplicate = propose(db, cx, title="Deliver after six")
+    proposal_service.support(db, actor=admin, proposal_id=original)
+    proposal_service.support(db, actor=admin, proposal_id=duplicate)
+    decisions.decide(
+        db,
+        actor=leader,
+        proposal_id=duplicate,
+        decision=Decision(status="duplicate", response="Same idea.", duplicate_of=original),
+    )
+    backers = sorted(
+        s.person_id for s in db.exec(select(Support).where(Support.proposal_id == original)).all()
+    )
+    assert backers == sorted([admin.id, cx.id])  # the duplicate's author and supporter, each once
+    assert proposal_service.get(db, proposal_id=original).support_count == 2
+    assert [p.id for p in proposal_service.duplicates_of(db, proposal_id=original)] == [duplicate]
+    assert any("was merged into “Evening slots”" in text for text in notes(db, cx))
+
+
+def test_review_queue_orders_by_support_and_flags_overdue(
+    db: Session, employee: Person, leader: Person
+) -> None:
+    old = propose(db, employee, title="Old and quiet")
+    popular = propose(db, employee, title="Popular")
+    proposal = proposal_service.get(db, proposal_id=old)
+    proposal.created_at = proposal.created_at - timedelta(days=20)
+    db.add(proposal)
+    db.commit()
+    proposal_service.support(db, actor=leader, proposal_id=popular)
+    queue = decisions.review_queue(db)
+    assert [item.proposal.id for item in queue] == [popular, old]
+    assert [item.overdue for item in queue] == [False, True] and queue[1].waiting_days == 20
+
+
+def test_review_page_is_for_leaders_and_decision_form_works(
+    browser: Browser, db: Session, employee: Person, leader: Person
+) -> None:
+    pid = propose(db, employee, title="Queue me")
+    assert browser.sign_in_as(employee).get("/review").status_code == 403
+    page = browser.sign_in_as(leader).get("/review")
+    assert page.status_code == 200 and "Queue me" in page.text
+    refused = browser.post(f"/proposals/{pid}/decision", {"status": "declined", "response": ""})
+    assert refused.status_code == 422 and "Every decision needs an official response" in refused.text
+    done = browser.post(f"/proposals/{pid}/decision", {"status": "declined", "response": "Not this year."})
+    assert done.status_code == 303
+    detail = browser.get(f"/proposals/{pid}")
+    assert "Not this year." in detail.text and "Official responses" in detail.text
+
+
+def test_decision_api(browser: Browser, db: Session, employee: Person, leader: Person) -> None:
+    team = factories.team(db, name="Last Mile")
+    pid = propose(db, employee)
+    employee_headers = bearer(auth_service.create_token(db, actor=employee, owner=employee).token)
+    leader_headers = bearer(auth_service.create_token(db, actor=leader, owner=leader).token)
+    body = {"status": "accepted", "response": "We will do it.", "owner_team": "Last Mile"}
+    assert (
+        browser.client.post(
+            f"/api/v1/proposals/{pid}/decision", headers=employee_headers, json=body
+        ).status_code
+        == 403
+    )
+    response = browser.client.post(f"/api/v1/proposals/{pid}/decision", headers=leader_headers, json=body)
+    assert response.status_code == 200
+    read = response.json()
+    assert read["status"] == "accepted" and read["owner_team"] == team.name
+    assert read["responses"][0]["response"] == "We will do it."
+    bad = browser.client.post(
+        f"/api/v1/proposals/{pid}/decision", headers=leader_headers, json={"status": "nope", "response": "x"}
+    )
+    assert bad.status_code == 422
