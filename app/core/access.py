@@ -77,6 +77,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "proposals:unfollow": SIGNED_IN,
     # leadership
     "review:queue": LEADERS,
+    "review:workload": LEADERS,
     "proposals:decide": LEADERS,
     "api:proposal_decision": LEADERS,
     # comments and notifications (object rules in the services: own comments only)

@@ -51,6 +51,9 @@ def fields_from_form(kind: Kind, form: FormData) -> dict[str, Any]:
         values["evidence_ids"] = sorted({int(v) for v in [*picked, *typed] if v.isdigit()})
     if kind == Kind.success_story:
         values["teams"] = [v for v in form.getlist("teams") if isinstance(v, str) and v]
+        values["proposal_ids"] = sorted(
+            {int(v) for v in form.getlist("proposal_ids") if isinstance(v, str) and v.isdigit()}
+        )
     return values
 
 

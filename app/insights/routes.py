@@ -97,6 +97,7 @@ def _form_context(
         "scales": list(ScoreScale),
         "stages": insight_service.all_stages(session) if kind == Kind.pain_point else [],
         "evidence": evidence,
+        "done_proposals": proposal_service.done_proposals(session) if kind == Kind.success_story else [],
     }
 
 
@@ -181,6 +182,7 @@ def _detail_page(
     info = insight_service.detail(session, actor=me, insight_id=insight_id)
     context: dict[str, Any] = {
         "proposals": proposal_service.for_insight(session, insight_id=insight_id),
+        "sources": proposal_service.stories_sources(session, story_id=insight_id),
         "comments": comment_service.comments_context(session, target_type="insight", target_id=insight_id),
         "info": info,
         "insight": info.insight,

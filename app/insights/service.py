@@ -40,6 +40,7 @@ from app.insights.schemas import (
 )
 from app.notifications import service as notification_service
 from app.people.models import Department, Person, Team
+from app.proposals.models import Proposal, ProposalInsight, ProposalOutcome, ProposalStatus, Support
 from app.search import outbox
 
 PER_PAGE = 20
@@ -356,6 +357,21 @@ def to_read_many(session: Session, insights: Sequence[Insight]) -> list[InsightR
             )
         )
     tags = tags_by_insight(session, ids)
+    # proposal_ids: for a success story the proposals it came from; for any other kind, those addressing it.
+    outcomes: dict[int, list[int]] = defaultdict(list)
+    for story_id, proposal_id in session.exec(
+        select(ProposalOutcome.story_id, ProposalOutcome.proposal_id).where(
+            col(ProposalOutcome.story_id).in_(ids)
+        )
+    ).all():
+        outcomes[story_id].append(proposal_id)
+    addressing: dict[int, list[int]] = defaultdict(list)
+    for insight_id, proposal_id in session.exec(
+        select(ProposalInsight.insight_id, ProposalInsight.proposal_id).where(
+            col(ProposalInsight.insight_id).in_(ids)
+        )
+    ).all():
+        addressing[insight_id].append(proposal_id)
     result = []
     for insight in insights:
         assert insight.id is not None
@@ -403,7 +419,9 @@ def to_read_many(session: Session, insights: Sequence[Insight]) -> list[InsightR
                     for st in stages.get(insight.id, [])
                 ],
                 teams=teams.get(insight.id, []),
-                proposal_ids=[],
+                proposal_ids=sorted(
+                    (outcomes if insight.kind == Kind.success_story else addressing).get(insight.id, [])
+                ),
                 goals=insight.goals,
                 frustrations=insight.frustrations,
                 quotes=list(insight.quotes or []),
@@ -468,7 +486,19 @@ def _validate(session: Session, kind: Kind, data: InsightFields, insight_id: int
             if unknown:
                 errors["teams"] = f"Unknown teams: {', '.join(unknown)}."
         if data.proposal_ids:
-            errors["proposal_ids"] = "There is no such proposal."
+            done = set(
+                session.exec(
+                    select(Proposal.id).where(
+                        col(Proposal.id).in_(data.proposal_ids), Proposal.status == ProposalStatus.done
+                    )
+                ).all()
+            )
+            not_done = [p for p in data.proposal_ids if p not in done]
+            if not_done:
+                errors["proposal_ids"] = (
+                    "A success story comes from done proposals; these are not: "
+                    f"{', '.join(map(str, not_done))}."
+                )
     if kind == Kind.persona and not data.segment:
         errors["segment"] = "A persona stands for a customer segment; name it."
     return errors
@@ -541,6 +571,7 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
         _replace_stages(session, insight.id, data.stages)
     if data.kind == Kind.success_story:
         _set_teams(session, insight.id, data.teams)
+        _set_outcomes(session, actor=actor, story=insight, proposal_ids=data.proposal_ids)
     # "create" is an upsert that also tells people who follow a matching saved search (see search.drain).
     outbox.enqueue(session, "insight", insight.id, "create")
     _notify_tag_followers(session, actor=actor, insight=insight, tags=parse_tags(data.tags))
@@ -555,6 +586,31 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
     if commit:
         session.commit()
     return insight
+
+
+def _set_outcomes(session: Session, *, actor: Person, story: Insight, proposal_ids: list[int]) -> None:
+    """Link the done proposals a success story came from; their proposers and supporters are told."""
+    assert story.id is not None
+    existing = set(
+        session.exec(select(ProposalOutcome.proposal_id).where(ProposalOutcome.story_id == story.id)).all()
+    )
+    session.exec(delete(ProposalOutcome).where(col(ProposalOutcome.story_id) == story.id))
+    for proposal_id in sorted(set(proposal_ids)):
+        session.add(ProposalOutcome(proposal_id=proposal_id, story_id=story.id))
+        if proposal_id in existing:
+            continue
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None:
+            continue
+        backers = set(session.exec(select(Support.person_id).where(Support.proposal_id == proposal_id)).all())
+        notification_service.notify(
+            session,
+            person_ids=backers | {proposal.author_id},
+            exclude=actor.id,
+            url=f"/insights/{story.id}",
+            text=f"You said, we did: “{proposal.title}” led to the success story “{story.title}”.",
+        )
+        outbox.enqueue(session, "proposal", proposal_id)
 
 
 def _notify_tag_followers(session: Session, *, actor: Person, insight: Insight, tags: list[str]) -> None:
@@ -596,6 +652,8 @@ def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpd
         _set_evidence(session, insight_id, merged.evidence_ids)
     if "teams" in changes and insight.kind == Kind.success_story:
         _set_teams(session, insight_id, merged.teams)
+    if "proposal_ids" in changes and insight.kind == Kind.success_story:
+        _set_outcomes(session, actor=actor, story=insight, proposal_ids=merged.proposal_ids)
     if "stages" in changes and insight.kind == Kind.journey_map:
         _replace_stages(session, insight_id, merged.stages)
     outbox.enqueue(session, "insight", insight.id)

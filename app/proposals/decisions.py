@@ -201,6 +201,17 @@ def team_loads(session: Session) -> list[TeamLoad]:
     return loads
 
 
+def open_work_by_team(session: Session) -> dict[int, list[Proposal]]:
+    carried: dict[int, list[Proposal]] = {}
+    for proposal in session.exec(
+        select(Proposal)
+        .where(col(Proposal.status).in_(OPEN_WORK), col(Proposal.owner_team_id).is_not(None))
+        .order_by(col(Proposal.created_at))
+    ).all():
+        carried.setdefault(proposal.owner_team_id or 0, []).append(proposal)
+    return carried
+
+
 def suggest_team(
     session: Session, *, proposal_id: int, loads: list[TeamLoad] | None = None
 ) -> TeamLoad | None:

@@ -86,3 +86,12 @@ class ProposalResponse(SQLModel, table=True):
     to_status: ProposalStatus = Field(sa_type=_enum(ProposalStatus))
     body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ProposalOutcome(SQLModel, table=True):
+    """A success story names the done proposals it came from."""
+
+    __tablename__ = "proposal_outcome"
+
+    proposal_id: int = Field(foreign_key="proposal.id", primary_key=True, ondelete="CASCADE")
+    story_id: int = Field(foreign_key="insight.id", primary_key=True, index=True, ondelete="CASCADE")

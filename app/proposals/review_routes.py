@@ -75,3 +75,18 @@ def decide(
 def api_decide(session: SessionDep, me: CurrentPerson, proposal_id: int, decision: Decision) -> ProposalRead:
     proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
     return proposal_service.to_read(session, proposal)
+
+
+@router.get("/workload", name="review:workload", response_class=HTMLResponse)
+def workload(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
+    """Per department and team: the accepted and in-progress proposals they carry."""
+    loads = decisions.team_loads(session)
+    carried = decisions.open_work_by_team(session)
+    departments: dict[str, list[decisions.TeamLoad]] = {}
+    for load in loads:
+        departments.setdefault(load.department.name, []).append(load)
+    return render(
+        request,
+        "review/workload.html",
+        {"departments": departments, "carried": carried, "total": sum(load.open_count for load in loads)},
+    )

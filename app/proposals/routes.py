@@ -149,6 +149,7 @@ def detail_context(session: SessionDep, me: CurrentPerson, proposal_id: int) -> 
         if info.proposal.duplicate_of_id
         else None,
         "duplicates": proposal_service.duplicates_of(session, proposal_id=proposal_id),
+        "outcomes": proposal_service.outcomes_of(session, proposal_id=proposal_id),
         "can_decide": decisions.can_decide(me),
         "statuses": list(ProposalStatus),
         "decision_errors": {},

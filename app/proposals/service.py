@@ -375,6 +375,42 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
     )
 
 
+def done_proposals(session: Session) -> list[Proposal]:
+    return list(
+        session.exec(
+            select(Proposal)
+            .where(Proposal.status == ProposalStatus.done)
+            .order_by(col(Proposal.updated_at).desc())
+        ).all()
+    )
+
+
+def outcomes_of(session: Session, *, proposal_id: int) -> list[Insight]:
+    """The success stories that came from this proposal."""
+    from app.proposals.models import ProposalOutcome
+
+    return list(
+        session.exec(
+            select(Insight)
+            .join(ProposalOutcome, col(ProposalOutcome.story_id) == Insight.id)
+            .where(ProposalOutcome.proposal_id == proposal_id)
+        ).all()
+    )
+
+
+def stories_sources(session: Session, *, story_id: int) -> list[Proposal]:
+    """The proposals a success story came from."""
+    from app.proposals.models import ProposalOutcome
+
+    return list(
+        session.exec(
+            select(Proposal)
+            .join(ProposalOutcome, col(ProposalOutcome.proposal_id) == Proposal.id)
+            .where(ProposalOutcome.story_id == story_id)
+        ).all()
+    )
+
+
 def duplicates_of(session: Session, *, proposal_id: int) -> list[Proposal]:
     return list(session.exec(select(Proposal).where(Proposal.duplicate_of_id == proposal_id)).all())
 

@@ -193,3 +193,63 @@ def test_decision_api(browser: Browser, db: Session, employee: Person, leader: P
         f"/api/v1/proposals/{pid}/decision", headers=leader_headers, json={"status": "nope", "response": "x"}
     )
     assert bad.status_code == 422
+
+
+def test_success_story_names_done_proposals_and_their_people_hear_it(
+    browser: Browser, db: Session, employee: Person, cx: Person, leader: Person, admin: Person
+) -> None:
+    from app.insights import service as insight_service
+    from app.insights.schemas import InsightCreate
+
+    team = factories.team(db, name="Last Mile")
+    pid = propose(db, employee, title="Call before delivery")
+    proposal_service.support(db, actor=admin, proposal_id=pid)
+    not_done = propose(db, employee, title="Still open")
+    with pytest.raises(ValidationFailed):
+        insight_service.create(
+            db,
+            actor=cx,
+            data=InsightCreate.model_validate(
+                {"kind": "success_story", "title": "Too early", "proposal_ids": [not_done]}
+            ),
+        )
+    db.rollback()
+    for status, response in [("accepted", "Yes."), ("done", "Live in all regions.")]:
+        decisions.decide(
+            db,
+            actor=leader,
+            proposal_id=pid,
+            decision=Decision(status=status, response=response, owner_team=team.id),
+        )
+    story = insight_service.create(
+        db,
+        actor=cx,
+        data=InsightCreate.model_validate(
+            {"kind": "success_story", "title": "Missed deliveries down a third", "proposal_ids": [pid]}
+        ),
+    )
+    assert insight_service.to_read(db, story).proposal_ids == [pid]
+    said_did = (
+        "You said, we did: “Call before delivery” led to the success story “Missed deliveries down a third”."
+    )
+    assert said_did in notes(db, employee) and said_did in notes(db, admin)
+    page = browser.sign_in_as(employee).get(f"/proposals/{pid}")
+    assert "The outcome" in page.text and "Missed deliveries down a third" in page.text
+    story_page = browser.get(f"/insights/{story.id}")
+    assert "It came from these proposals" in story_page.text
+
+
+def test_workload_board_shows_what_each_team_carries(
+    browser: Browser, db: Session, employee: Person, leader: Person
+) -> None:
+    team = factories.team(db, name="Night Crew")
+    pid = propose(db, employee, title="Evening slots")
+    decisions.decide(
+        db,
+        actor=leader,
+        proposal_id=pid,
+        decision=Decision(status="accepted", response="Yes.", owner_team=team.name),
+    )
+    assert browser.sign_in_as(employee).get("/workload").status_code == 403
+    page = browser.sign_in_as(leader).get("/workload")
+    assert "Night Crew" in page.text and "Evening slots" in page.text
