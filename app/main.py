@@ -29,6 +29,7 @@ from app.core.errors import DomainError, NotAuthenticated, RateLimited, Validati
 from app.core.htmx import get_htmx
 from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.dashboard import routes as dashboard_routes
 from app.insights import api as insight_api
 from app.insights import routes as insight_routes
 from app.notifications import follow_routes
@@ -87,6 +88,7 @@ def create_app() -> FastAPI:
         search_routes.router,
         proposal_routes.router,
         review_routes.router,
+        dashboard_routes.router,
         comment_routes.router,
         notification_routes.router,
         follow_routes.router,

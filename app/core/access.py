@@ -77,6 +77,8 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "proposals:unfollow": SIGNED_IN,
     # leadership
     "review:queue": LEADERS,
+    "dashboard:index": SIGNED_IN,  # the summary for everyone; the route shows leaders the full picture
+    "dashboard:csv": LEADERS,
     "review:workload": LEADERS,
     "proposals:decide": LEADERS,
     "api:proposal_decision": LEADERS,

@@ -4,6 +4,7 @@ from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.comments import models as comment_models
 from app.core import models as core_models
+from app.dashboard import models as dashboard_models
 from app.insights import models as insight_models
 from app.notifications import models as notification_models
 from app.people import models as people_models
@@ -15,6 +16,7 @@ __all__ = [
     "auth_models",
     "comment_models",
     "core_models",
+    "dashboard_models",
     "insight_models",
     "notification_models",
     "people_models",

@@ -14,6 +14,7 @@ from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import get_htmx, see_other
 from app.core.templating import render
+from app.dashboard import service as dashboard_service
 from app.insights import attachments as attachment_service
 from app.insights import journey
 from app.insights import service as insight_service
@@ -180,6 +181,7 @@ def _detail_page(
     status_code: int = 200,
 ) -> Response:
     info = insight_service.detail(session, actor=me, insight_id=insight_id)
+    dashboard_service.record_reach(session, person=me)
     context: dict[str, Any] = {
         "proposals": proposal_service.for_insight(session, insight_id=insight_id),
         "sources": proposal_service.stories_sources(session, story_id=insight_id),

@@ -14,6 +14,13 @@ pytestmark = pytest.mark.e2e
 
 def test_leader_accepts_with_a_response_and_the_proposer_sees_it(page: Page) -> None:
     sign_in(page, "leo@e2e.test")
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    conversion = (
+        page.locator(".card")
+        .filter(has=page.get_by_role("heading", name="Conversion"))
+        .locator(".big-number")
+    )
+    before = conversion.inner_text()
     page.get_by_role("link", name="Review", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Review queue"))).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Evening delivery slots for working families")
@@ -29,6 +36,8 @@ def test_leader_accepts_with_a_response_and_the_proposer_sees_it(page: Page) -> 
     expect(page.get_by_text("Decision published: accepted.")).to_be_visible()
     expect(page.locator("#timeline")).to_contain_text("the last van will run until 21:00")
     expect(page.get_by_text(f"Owner team: {suggested}.")).to_be_visible()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    expect(conversion).not_to_have_text(before)  # the dashboard's numbers moved
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, "ada@e2e.test")  # she proposed it

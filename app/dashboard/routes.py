@@ -1,0 +1,47 @@
+"""The dashboard: a summary for everyone, the full picture and CSV for leaders."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.audit import service as audit_service
+from app.core.deps import CurrentPerson, SessionDep
+from app.core.templating import render
+from app.dashboard import service as dashboard_service
+from app.insights.journey import EMOTION_LABELS
+from app.proposals import decisions
+
+router = APIRouter()
+
+
+@router.get("/dashboard", name="dashboard:index", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
+    board = dashboard_service.build(session)
+    widest = max((d.proposals + d.comments + d.supports for d in board.departments), default=0)
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "board": board,
+            "full": decisions.can_decide(me),
+            "widest": max(widest, 1),
+            "emotion_labels": EMOTION_LABELS,
+        },
+    )
+
+
+@router.get("/dashboard.csv", name="dashboard:csv")
+def as_csv(session: SessionDep, me: CurrentPerson) -> Response:
+    out = io.StringIO()
+    csv.writer(out).writerows(dashboard_service.csv_rows(dashboard_service.build(session)))
+    audit_service.record(session, actor=me, action="dashboard.export", entity_type="dashboard", summary="CSV")
+    session.commit()
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="insight-loop-dashboard.csv"'},
+    )
