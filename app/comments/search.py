@@ -12,6 +12,7 @@ from app.core.models import aware
 from app.insights.models import Insight
 from app.proposals.models import Proposal
 from app.search.backend import SearchDoc
+from app.search.documents import all_docs_in_chunks
 
 ENTITY = "comment"
 
@@ -67,19 +68,5 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
     return found
 
 
-def all_docs(session: Session, *, chunk: int = 1000) -> Iterator[SearchDoc]:
-    last = 0
-    while True:
-        ids = [
-            i
-            for i in session.exec(
-                select(Comment.id).where(col(Comment.id) > last).order_by(col(Comment.id)).limit(chunk)
-            ).all()
-            if i is not None
-        ]
-        if not ids:
-            return
-        for doc in docs_for(session, ids).values():
-            if doc is not None:
-                yield doc
-        last = ids[-1]
+def all_docs(session: Session) -> Iterator[SearchDoc]:
+    return all_docs_in_chunks(session, col(Comment.id), docs_for)

@@ -13,6 +13,7 @@ from app.insights.models import Insight, JourneyStage, Kind
 from app.insights.service import tags_by_insight
 from app.people.models import Department
 from app.search.backend import SearchDoc
+from app.search.documents import all_docs_in_chunks
 
 ENTITY = "insight"
 
@@ -76,19 +77,5 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
     return found
 
 
-def all_docs(session: Session, *, chunk: int = 1000) -> Iterator[SearchDoc]:
-    """Every insight, in chunks, for a full rebuild."""
-    last = 0
-    while True:
-        ids = list(
-            session.exec(
-                select(Insight.id).where(col(Insight.id) > last).order_by(col(Insight.id)).limit(chunk)
-            ).all()
-        )
-        if not ids:
-            return
-        for doc in docs_for(session, [i for i in ids if i is not None]).values():
-            if doc is not None:
-                yield doc
-        last = ids[-1] or last
-        session.expunge_all()
+def all_docs(session: Session) -> Iterator[SearchDoc]:
+    return all_docs_in_chunks(session, col(Insight.id), docs_for)

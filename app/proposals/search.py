@@ -13,6 +13,7 @@ from app.insights.models import InsightTag, Tag
 from app.people.models import Department
 from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight
 from app.search.backend import SearchDoc
+from app.search.documents import all_docs_in_chunks
 
 ENTITY = "proposal"
 
@@ -57,19 +58,5 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
     return found
 
 
-def all_docs(session: Session, *, chunk: int = 1000) -> Iterator[SearchDoc]:
-    last = 0
-    while True:
-        ids = [
-            i
-            for i in session.exec(
-                select(Proposal.id).where(col(Proposal.id) > last).order_by(col(Proposal.id)).limit(chunk)
-            ).all()
-            if i is not None
-        ]
-        if not ids:
-            return
-        for doc in docs_for(session, ids).values():
-            if doc is not None:
-                yield doc
-        last = ids[-1]
+def all_docs(session: Session) -> Iterator[SearchDoc]:
+    return all_docs_in_chunks(session, col(Proposal.id), docs_for)
