@@ -142,6 +142,7 @@ def _load_insights(session: Session) -> int:
 def _load_participation(session: Session) -> int:
     """Proposals, support and comments, through the services (so they are indexed and notify)."""
     from app.comments import service as comment_service
+    from app.proposals import decisions
     from app.proposals import service as proposal_service
 
     data = _read("participation.yaml")
@@ -165,6 +166,17 @@ def _load_participation(session: Session) -> int:
         assert proposal.id is not None
         for email in spec.get("supporters", []):
             proposal_service.support(session, actor=by_email[email], proposal_id=proposal.id)
+        for decision in spec.get("decisions", []):
+            decisions.decide(
+                session,
+                actor=by_email[decision["by"]],
+                proposal_id=proposal.id,
+                decision=decisions.Decision(
+                    status=decision["status"],
+                    response=decision["response"],
+                    owner_team=decision.get("owner_team"),
+                ),
+            )
         parent_id = None
         for comment in spec.get("comments", []):
             added = comment_service.add(
