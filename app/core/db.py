@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Engine, event, text
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from app.core.config import get_settings
@@ -86,4 +85,4 @@ def ping(session: Session) -> bool:
     return True
 
 
-__all__ = ["NullPool", "get_engine", "get_read_engine", "get_session", "new_session", "ping"]
+__all__ = ["get_engine", "get_read_engine", "get_session", "new_session", "ping"]

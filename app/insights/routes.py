@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.comments import routes as comment_service
+from app.comments import routes as comment_routes
 from app.core.config import get_settings
 from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
@@ -185,7 +185,7 @@ def _detail_page(
     context: dict[str, Any] = {
         "proposals": proposal_service.for_insight(session, insight_id=insight_id),
         "sources": proposal_service.stories_sources(session, story_id=insight_id),
-        "comments": comment_service.comments_context(session, target_type="insight", target_id=insight_id),
+        "comments": comment_routes.comments_context(session, target_type="insight", target_id=insight_id),
         "info": info,
         "insight": info.insight,
         "upload_error": upload_error,

@@ -15,6 +15,7 @@ from app.core.templating import render
 from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.decisions import Decision
+from app.proposals.routes import detail_context
 from app.proposals.service import ProposalRead
 
 router = APIRouter()
@@ -55,8 +56,6 @@ def decide(
         proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
     except ValidationFailed as exc:
         session.rollback()
-        from app.proposals.routes import detail_context
-
         context = detail_context(session, me, proposal_id)
         context.update(decision_errors=exc.errors, decision_values=decision.model_dump())
         return render(request, "proposals/detail.html", context, status_code=422)
