@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.comments.models import Comment
 from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
+from app.core.text import escape_like
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight
 from app.notifications import service as notification_service
@@ -206,7 +207,7 @@ def mention_suggestions(session: Session, *, prefix: str, limit: int = 6) -> lis
     prefix = prefix.lstrip("@").lower()[:64]
     if len(prefix) < 1:
         return []
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = escape_like(prefix)
     return list(
         session.exec(
             select(Person)

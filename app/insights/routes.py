@@ -150,7 +150,7 @@ def pick(
     request: Request, session: SessionDep, me: CurrentPerson, q: str = "", kind: str = "feedback"
 ) -> Response:
     """Evidence picker: feedback matching the typed words, as checkboxes for the pain point form."""
-    found = insight_service.find_for_picker(session, actor=me, kind=_kind(kind) or Kind.feedback, text=q)
+    found = insight_service.find(session, actor=me, text=q, kind=_kind(kind) or Kind.feedback)
     return render(request, "insights/_pick.html", {"found": found, "q": q})
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
+from app.core.text import escape_like
 from app.insights import permissions
 from app.insights.models import (
     Attachment,
@@ -810,7 +811,7 @@ def suggest_tags(session: Session, *, prefix: str, limit: int = 8) -> list[str]:
     prefix = normalise_tag(prefix)
     if not prefix:
         return []
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = escape_like(prefix)
     rows = session.exec(
         select(Tag.name, func.count(col(InsightTag.insight_id)))
         .join(InsightTag, col(InsightTag.tag_id) == Tag.id, isouter=True)
@@ -827,52 +828,32 @@ def suggest_tags(session: Session, *, prefix: str, limit: int = 8) -> list[str]:
     return [name for name, _ in rows]
 
 
-def find_for_picker(
-    session: Session, *, actor: Person, kind: Kind, text: str, limit: int = 10
+def find(
+    session: Session, *, actor: Person, text: str, kind: Kind | None = None, limit: int = 10
 ) -> list[Insight]:
-    """Insights of one kind whose title or quote contains the text (for linking evidence)."""
+    """Published insights (of one kind, if given) whose title or quote contains the text, or the one with
+    that number: for picking evidence and the insights a proposal addresses."""
     text = text.strip()[:100]
     if not text:
         return []
     if text.isdigit():
         found = session.get(Insight, int(text))
-        return [found] if found and found.kind == kind and permissions.can(actor, "view", found) else []
-    like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = session.exec(
-        select(Insight)
-        .where(
-            Insight.kind == kind,
-            permissions.visible_filter(actor),
-            or_(
-                func.lower(Insight.title).like(like, escape="\\"),
-                func.lower(Insight.quote).like(like, escape="\\"),
-            ),
-        )
-        .order_by(col(Insight.created_at).desc())
-        .limit(limit)
-    ).all()
-    return list(rows)
-
-
-def find_any(session: Session, *, actor: Person, text: str, limit: int = 10) -> list[Insight]:
-    """Insights of any kind whose title contains the text, or the one with that number."""
-    text = text.strip()[:100]
-    if not text:
-        return []
-    if text.isdigit():
-        found = session.get(Insight, int(text))
-        return [found] if found and permissions.can(actor, "view", found) else []
-    like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        ok = found is not None and found.status == Status.published and (kind is None or found.kind == kind)
+        return [found] if found is not None and ok and permissions.can(actor, "view", found) else []
+    like = f"%{escape_like(text.lower())}%"
+    conditions = [
+        permissions.visible_filter(actor),
+        col(Insight.status) == Status.published,
+        or_(
+            func.lower(Insight.title).like(like, escape="\\"),
+            func.lower(Insight.quote).like(like, escape="\\"),
+        ),
+    ]
+    if kind is not None:
+        conditions.append(col(Insight.kind) == kind)
     return list(
         session.exec(
-            select(Insight)
-            .where(
-                permissions.visible_filter(actor),
-                col(Insight.status) == Status.published,
-                func.lower(Insight.title).like(like, escape="\\"),
-            )
-            .order_by(col(Insight.created_at).desc())
-            .limit(limit)
+            select(Insight).where(*conditions).order_by(col(Insight.created_at).desc()).limit(limit)
         ).all()
     )
 

@@ -12,6 +12,7 @@ from app.audit import service as audit_service
 from app.auth.models import UserSession
 from app.auth.security import check_password_policy, hash_password
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.text import escape_like
 from app.people import permissions
 from app.people.models import Department, Person, PersonCreate, PersonRead, PersonUpdate, Role, Team
 
@@ -188,7 +189,7 @@ def list_people(
     )
     count = select(func.count()).select_from(Person)
     if query:
-        like = f"%{_escape_like(query.lower())}%"
+        like = f"%{escape_like(query.lower())}%"
         condition = or_(
             func.lower(Person.name).like(like, escape="\\"),
             func.lower(Person.email).like(like, escape="\\"),
@@ -198,10 +199,6 @@ def list_people(
     total = session.exec(count).one()
     rows = session.exec(statement.order_by(Person.name).offset((page - 1) * per_page).limit(per_page)).all()
     return total, [(p, t, d) for p, t, d in rows]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def count_people(session: Session) -> int:

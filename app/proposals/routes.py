@@ -127,7 +127,7 @@ def similar(
 
 @router.get("/proposals/pick-insights", name="proposals:pick_insights", response_class=HTMLResponse)
 def pick_insights(request: Request, session: SessionDep, me: CurrentPerson, q: str = "") -> Response:
-    found = insight_service.find_any(session, actor=me, text=q)
+    found = insight_service.find(session, actor=me, text=q)
     return render(request, "proposals/_pick_insights.html", {"found": found, "q": q})
 
 

@@ -133,3 +133,14 @@ def test_similar_proposals_appear_while_typing(
         "/proposals/similar?title=evening+deliveries&problem=", headers={"HX-Request": "true"}
     )
     assert "Evening delivery slots for families" in fragment.text and "Support this instead" in fragment.text
+
+
+def test_insight_picker_finds_published_insights_of_any_kind(browser: Browser, db: Session,
+                                                             employee: Person) -> None:
+    from app.insights.models import Kind, Status
+
+    factories.insight(db, kind=Kind.pain_point, title="Wardrobe left downstairs")
+    factories.insight(db, title="Old wardrobe story", status=Status.archived)
+    page = browser.sign_in_as(employee).get("/proposals/pick-insights?q=wardrobe")
+    assert "Wardrobe left downstairs" in page.text and "Old wardrobe story" not in page.text
+    assert 'name="insight_ids"' in page.text
