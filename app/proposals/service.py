@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -151,7 +152,8 @@ def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list
     page = max(filters.page, 1)
     if filters.sort == "trending":
         rows = session.exec(select(Proposal).where(*condition)).all()
-        ranked = sorted(rows, key=lambda p: trending_score(session, p), reverse=True)
+        scores = trending_scores(session, rows)
+        ranked = sorted(rows, key=lambda p: scores.get(p.id or 0, 0.0), reverse=True)
         return total, list(ranked[(page - 1) * PER_PAGE : page * PER_PAGE])
     order = (
         [col(Proposal.support_count).desc(), col(Proposal.created_at).desc()]
@@ -164,29 +166,43 @@ def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list
     return total, list(rows)
 
 
-def trending_score(session: Session, proposal: Proposal, *, now: datetime | None = None) -> float:
-    """Recent support and comments count most; everything decays with age (half-life one week)."""
+def trending_scores(
+    session: Session, proposals: Sequence[Proposal], *, now: datetime | None = None
+) -> dict[int, float]:
+    """Recent support and comments count most; everything decays with age (half-life one week).
+    Two queries for the whole list, however long it is."""
     from app.comments.models import Comment
 
     now = now or utcnow()
     since = now - timedelta(days=28)
-    supports = session.exec(
-        select(Support.created_at).where(Support.proposal_id == proposal.id, col(Support.created_at) > since)
-    ).all()
-    comments = session.exec(
-        select(Comment.created_at).where(
-            Comment.target_type == "proposal",
-            Comment.target_id == proposal.id,
-            col(Comment.created_at) > since,
-            col(Comment.deleted_at).is_(None),
-        )
-    ).all()
+    ids = [p.id for p in proposals if p.id is not None]
 
     def weight(moment: datetime) -> float:
         return float(0.5 ** ((now - aware(moment)).total_seconds() / (7 * 86400)))
 
-    age_days = (now - aware(proposal.created_at)).total_seconds() / 86400
-    return sum(weight(m) for m in supports) + 0.5 * sum(weight(m) for m in comments) + 1.0 / (1 + age_days)
+    scores = {
+        p.id: 1.0 / (1 + (now - aware(p.created_at)).total_seconds() / 86400)
+        for p in proposals
+        if p.id is not None
+    }
+    if not ids:
+        return scores
+    for proposal_id, moment in session.exec(
+        select(Support.proposal_id, Support.created_at).where(
+            col(Support.proposal_id).in_(ids), col(Support.created_at) > since
+        )
+    ).all():
+        scores[proposal_id] += weight(moment)
+    for proposal_id, moment in session.exec(
+        select(Comment.target_id, Comment.created_at).where(
+            Comment.target_type == "proposal",
+            col(Comment.target_id).in_(ids),
+            col(Comment.created_at) > since,
+            col(Comment.deleted_at).is_(None),
+        )
+    ).all():
+        scores[proposal_id] += 0.5 * weight(moment)
+    return scores
 
 
 # --- support -------------------------------------------------------------------------------------
