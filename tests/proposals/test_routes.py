@@ -135,8 +135,9 @@ def test_similar_proposals_appear_while_typing(
     assert "Evening delivery slots for families" in fragment.text and "Support this instead" in fragment.text
 
 
-def test_insight_picker_finds_published_insights_of_any_kind(browser: Browser, db: Session,
-                                                             employee: Person) -> None:
+def test_insight_picker_finds_published_insights_of_any_kind(
+    browser: Browser, db: Session, employee: Person
+) -> None:
     from app.insights.models import Kind, Status
 
     factories.insight(db, kind=Kind.pain_point, title="Wardrobe left downstairs")

@@ -150,10 +150,14 @@ def test_decisions_reach_proposer_supporters_and_evidence_authors(
     assert proposal_service.people_to_tell(db, proposal_id=pid) == {employee.id, leader.id, cx.id}
 
 
-def test_trending_puts_recent_support_first(db: Session, employee: Person, cx: Person, leader: Person) -> None:
+def test_trending_puts_recent_support_first(
+    db: Session, employee: Person, cx: Person, leader: Person
+) -> None:
     quiet = propose(db, employee, title="Quiet proposal here")
     busy = propose(db, employee, title="Busy proposal here")
     for backer in (cx, leader):
         proposal_service.support(db, actor=backer, proposal_id=busy)
-    _total, ranked = proposal_service.list_proposals(db, filters=proposal_service.ListFilters(sort="trending"))
+    _total, ranked = proposal_service.list_proposals(
+        db, filters=proposal_service.ListFilters(sort="trending")
+    )
     assert [p.id for p in ranked] == [busy, quiet]
