@@ -24,6 +24,7 @@ from app.search import outbox
 PER_PAGE = 20
 CLOSED = frozenset({ProposalStatus.done, ProposalStatus.declined, ProposalStatus.duplicate})
 SORTS = ("trending", "support", "newest")
+SIMILAR_SHARE_OF_BEST = 0.5  # a similar proposal scores at least half as well as the closest one
 
 
 class ProposalCreate(BaseModel):
@@ -466,6 +467,9 @@ def similar(session: Session, *, actor: Person, text: str, limit: int = 5) -> li
         )
     except (search_service.QueryError, search_service.SearchUnavailable):
         return []
-    ids = [hit.id for hit in page.hits if hit.type == "proposal"]
+    hits = [hit for hit in page.hits if hit.type == "proposal"]
+    # A word every proposal shares ("customers") should not make them all "similar": keep the close ones.
+    best = max((hit.score for hit in hits), default=0.0)
+    ids = [hit.id for hit in hits if hit.score >= best * SIMILAR_SHARE_OF_BEST]
     found = {p.id: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()}
     return [found[i] for i in ids if i in found]

@@ -173,6 +173,7 @@ class HitView:
     url: str
     segments: list[Segment]
     record: Any = None
+    score: float = 0.0  # relevance as the engine ranked it (0 when sorted by date or support)
 
     @property
     def snippet(self) -> str:
@@ -323,6 +324,9 @@ def _load_hits(
                     record=None,
                 )
             )
+    scores = {(h.type, h.entity_id): h.score for h in hits}
+    for view in views:
+        view.score = scores.get((view.type, view.id), 0.0)
     return views
 
 

@@ -145,3 +145,22 @@ def test_insight_picker_finds_published_insights_of_any_kind(
     page = browser.sign_in_as(employee).get("/proposals/pick-insights?q=wardrobe")
     assert "Wardrobe left downstairs" in page.text and "Old wardrobe story" not in page.text
     assert 'name="insight_ids"' in page.text
+
+
+def test_insight_picker_uses_the_search_index(
+    browser: Browser, db: Session, cx: Person, employee: Person, search_index: SearchIndex
+) -> None:
+    from app.insights import service as insight_service
+    from app.insights.schemas import InsightCreate
+
+    insight_service.create(
+        db,
+        actor=cx,
+        data=InsightCreate.model_validate(
+            {"kind": "pain_point", "title": "Deliveries arrive days late", "severity": 3}
+        ),
+    )
+    search_index.sync()
+    # "delivery" is not a substring of "Deliveries": only the stemmed index finds it.
+    page = browser.sign_in_as(employee).get("/proposals/pick-insights?q=delivery")
+    assert "Deliveries arrive days late" in page.text
