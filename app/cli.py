@@ -61,8 +61,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips=get_settings().trusted_proxies,
+        # X-Forwarded-* are believed only from the proxies configured (none by default).
+        proxy_headers=bool(get_settings().trusted_proxies),
+        forwarded_allow_ips=get_settings().trusted_proxies or None,
         log_level="warning",
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
@@ -121,6 +123,16 @@ def create_app() -> FastAPI:
     return app
 
 
+_last_logged: dict[str, float] = {}
+
+
+def _log_once_a_minute(message: str, *, event: str, **extra: Any) -> None:
+    now = time.monotonic()
+    if now - _last_logged.get(event, -3600.0) >= 60:
+        _last_logged[event] = now
+        log.error(message, extra={"event": event, **extra})
+
+
 def _json_error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
@@ -153,6 +165,7 @@ _TITLES = {
     415: "Unsupported file type",
     422: "Please check your input",
     429: "Slow down a little",
+    503: "Temporarily unavailable",
     500: "Something went wrong",
 }
 
@@ -205,6 +218,30 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in errors
         )
         return _error_page(request, 422, _TITLES[422], message)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number the database cannot hold (ids are bounded at the edge; this is the safety net).
+        message = "A number in the request is out of range."
+        if is_api(request):
+            return _json_error(422, message)
+        return _error_page(request, 422, _TITLES[422], message)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # Disk full, database locked for too long, PostgreSQL restarting: say so and let the client
+        # retry; nothing was committed. Logged at most once a minute, so a full disk is no log storm.
+        _log_once_a_minute(
+            "database unavailable",
+            event="db.unavailable",
+            reason=str(getattr(exc, "orig", exc)).splitlines()[0][:200],
+        )
+        headers = {"Retry-After": "30"}
+        message = "The database is not available right now. Nothing was saved; please try again shortly."
+        if is_api(request):
+            return _json_error(503, message, headers)
+        return _error_page(request, 503, "Temporarily unavailable", message, headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -8,12 +8,13 @@ from fastapi.responses import HTMLResponse, Response
 from app.audit import service as audit_service
 from app.core.deps import SessionDep
 from app.core.templating import render
+from app.core.types import PageNumber
 
 router = APIRouter(prefix="/admin")
 
 
 @router.get("/audit", name="admin:audit", response_class=HTMLResponse)
-def audit_log(request: Request, session: SessionDep, action: str = "", page: int = 1) -> Response:
+def audit_log(request: Request, session: SessionDep, action: str = "", page: PageNumber = 1) -> Response:
     page = max(page, 1)
     total, rows = audit_service.list_events(session, action=action[:64] or None, page=page)
     return render(

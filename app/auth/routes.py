@@ -14,6 +14,7 @@ from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import RateLimited, ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
+from app.core.types import PathId
 from app.core.websecurity import (
     SESSION_COOKIE_PLAIN,
     SESSION_COOKIE_SECURE,
@@ -158,7 +159,7 @@ def create_token(
 
 
 @router.post("/me/tokens/{token_id}/revoke", name="me:revoke_token")
-def revoke_token(session: SessionDep, me: CurrentPerson, token_id: int) -> Response:
+def revoke_token(session: SessionDep, me: CurrentPerson, token_id: PathId) -> Response:
     record = auth_service.revoke_token(session, actor=me, token_id=token_id)
     return see_other("/me#tokens", flash=f"Token “{record.name}” revoked.")
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from app.comments import service as comment_service
 from app.comments.service import CommentIn, CommentRead
 from app.core.deps import CurrentPerson, SessionDep
+from app.core.types import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 
@@ -28,7 +29,7 @@ def _add(
 
 
 @router.get("/insights/{insight_id}/comments", name="api:insight_comments", response_model=list[CommentRead])
-def insight_comments(session: SessionDep, me: CurrentPerson, insight_id: int) -> list[CommentRead]:
+def insight_comments(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> list[CommentRead]:
     return _list(session, me, "insight", insight_id)
 
 
@@ -38,14 +39,16 @@ def insight_comments(session: SessionDep, me: CurrentPerson, insight_id: int) ->
     response_model=CommentRead,
     status_code=201,
 )
-def insight_comment(session: SessionDep, me: CurrentPerson, insight_id: int, data: CommentIn) -> CommentRead:
+def insight_comment(
+    session: SessionDep, me: CurrentPerson, insight_id: PathId, data: CommentIn
+) -> CommentRead:
     return _add(session, me, "insight", insight_id, data)
 
 
 @router.get(
     "/proposals/{proposal_id}/comments", name="api:proposal_comments", response_model=list[CommentRead]
 )
-def proposal_comments(session: SessionDep, me: CurrentPerson, proposal_id: int) -> list[CommentRead]:
+def proposal_comments(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> list[CommentRead]:
     return _list(session, me, "proposal", proposal_id)
 
 
@@ -56,6 +59,6 @@ def proposal_comments(session: SessionDep, me: CurrentPerson, proposal_id: int) 
     status_code=201,
 )
 def proposal_comment(
-    session: SessionDep, me: CurrentPerson, proposal_id: int, data: CommentIn
+    session: SessionDep, me: CurrentPerson, proposal_id: PathId, data: CommentIn
 ) -> CommentRead:
     return _add(session, me, "proposal", proposal_id, data)

@@ -14,6 +14,7 @@ from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import NotFound, ValidationFailed
 from app.core.htmx import get_htmx, see_other
 from app.core.templating import render
+from app.core.types import MAX_ID, PathId, parse_id
 
 router = APIRouter()
 
@@ -33,7 +34,7 @@ def section(
         request,
         "comments/_section.html",
         comments_context(
-            session, target_type=target_type, target_id=target_id, errors=errors, editing=editing
+            session, me, target_type=target_type, target_id=target_id, errors=errors, editing=editing
         ),
         status_code=status_code,
     )
@@ -41,6 +42,7 @@ def section(
 
 def comments_context(
     session: SessionDep,
+    me: CurrentPerson,
     *,
     target_type: str,
     target_id: int,
@@ -53,6 +55,10 @@ def comments_context(
         "target_id": target_id,
         "comment_errors": errors or {},
         "editing": editing,
+        # The anonymous author of this proposal is warned before commenting under their name.
+        "named_warning": comment_service.speaks_as_anonymous_author(
+            session, actor=me, target_type=target_type, target_id=target_id
+        ),
     }
 
 
@@ -73,14 +79,17 @@ def create(
     session: SessionDep,
     me: CurrentPerson,
     target_type: Annotated[str, Form(max_length=16)],
-    target_id: Annotated[int, Form()],
+    target_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     body: Annotated[str, Form(max_length=20_000)] = "",
     parent_id: Annotated[str, Form(max_length=20)] = "",
+    confirm_named: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     if target_type not in comment_service.TARGETS:
         raise NotFound("Comments are for insights and proposals.")
     try:
-        data = comment_service.CommentIn(body=body, parent_id=int(parent_id) if parent_id.isdigit() else None)
+        data = comment_service.CommentIn(
+            body=body, parent_id=parse_id(parent_id), confirm_named=confirm_named == "1"
+        )
         comment = comment_service.add(
             session, actor=me, target_type=target_type, target_id=target_id, data=data
         )
@@ -101,10 +110,9 @@ def create(
 
 
 @router.get("/comments/{comment_id}/edit", name="comments:edit_form", response_class=HTMLResponse)
-def edit_form(request: Request, session: SessionDep, me: CurrentPerson, comment_id: int) -> Response:
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound("There is no such comment.")
+def edit_form(request: Request, session: SessionDep, me: CurrentPerson, comment_id: PathId) -> Response:
+    # The same check as saving: your own comment (or an admin), on something you may see.
+    comment = comment_service.editable(session, actor=me, comment_id=comment_id)
     return section(request, session, me, comment.target_type, comment.target_id, editing=comment_id)
 
 
@@ -113,7 +121,7 @@ def update(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    comment_id: int,
+    comment_id: PathId,
     body: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     try:
@@ -136,7 +144,7 @@ def update(
 
 
 @router.post("/comments/{comment_id}/delete", name="comments:delete", response_class=HTMLResponse)
-def delete(request: Request, session: SessionDep, me: CurrentPerson, comment_id: int) -> Response:
+def delete(request: Request, session: SessionDep, me: CurrentPerson, comment_id: PathId) -> Response:
     comment = comment_service.delete(session, actor=me, comment_id=comment_id)
     return _after(request, session, me, comment, "Comment deleted.")
 

@@ -13,8 +13,10 @@ from app.comments.models import Comment
 from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
+from app.core.types import DbId, Text
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight
+from app.limits import service as write_limits
 from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.people.models import Person, Role
@@ -28,8 +30,10 @@ MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{2,64})")
 class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    body: str = Check(min_length=1, max_length=10_000)
-    parent_id: int | None = None
+    body: Text = Check(min_length=1, max_length=10_000)
+    parent_id: DbId | None = None
+    # The author of an anonymous proposal must confirm before commenting under their name on it.
+    confirm_named: bool = False
 
 
 class CommentRead(BaseModel):
@@ -63,15 +67,34 @@ def target_title(session: Session, *, actor: Person, target_type: str, target_id
     raise NotFound("Comments are for insights and proposals.")
 
 
+NAMED_ON_OWN_ANONYMOUS = (
+    "You posted this proposal anonymously. A comment shows your name, so others could tell the "
+    "proposal is yours. Tick the box to post under your name anyway."
+)
+
+
+def speaks_as_anonymous_author(session: Session, *, actor: Person, target_type: str, target_id: int) -> bool:
+    """True when this person wrote the (anonymous) proposal they are about to comment on."""
+    if target_type != "proposal":
+        return False
+    proposal = session.get(Proposal, target_id)
+    return proposal is not None and proposal.is_anonymous and proposal.author_id == actor.id
+
+
 def add(session: Session, *, actor: Person, target_type: str, target_id: int, data: CommentIn) -> Comment:
     title, url = target_title(session, actor=actor, target_type=target_type, target_id=target_id)
     assert actor.id is not None
+    if not data.confirm_named and speaks_as_anonymous_author(
+        session, actor=actor, target_type=target_type, target_id=target_id
+    ):
+        raise ValidationFailed({"confirm_named": NAMED_ON_OWN_ANONYMOUS})
+    write_limits.check(session, person=actor, action="comment")
     if data.parent_id is not None:
         parent = session.get(Comment, data.parent_id)
         if parent is None or (parent.target_type, parent.target_id) != (target_type, target_id):
             raise ValidationFailed({"parent_id": "Reply to a comment on this page."})
         if parent.parent_id is not None:  # one level of replies: answer the thread itself
-            data = CommentIn(body=data.body, parent_id=parent.parent_id)
+            data = CommentIn(body=data.body, parent_id=parent.parent_id, confirm_named=data.confirm_named)
     comment = Comment(
         target_type=target_type,
         target_id=target_id,
@@ -116,6 +139,11 @@ def _mentioned(session: Session, body: str) -> set[int]:
         if person is not None and person.id is not None and person.is_active:
             ids.add(person.id)
     return ids
+
+
+def editable(session: Session, *, actor: Person, comment_id: int) -> Comment:
+    """A comment this person may edit: their own (or any, for an admin), on something they may see."""
+    return _own(session, actor, comment_id)
 
 
 def _own(session: Session, actor: Person, comment_id: int) -> Comment:

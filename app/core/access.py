@@ -21,6 +21,7 @@ Rule = str | frozenset[Role]
 ROUTE_ACCESS: dict[str, Rule] = {
     # platform
     "health:healthz": PUBLIC,
+    "health:readyz": PUBLIC,
     "auth:login_form": PUBLIC,
     "auth:login": PUBLIC,
     "auth:logout": SIGNED_IN,

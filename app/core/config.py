@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     auth_mode: Literal["local", "header"] = "local"
     auth_header: str = "X-Forwarded-Email"
     auth_name_header: str = "X-Forwarded-Name"
-    trusted_proxies: str = "127.0.0.1,::1"
+    # Empty by default: X-Forwarded-For and identity headers are believed only from proxies named here.
+    trusted_proxies: str = ""
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     session_idle_minutes: int = 8 * 60
     session_absolute_hours: int = 7 * 24
@@ -46,6 +47,12 @@ class Settings(BaseSettings):
     login_max_per_ip_per_hour: int = 30
     login_max_per_account: int = 5
     login_account_window_minutes: int = 10
+    # Per-person write limits (security.md H1), counted in the database across all workers.
+    limit_comments_per_minute: int = 6
+    limit_comments_per_hour: int = 60
+    limit_proposals_per_hour: int = 10
+    limit_supports_per_minute: int = 60
+    limit_uploads_per_hour: int = 20
     # E-mail digests (portal digest send); no host means no e-mail is sent.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -65,7 +72,15 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "max_upload_mb", "response_target_days", "session_idle_minutes", "session_absolute_hours"
+        "max_upload_mb",
+        "response_target_days",
+        "session_idle_minutes",
+        "session_absolute_hours",
+        "limit_comments_per_minute",
+        "limit_comments_per_hour",
+        "limit_proposals_per_hour",
+        "limit_supports_per_minute",
+        "limit_uploads_per_hour",
     )
     @classmethod
     def _positive(cls, value: int) -> int:

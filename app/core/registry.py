@@ -6,6 +6,7 @@ from app.comments import models as comment_models
 from app.core import models as core_models
 from app.dashboard import models as dashboard_models
 from app.insights import models as insight_models
+from app.limits import models as limit_models
 from app.notifications import models as notification_models
 from app.people import models as people_models
 from app.proposals import models as proposal_models
@@ -18,6 +19,7 @@ __all__ = [
     "core_models",
     "dashboard_models",
     "insight_models",
+    "limit_models",
     "notification_models",
     "people_models",
     "proposal_models",

@@ -10,6 +10,7 @@ import uuid
 from hashlib import sha256
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -179,8 +180,13 @@ class BodyLimitMiddleware:
                 await _send_413(scope, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised while the body arrives. An HTTPException, so FastAPI's body parsing passes it on as
+    413 instead of turning it into "400 error parsing the body" (a chunked upload has no length)."""
+
+    def __init__(self) -> None:
+        mb = get_settings().max_upload_mb
+        super().__init__(413, f"The upload is too large: at most {mb} MB is accepted.")
 
 
 async def _send_413(scope: Scope, send: Send) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.audit import service as audit_service
+from app.core.csvexport import to_csv
 from app.core.deps import CurrentPerson, SessionDep
 from app.core.templating import render
 from app.dashboard import service as dashboard_service
@@ -36,12 +34,11 @@ def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
 
 @router.get("/dashboard.csv", name="dashboard:csv")
 def as_csv(session: SessionDep, me: CurrentPerson) -> Response:
-    out = io.StringIO()
-    csv.writer(out).writerows(dashboard_service.csv_rows(dashboard_service.build(session)))
+    body = to_csv(dashboard_service.csv_rows(dashboard_service.build(session)))
     audit_service.record(session, actor=me, action="dashboard.export", entity_type="dashboard", summary="CSV")
     session.commit()
     return Response(
-        out.getvalue(),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="insight-loop-dashboard.csv"'},
     )

@@ -81,6 +81,7 @@ class Dashboard:
     accepted_share: float | None = None
     done_share: float | None = None
     success_stories: int = 0
+    anonymous_proposals: int | None = None  # company-wide only; None when the company is below k
     journeys: list[JourneyHeat] = field(default_factory=list)
 
 
@@ -90,6 +91,15 @@ def build(session: Session, *, now: datetime | None = None) -> Dashboard:
     target = get_settings().response_target_days
     board = Dashboard(target_days=target)
     board.departments = _departments(session, since=since, since_day=since.date())
+    board.anonymous_proposals = anonymous_count(
+        proposals=list(
+            session.exec(
+                select(Proposal.author_id, Proposal.is_anonymous).where(col(Proposal.created_at) >= since)
+            ).all()
+        ),
+        people=sum(d.people for d in board.departments),
+        min_group=get_settings().min_group,
+    )
     proposals = list(session.exec(select(Proposal)).all())
     board.proposals_total = len(proposals)
     answered = [p for p in proposals if p.first_response_at is not None]
@@ -126,7 +136,6 @@ def build(session: Session, *, now: datetime | None = None) -> Dashboard:
 
 def _departments(session: Session, *, since: datetime, since_day: date) -> list[DepartmentRow]:
     department_of: dict[int, str] = {}
-    people_count: Counter[str] = Counter()
     for person_id, name in session.exec(
         select(Person.id, Department.name)
         .join(Team, col(Team.id) == Person.team_id)
@@ -135,37 +144,60 @@ def _departments(session: Session, *, since: datetime, since_day: date) -> list[
     ).all():
         if person_id is not None:
             department_of[person_id] = name
-            people_count[name] += 1
-    reached = Counter(
-        department_of[pid]
-        for pid in set(
+    return department_rows(
+        department_of=department_of,
+        reached=set(
             session.exec(select(InsightReach.person_id).where(col(InsightReach.day) >= since_day)).all()
-        )
-        if pid in department_of
+        ),
+        proposals=list(
+            session.exec(
+                select(Proposal.author_id, Proposal.is_anonymous).where(col(Proposal.created_at) >= since)
+            ).all()
+        ),
+        comment_authors=list(
+            session.exec(select(Comment.author_id).where(col(Comment.created_at) >= since)).all()
+        ),
+        supporters=list(
+            session.exec(select(Support.person_id).where(col(Support.created_at) >= since)).all()
+        ),
     )
-    proposals = Counter(
-        department_of.get(pid, "")
-        for pid in session.exec(select(Proposal.author_id).where(col(Proposal.created_at) >= since)).all()
-    )
-    comments = Counter(
-        department_of.get(pid, "")
-        for pid in session.exec(select(Comment.author_id).where(col(Comment.created_at) >= since)).all()
-    )
-    supports = Counter(
-        department_of.get(pid, "")
-        for pid in session.exec(select(Support.person_id).where(col(Support.created_at) >= since)).all()
-    )
+
+
+def department_rows(
+    *,
+    department_of: dict[int, str],
+    reached: set[int],
+    proposals: list[tuple[int, bool]],
+    comment_authors: list[int],
+    supporters: list[int],
+) -> list[DepartmentRow]:
+    """Per-department figures from who did what. Anonymous proposals are never counted under a
+    department (or a team): a leader reloading the dashboard after one appeared would otherwise see
+    which department wrote it. They are counted only company-wide (`anonymous_share_of`)."""
+    people_count = Counter(department_of.values())
+    reach = Counter(department_of[pid] for pid in reached if pid in department_of)
+    named = Counter(department_of.get(pid, "") for pid, anonymous in proposals if not anonymous)
+    comments = Counter(department_of.get(pid, "") for pid in comment_authors)
+    supports = Counter(department_of.get(pid, "") for pid in supporters)
     return [
         DepartmentRow(
             name=name,
             people=people_count[name],
-            reached=reached[name],
-            proposals=proposals[name],
+            reached=reach[name],
+            proposals=named[name],
             comments=comments[name],
             supports=supports[name],
         )
         for name in sorted(people_count)
     ]
+
+
+def anonymous_count(*, proposals: list[tuple[int, bool]], people: int, min_group: int) -> int | None:
+    """Anonymous proposals of the window, company-wide; None (not shown) when the whole company is
+    smaller than the minimum group, since the count would then point at a handful of people."""
+    if people < min_group:
+        return None
+    return sum(1 for _pid, anonymous in proposals if anonymous)
 
 
 def _journeys(session: Session) -> list[JourneyHeat]:
@@ -222,9 +254,9 @@ def _journeys(session: Session) -> list[JourneyHeat]:
     return result
 
 
-def csv_rows(board: Dashboard) -> list[list[str]]:
+def csv_rows(board: Dashboard) -> list[list[object]]:
     """The dashboard's numbers as a table, for the CSV download."""
-    rows = [["section", "name", "measure", "value"]]
+    rows: list[list[object]] = [["section", "name", "measure", "value"]]
     for d in board.departments:
         rows += [
             ["reach", d.name, "people", str(d.people)],
@@ -234,6 +266,14 @@ def csv_rows(board: Dashboard) -> list[list[str]]:
             ["participation", d.name, "comments_30d", str(d.comments)],
             ["participation", d.name, "supports_30d", str(d.supports)],
         ]
+    rows.append(
+        [
+            "participation",
+            "all",
+            "anonymous_proposals_30d",
+            "" if board.anonymous_proposals is None else str(board.anonymous_proposals),
+        ]
+    )
     rows += [
         ["responsiveness", "all", "median_days_to_first_response", str(board.median_days_to_response or "")],
         [
@@ -253,7 +293,7 @@ def csv_rows(board: Dashboard) -> list[list[str]]:
     for j in board.journeys:
         for s in j.stages:
             rows += [
-                ["journey", f"{j.journey.title} / {s.name}", "emotion", str(s.emotion)],
+                ["journey", f"{j.journey.title} / {s.name}", "emotion", s.emotion],
                 ["journey", f"{j.journey.title} / {s.name}", "open_pain_points", str(s.pain_points)],
                 ["journey", f"{j.journey.title} / {s.name}", "open_proposals", str(s.proposals)],
             ]

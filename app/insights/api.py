@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.core.config import get_settings
 from app.core.deps import CurrentPerson, SessionDep
+from app.core.types import PathId
 from app.insights import attachments as attachment_service
 from app.insights import service as insight_service
 from app.insights.models import Kind, Status
@@ -38,7 +39,7 @@ def create_insight(session: SessionDep, me: CurrentPerson, data: InsightCreate) 
 
 
 @router.get("/{insight_id}", name="api:insight_get", response_model=InsightRead)
-def get_insight(session: SessionDep, me: CurrentPerson, insight_id: int) -> InsightRead:
+def get_insight(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> InsightRead:
     return insight_service.to_read(
         session, insight_service.get_visible(session, actor=me, insight_id=insight_id)
     )
@@ -46,14 +47,14 @@ def get_insight(session: SessionDep, me: CurrentPerson, insight_id: int) -> Insi
 
 @router.patch("/{insight_id}", name="api:insight_update", response_model=InsightRead)
 def update_insight(
-    session: SessionDep, me: CurrentPerson, insight_id: int, data: InsightUpdate
+    session: SessionDep, me: CurrentPerson, insight_id: PathId, data: InsightUpdate
 ) -> InsightRead:
     insight = insight_service.update(session, actor=me, insight_id=insight_id, data=data)
     return insight_service.to_read(session, insight)
 
 
 @router.delete("/{insight_id}", name="api:insight_archive", status_code=204)
-def archive_insight(session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+def archive_insight(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     """Archives: the insight stays, hidden from everyone but CX staff and admins."""
     insight_service.set_status(session, actor=me, insight_id=insight_id, status=Status.archived)
     return Response(status_code=204)
@@ -63,7 +64,7 @@ def archive_insight(session: SessionDep, me: CurrentPerson, insight_id: int) -> 
     "/{insight_id}/attachments", name="api:insight_attach", response_model=AttachmentRead, status_code=201
 )
 def attach(
-    session: SessionDep, me: CurrentPerson, insight_id: int, file: Annotated[UploadFile, File()]
+    session: SessionDep, me: CurrentPerson, insight_id: PathId, file: Annotated[UploadFile, File()]
 ) -> AttachmentRead:
     data = file.file.read(get_settings().max_upload_bytes + 1)
     attachment = attachment_service.store(

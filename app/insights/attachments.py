@@ -22,6 +22,7 @@ from app.core.config import get_settings
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.insights import permissions
 from app.insights.models import Attachment, Insight
+from app.limits import service as write_limits
 from app.people.models import Person
 
 MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow's own limit
@@ -137,6 +138,7 @@ def store(session: Session, *, actor: Person, insight_id: int, filename: str, da
     if insight is None:
         raise NotFound("There is no such insight.")
     permissions.check(actor, "attach", insight)
+    write_limits.check(session, person=actor, action="upload")
     count = len(session.exec(select(Attachment.id).where(Attachment.insight_id == insight_id)).all())
     if count >= MAX_FILES_PER_INSIGHT:
         raise ValidationFailed({"file": f"An insight has at most {MAX_FILES_PER_INSIGHT} attachments."})

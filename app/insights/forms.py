@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app.core.types import parse_id
 from app.insights.models import Kind
 from app.insights.service import KIND_FIELDS, parse_tags
 
@@ -48,11 +49,11 @@ def fields_from_form(kind: Kind, form: FormData) -> dict[str, Any]:
     if kind == Kind.pain_point:
         picked = [v for v in form.getlist("evidence_ids") if isinstance(v, str)]
         typed = re.split(r"[\s,;]+", _text(form, "evidence_ids_text"))
-        values["evidence_ids"] = sorted({int(v) for v in [*picked, *typed] if v.isdigit()})
+        values["evidence_ids"] = sorted({i for v in [*picked, *typed] if (i := parse_id(v)) is not None})
     if kind == Kind.success_story:
         values["teams"] = [v for v in form.getlist("teams") if isinstance(v, str) and v]
         values["proposal_ids"] = sorted(
-            {int(v) for v in form.getlist("proposal_ids") if isinstance(v, str) and v.isdigit()}
+            {i for v in form.getlist("proposal_ids") if isinstance(v, str) and (i := parse_id(v)) is not None}
         )
     return values
 

@@ -14,6 +14,7 @@ from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import get_htmx, see_other
 from app.core.templating import render
+from app.core.types import PageNumber, PathId, parse_id
 from app.dashboard import service as dashboard_service
 from app.insights import attachments as attachment_service
 from app.insights import journey
@@ -43,12 +44,12 @@ def list_page(
     segment: str = "",
     sentiment: str = "",
     status: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     filters = insight_service.ListFilters(
         kind=_kind(kind),
         tag=tag[:50],
-        department_id=int(department) if department.isdigit() else None,
+        department_id=parse_id(department),
         product_area=product_area[:80],
         segment=segment[:80],
         sentiment=sentiment if sentiment in Sentiment.__members__ else "",
@@ -162,12 +163,12 @@ def suggest_tags(
     return render(
         request,
         "insights/_tag_suggestions.html",
-        {"suggestions": insight_service.suggest_tags(session, prefix=typed)},
+        {"suggestions": insight_service.suggest_tags(session, actor=me, prefix=typed[:50])},
     )
 
 
 @router.get("/insights/{insight_id}", name="insights:detail", response_class=HTMLResponse)
-def detail(request: Request, session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+def detail(request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     return _detail_page(request, session, me, insight_id)
 
 
@@ -185,7 +186,7 @@ def _detail_page(
     context: dict[str, Any] = {
         "proposals": proposal_service.for_insight(session, insight_id=insight_id),
         "sources": proposal_service.stories_sources(session, story_id=insight_id),
-        "comments": comment_routes.comments_context(session, target_type="insight", target_id=insight_id),
+        "comments": comment_routes.comments_context(session, me, target_type="insight", target_id=insight_id),
         "info": info,
         "insight": info.insight,
         "upload_error": upload_error,
@@ -199,7 +200,7 @@ def _detail_page(
 
 
 @router.get("/insights/{insight_id}/edit", name="insights:edit_form", response_class=HTMLResponse)
-def edit_form(request: Request, session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+def edit_form(request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
     values = insight_service.to_read(session, insight).model_dump()
     return render(
@@ -209,7 +210,7 @@ def edit_form(request: Request, session: SessionDep, me: CurrentPerson, insight_
 
 @router.post("/insights/{insight_id}/edit", name="insights:update", response_class=HTMLResponse)
 def update(
-    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, form: FormDep
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId, form: FormDep
 ) -> Response:
     insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
     values = fields_from_form(insight.kind, form)
@@ -224,7 +225,7 @@ def update(
 
 
 @router.post("/insights/{insight_id}/archive", name="insights:archive")
-def archive(session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+def archive(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     insight = insight_service.set_status(session, actor=me, insight_id=insight_id, status=Status.archived)
     return see_other(
         f"/insights/{insight_id}", flash=f"“{insight.title}” is archived: only CX staff see it now."
@@ -232,7 +233,7 @@ def archive(session: SessionDep, me: CurrentPerson, insight_id: int) -> Response
 
 
 @router.post("/insights/{insight_id}/restore", name="insights:restore")
-def restore(session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+def restore(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     insight_service.set_status(session, actor=me, insight_id=insight_id, status=Status.published)
     return see_other(f"/insights/{insight_id}", flash="Published again: everyone can see it.")
 
@@ -287,7 +288,7 @@ def _after_stage_change(
 
 
 @router.get("/insights/{insight_id}/stages", name="insights:stages", response_class=HTMLResponse)
-def stages(request: Request, session: SessionDep, me: CurrentPerson, insight_id: int) -> Response:
+def stages(request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
     if insight.kind != Kind.journey_map:
         return see_other(f"/insights/{insight_id}")
@@ -296,7 +297,7 @@ def stages(request: Request, session: SessionDep, me: CurrentPerson, insight_id:
 
 @router.post("/insights/{insight_id}/stages", name="insights:stage_add", response_class=HTMLResponse)
 def stage_add(
-    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, form: FormDep
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId, form: FormDep
 ) -> Response:
     stage, values, errors = _stage_from_form(form)
     if stage is None:
@@ -317,7 +318,7 @@ def stage_import(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    insight_id: int,
+    insight_id: PathId,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     data = file.file.read()
@@ -343,7 +344,12 @@ def stage_import(
     "/insights/{insight_id}/stages/{stage_id}", name="insights:stage_update", response_class=HTMLResponse
 )
 def stage_update(
-    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, stage_id: int, form: FormDep
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    insight_id: PathId,
+    stage_id: PathId,
+    form: FormDep,
 ) -> Response:
     stage, values, errors = _stage_from_form(form)
     if stage is None:
@@ -366,8 +372,8 @@ def stage_move(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    insight_id: int,
-    stage_id: int,
+    insight_id: PathId,
+    stage_id: PathId,
     direction: Annotated[str, Form(max_length=10)] = "down",
 ) -> Response:
     offset = -1 if direction == "up" else 1
@@ -381,7 +387,7 @@ def stage_move(
     response_class=HTMLResponse,
 )
 def stage_remove(
-    request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, stage_id: int
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId, stage_id: PathId
 ) -> Response:
     insight_service.remove_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id)
     return _after_stage_change(request, session, me, insight_id, "Stage removed.")
@@ -395,7 +401,7 @@ def attach(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    insight_id: int,
+    insight_id: PathId,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     data = file.file.read(get_settings().max_upload_bytes + 1)
@@ -413,12 +419,12 @@ def attach(
 
 
 @router.get("/attachments/{attachment_id}", name="attachments:download")
-def download(session: SessionDep, me: CurrentPerson, attachment_id: int) -> Response:
+def download(session: SessionDep, me: CurrentPerson, attachment_id: PathId) -> Response:
     attachment, path = attachment_service.for_download(session, actor=me, attachment_id=attachment_id)
     return FileResponse(path, headers=attachment_service.download_headers(attachment))
 
 
 @router.post("/attachments/{attachment_id}/delete", name="attachments:remove")
-def remove_attachment(session: SessionDep, me: CurrentPerson, attachment_id: int) -> Response:
+def remove_attachment(session: SessionDep, me: CurrentPerson, attachment_id: PathId) -> Response:
     attachment = attachment_service.remove(session, actor=me, attachment_id=attachment_id)
     return see_other(f"/insights/{attachment.insight_id}#attachments", flash="Attachment removed.")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.core.types import DbId, Line, Text
 from app.insights.models import Channel, Kind, ScoreScale, Sentiment, Status
 
 
 class StageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120)
+    name: Line = Field(min_length=1, max_length=120)
     goal: str = Field(default="", max_length=2000)
     actions: str = Field(default="", max_length=2000)
     touchpoints: str = Field(default="", max_length=2000)
@@ -32,12 +34,12 @@ class InsightFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(default="", max_length=50_000)
-    tags: list[str] = Field(default_factory=list, max_length=20)
-    product_area: str = Field(default="", max_length=80)
-    segment: str = Field(default="", max_length=80)
-    department_id: int | None = None
+    title: Line = Field(min_length=1, max_length=200)
+    body: Text = Field(default="", max_length=50_000)
+    tags: list[Line] = Field(default_factory=list, max_length=20)
+    product_area: Line = Field(default="", max_length=80)
+    segment: Line = Field(default="", max_length=80)
+    department_id: DbId | None = None
     # feedback
     quote: str = Field(default="", max_length=5000)
     channel: Channel | None = None
@@ -49,14 +51,14 @@ class InsightFields(BaseModel):
     # pain point
     severity: int | None = Field(default=None, ge=1, le=4)
     customers_affected: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    journey_stage_id: int | None = None
-    evidence_ids: list[int] = Field(default_factory=list, max_length=500)
+    journey_stage_id: DbId | None = None
+    evidence_ids: list[DbId] = Field(default_factory=list, max_length=500)
     # journey map
     persona: str = Field(default="", max_length=200)
     stages: list[StageIn] = Field(default_factory=list, max_length=40)
     # success story
-    teams: list[str] = Field(default_factory=list, max_length=50)
-    proposal_ids: list[int] = Field(default_factory=list, max_length=100)
+    teams: list[Line] = Field(default_factory=list, max_length=50)
+    proposal_ids: list[DbId] = Field(default_factory=list, max_length=100)
     # persona
     goals: str = Field(default="", max_length=5000)
     frustrations: str = Field(default="", max_length=5000)
@@ -72,12 +74,12 @@ class InsightUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    body: str | None = Field(default=None, max_length=50_000)
-    tags: list[str] | None = Field(default=None, max_length=20)
-    product_area: str | None = Field(default=None, max_length=80)
-    segment: str | None = Field(default=None, max_length=80)
-    department_id: int | None = None
+    title: Line | None = Field(default=None, min_length=1, max_length=200)
+    body: Text | None = Field(default=None, max_length=50_000)
+    tags: list[Line] | None = Field(default=None, max_length=20)
+    product_area: Line | None = Field(default=None, max_length=80)
+    segment: Line | None = Field(default=None, max_length=80)
+    department_id: DbId | None = None
     quote: str | None = Field(default=None, max_length=5000)
     channel: Channel | None = None
     score: int | None = Field(default=None, ge=0, le=10)
@@ -87,16 +89,51 @@ class InsightUpdate(BaseModel):
     received_at: date | None = None
     severity: int | None = Field(default=None, ge=1, le=4)
     customers_affected: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    journey_stage_id: int | None = None
-    evidence_ids: list[int] | None = Field(default=None, max_length=500)
+    journey_stage_id: DbId | None = None
+    evidence_ids: list[DbId] | None = Field(default=None, max_length=500)
     persona: str | None = Field(default=None, max_length=200)
     stages: list[StageIn] | None = Field(default=None, max_length=40)
-    teams: list[str] | None = Field(default=None, max_length=50)
-    proposal_ids: list[int] | None = Field(default=None, max_length=100)
+    teams: list[Line] | None = Field(default=None, max_length=50)
+    proposal_ids: list[DbId] | None = Field(default=None, max_length=100)
     goals: str | None = Field(default=None, max_length=5000)
     frustrations: str | None = Field(default=None, max_length=5000)
     quotes: list[str] | None = Field(default=None, max_length=20)
     status: Status | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_only_where_clearable(cls, data: Any) -> Any:
+        """null clears an optional value (a score, a sentiment); it cannot stand for a list or a text
+        that always has a value: send [] or "" to empty those."""
+        if isinstance(data, dict):
+            refused = sorted(k for k, v in data.items() if v is None and k in NOT_NULLABLE)
+            if refused:
+                raise ValueError(
+                    f"{', '.join(refused)} cannot be null: send an empty list or text to clear it"
+                )
+        return data
+
+
+# The fields of InsightUpdate that always have a value (null is refused, see above).
+NOT_NULLABLE = frozenset(
+    {
+        "title",
+        "body",
+        "tags",
+        "product_area",
+        "segment",
+        "quote",
+        "evidence_ids",
+        "persona",
+        "stages",
+        "teams",
+        "proposal_ids",
+        "goals",
+        "frustrations",
+        "quotes",
+        "status",
+    }
+)
 
 
 class AttachmentRead(BaseModel):

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -17,6 +18,7 @@ from app.audit import service as audit_service
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
+from app.core.types import parse_id
 from app.insights import permissions
 from app.insights.models import (
     Attachment,
@@ -638,7 +640,12 @@ def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpd
     current = to_read(session, insight).model_dump()
     base = {k: v for k, v in current.items() if k in InsightFields.model_fields}
     base["stages"] = [{k: stage[k] for k in StageIn.model_fields} for stage in current["stages"]]
-    merged = InsightFields.model_validate({**base, **changes})
+    try:
+        merged = InsightFields.model_validate({**base, **changes})
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            {".".join(str(p) for p in e["loc"]) or "input": e["msg"] for e in exc.errors()}
+        ) from None
     errors = _validate(session, insight.kind, merged, insight.id)
     if errors:
         raise ValidationFailed(errors)
@@ -807,19 +814,23 @@ def all_stages(session: Session) -> list[tuple[JourneyStage, Insight]]:
 # --- tags and pickers --------------------------------------------------------------------------------
 
 
-def suggest_tags(session: Session, *, prefix: str, limit: int = 8) -> list[str]:
+def suggest_tags(session: Session, *, actor: Person, prefix: str, limit: int = 8) -> list[str]:
+    """Tags in use on insights this person may see (an archived insight's tags stay hidden from
+    those who cannot see it), most used first."""
     prefix = normalise_tag(prefix)
     if not prefix:
         return []
     escaped = escape_like(prefix)
     rows = session.exec(
         select(Tag.name, func.count(col(InsightTag.insight_id)))
-        .join(InsightTag, col(InsightTag.tag_id) == Tag.id, isouter=True)
+        .join(InsightTag, col(InsightTag.tag_id) == Tag.id)
+        .join(Insight, col(Insight.id) == InsightTag.insight_id)
         .where(
+            permissions.visible_filter(actor),
             or_(
                 col(Tag.name).like(f"{escaped}%", escape="\\"),
                 col(Tag.name).like(f"%-{escaped}%", escape="\\"),
-            )
+            ),
         )
         .group_by(Tag.name)
         .order_by(func.count(col(InsightTag.insight_id)).desc(), Tag.name)
@@ -840,7 +851,8 @@ def find(
     if not text:
         return []
     if text.isdigit():
-        found = session.get(Insight, int(text))
+        insight_id = parse_id(text)
+        found = session.get(Insight, insight_id) if insight_id is not None else None
         ok = found is not None and found.status == Status.published and (kind is None or found.kind == kind)
         return [found] if found is not None and ok and permissions.can(actor, "view", found) else []
     query = text if text.endswith(("*", '"')) or len(text.split()[-1]) < 2 else text + "*"  # still typing

@@ -11,6 +11,7 @@ from app.auth.routes import safe_next
 from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import NotFound, ValidationFailed
 from app.core.htmx import see_other
+from app.core.types import parse_id
 from app.insights import service as insight_service
 from app.notifications import service as notification_service
 
@@ -20,9 +21,10 @@ _LABELS = {"insight": "this insight", "tag": "the tag", "search": "the saved sea
 
 def _check(session: SessionDep, me: CurrentPerson, target_type: str, target_key: str) -> str:
     if target_type == "insight":
-        if not target_key.isdigit():
+        insight_id = parse_id(target_key)
+        if insight_id is None:
             raise NotFound("There is no such insight.")
-        insight_service.get_visible(session, actor=me, insight_id=int(target_key))
+        insight_service.get_visible(session, actor=me, insight_id=insight_id)
         return target_key
     if target_type == "tag":
         tag = insight_service.normalise_tag(target_key)

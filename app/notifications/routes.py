@@ -11,13 +11,14 @@ from pydantic import BaseModel
 from app.core.deps import CurrentPerson, SessionDep
 from app.core.htmx import get_htmx, see_other
 from app.core.templating import render
+from app.core.types import PageNumber, PathId
 from app.notifications import service as notification_service
 
 router = APIRouter()
 
 
 @router.get("/notifications", name="notifications:list", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep, me: CurrentPerson, page: int = 1) -> Response:
+def list_page(request: Request, session: SessionDep, me: CurrentPerson, page: PageNumber = 1) -> Response:
     total, items = notification_service.list_for(session, person=me, page=max(page, 1))
     return render(
         request,
@@ -42,7 +43,7 @@ def badge(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
 
 
 @router.post("/notifications/{notification_id}/read", name="notifications:read")
-def read(request: Request, session: SessionDep, me: CurrentPerson, notification_id: int) -> Response:
+def read(request: Request, session: SessionDep, me: CurrentPerson, notification_id: PathId) -> Response:
     notification_service.mark_read(session, person=me, notification_id=notification_id)
     if get_htmx(request).wants_fragment:
         return list_page(request, session, me)

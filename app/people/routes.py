@@ -13,6 +13,7 @@ from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
+from app.core.types import PageNumber, PathId, parse_id
 from app.people import service as people_service
 from app.people.models import PersonCreate, PersonUpdate, Role
 
@@ -24,11 +25,11 @@ def _errors(exc: ValidationError) -> dict[str, str]:
 
 
 def _team_id(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return parse_id(value)
 
 
 @router.get("/people", name="admin:people", response_class=HTMLResponse)
-def people(request: Request, session: SessionDep, q: str = "", page: int = 1) -> Response:
+def people(request: Request, session: SessionDep, q: str = "", page: PageNumber = 1) -> Response:
     page = max(page, 1)
     total, rows = people_service.list_people(session, query=q[:100], page=page)
     return render(
@@ -92,7 +93,7 @@ def person_create(
 
 
 @router.get("/people/{person_id}", name="admin:person_edit_form", response_class=HTMLResponse)
-def person_edit_form(request: Request, session: SessionDep, person_id: int) -> Response:
+def person_edit_form(request: Request, session: SessionDep, person_id: PathId) -> Response:
     person = people_service.get(session, person_id=person_id)
     return _person_form(request, session, values=person.model_dump(), errors={}, person_id=person_id)
 
@@ -102,7 +103,7 @@ def person_update(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    person_id: int,
+    person_id: PathId,
     name: Annotated[str, Form(max_length=300)] = "",
     handle: Annotated[str, Form(max_length=300)] = "",
     role: Annotated[str, Form(max_length=20)] = "employee",
@@ -140,7 +141,7 @@ def person_password(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    person_id: int,
+    person_id: PathId,
     password: Annotated[str, Form(max_length=4096)] = "",
 ) -> Response:
     person = people_service.get(session, person_id=person_id)
@@ -218,7 +219,7 @@ def team_update(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    team_id: int,
+    team_id: PathId,
     name: Annotated[str, Form(max_length=300)] = "",
     department_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:

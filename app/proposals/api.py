@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.core.deps import CurrentPerson, SessionDep
+from app.core.types import PathId
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
 from app.proposals.service import ProposalCreate, ProposalPage, ProposalRead
@@ -39,15 +40,15 @@ def list_proposals(
 
 
 @router.get("/{proposal_id}", name="api:proposal_get", response_model=ProposalRead)
-def get(session: SessionDep, me: CurrentPerson, proposal_id: int) -> ProposalRead:
+def get(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> ProposalRead:
     return proposal_service.to_read(session, proposal_service.get(session, proposal_id=proposal_id))
 
 
 @router.post("/{proposal_id}/support", name="api:proposal_support", response_model=SupportCount)
-def support(session: SessionDep, me: CurrentPerson, proposal_id: int) -> SupportCount:
+def support(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> SupportCount:
     return SupportCount(support_count=proposal_service.support(session, actor=me, proposal_id=proposal_id))
 
 
 @router.delete("/{proposal_id}/support", name="api:proposal_unsupport", response_model=SupportCount)
-def withdraw(session: SessionDep, me: CurrentPerson, proposal_id: int) -> SupportCount:
+def withdraw(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> SupportCount:
     return SupportCount(support_count=proposal_service.withdraw(session, actor=me, proposal_id=proposal_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Check
@@ -16,6 +17,7 @@ from app.core.config import get_settings
 from app.core.errors import PermissionDenied, ValidationFailed
 from app.core.markdown import plain_excerpt
 from app.core.models import aware, utcnow
+from app.core.types import MAX_ID, DbId, parse_id
 from app.notifications import service as notification_service
 from app.notifications.models import Follow
 from app.people.models import Department, Person, Role, Team
@@ -32,8 +34,8 @@ class Decision(BaseModel):
 
     status: str = Check(max_length=20)
     response: str = Check(default="", max_length=20_000)
-    owner_team: int | str | None = None  # a team's id or name
-    duplicate_of: int | None = None
+    owner_team: DbId | Annotated[str, Check(max_length=120)] | None = None  # a team's id or name
+    duplicate_of: DbId | None = None
 
 
 def can_decide(person: Person | None) -> bool:
@@ -108,8 +110,11 @@ def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decis
 
 
 def _team(session: Session, value: int | str | None) -> Team | None:
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return session.get(Team, int(value))
+    if isinstance(value, int):
+        return session.get(Team, value) if 1 <= value <= MAX_ID else None
+    if isinstance(value, str) and value.strip().isdigit():
+        team_id = parse_id(value)
+        return session.get(Team, team_id) if team_id is not None else None
     return session.exec(select(Team).where(Team.name == str(value).strip())).first()
 
 

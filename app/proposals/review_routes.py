@@ -12,6 +12,7 @@ from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
+from app.core.types import PathId, parse_id
 from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.decisions import Decision
@@ -40,7 +41,7 @@ def decide(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    proposal_id: int,
+    proposal_id: PathId,
     status: Annotated[str, Form(max_length=20)] = "",
     response: Annotated[str, Form(max_length=20_000)] = "",
     owner_team: Annotated[str, Form(max_length=120)] = "",
@@ -50,7 +51,7 @@ def decide(
         status=status,
         response=response,
         owner_team=owner_team or None,
-        duplicate_of=int(duplicate_of) if duplicate_of.isdigit() else None,
+        duplicate_of=parse_id(duplicate_of),
     )
     try:
         proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
@@ -71,7 +72,9 @@ def decide(
     response_model=ProposalRead,
     tags=["proposals"],
 )
-def api_decide(session: SessionDep, me: CurrentPerson, proposal_id: int, decision: Decision) -> ProposalRead:
+def api_decide(
+    session: SessionDep, me: CurrentPerson, proposal_id: PathId, decision: Decision
+) -> ProposalRead:
     proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
     return proposal_service.to_read(session, proposal)
 

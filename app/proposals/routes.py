@@ -13,6 +13,7 @@ from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import Conflict, ValidationFailed
 from app.core.htmx import get_htmx, see_other
 from app.core.templating import render
+from app.core.types import PageNumber, PathId, QueryId, parse_id
 from app.insights import service as insight_service
 from app.insights.forms import errors_from
 from app.notifications import service as notification_service
@@ -34,11 +35,11 @@ def list_page(
     department: str = "",
     tag: str = "",
     sort: str = "trending",
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     filters = proposal_service.ListFilters(
         status=ProposalStatus(status) if status in ProposalStatus.__members__ else None,
-        department_id=int(department) if department.isdigit() else None,
+        department_id=parse_id(department),
         tag=tag[:50],
         sort=sort if sort in proposal_service.SORTS else "trending",
         page=max(page, 1),
@@ -83,9 +84,7 @@ def _form(
 
 
 @router.get("/proposals/new", name="proposals:new_form", response_class=HTMLResponse)
-def new_form(
-    request: Request, session: SessionDep, me: CurrentPerson, insight: int | None = None
-) -> Response:
+def new_form(request: Request, session: SessionDep, me: CurrentPerson, insight: QueryId = None) -> Response:
     return _form(
         request, session, me, {"insight_ids": [insight] if insight else [], "department_ids": []}, {}
     )
@@ -99,10 +98,14 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
         "change": str(form.get("change", "")),
         "impact": str(form.get("impact", "")),
         "insight_ids": sorted(
-            {int(v) for v in form.getlist("insight_ids") if isinstance(v, str) and v.isdigit()}
+            {i for v in form.getlist("insight_ids") if isinstance(v, str) and (i := parse_id(v)) is not None}
         ),
         "department_ids": sorted(
-            {int(v) for v in form.getlist("department_ids") if isinstance(v, str) and v.isdigit()}
+            {
+                i
+                for v in form.getlist("department_ids")
+                if isinstance(v, str) and (i := parse_id(v)) is not None
+            }
         ),
         "anonymous": form.get("anonymous") == "1",
     }
@@ -132,7 +135,7 @@ def pick_insights(request: Request, session: SessionDep, me: CurrentPerson, q: s
 
 
 @router.get("/proposals/{proposal_id}", name="proposals:detail", response_class=HTMLResponse)
-def detail(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+def detail(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
     return render(request, "proposals/detail.html", detail_context(session, me, proposal_id))
 
 
@@ -142,7 +145,9 @@ def detail_context(session: SessionDep, me: CurrentPerson, proposal_id: int) -> 
         "info": info,
         "proposal": info.proposal,
         "closed": info.proposal.status in proposal_service.CLOSED,
-        "comments": comment_routes.comments_context(session, target_type="proposal", target_id=proposal_id),
+        "comments": comment_routes.comments_context(
+            session, me, target_type="proposal", target_id=proposal_id
+        ),
         "timeline": decisions.timeline(session, proposal_id=proposal_id),
         "owner_team": session.get(Team, info.proposal.owner_team_id) if info.proposal.owner_team_id else None,
         "duplicate_of": proposal_service.get(session, proposal_id=info.proposal.duplicate_of_id)
@@ -173,7 +178,7 @@ def _support_block(
 
 
 @router.post("/proposals/{proposal_id}/support", name="proposals:support", response_class=HTMLResponse)
-def support(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+def support(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
     try:
         proposal_service.support(session, actor=me, proposal_id=proposal_id)
     except Conflict as exc:
@@ -184,13 +189,13 @@ def support(request: Request, session: SessionDep, me: CurrentPerson, proposal_i
 
 
 @router.post("/proposals/{proposal_id}/unsupport", name="proposals:unsupport", response_class=HTMLResponse)
-def unsupport(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+def unsupport(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
     proposal_service.withdraw(session, actor=me, proposal_id=proposal_id)
     return _support_block(request, session, me, proposal_id, "Your support is withdrawn.")
 
 
 @router.post("/proposals/{proposal_id}/follow", name="proposals:follow")
-def follow(session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+def follow(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
     proposal_service.get(session, proposal_id=proposal_id)
     notification_service.follow(session, person=me, target_type="proposal", target_key=str(proposal_id))
     session.commit()
@@ -198,7 +203,7 @@ def follow(session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response
 
 
 @router.post("/proposals/{proposal_id}/unfollow", name="proposals:unfollow")
-def unfollow(session: SessionDep, me: CurrentPerson, proposal_id: int) -> Response:
+def unfollow(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
     notification_service.unfollow(session, person=me, target_type="proposal", target_key=str(proposal_id))
     session.commit()
     return see_other(f"/proposals/{proposal_id}", flash="You no longer follow this proposal.")

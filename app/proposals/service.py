@@ -14,8 +14,10 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import aware, utcnow
+from app.core.types import DbId, Line, Text
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
+from app.limits import service as write_limits
 from app.notifications import service as notification_service
 from app.people.models import Department, Person
 from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight, ProposalStatus, Support
@@ -30,12 +32,12 @@ SIMILAR_SHARE_OF_BEST = 0.5  # a similar proposal scores at least half as well a
 class ProposalCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Check(min_length=5, max_length=200)
-    problem: str = Check(min_length=1, max_length=20_000)
-    change: str = Check(min_length=1, max_length=20_000)
-    impact: str = Check(default="", max_length=20_000)
-    insight_ids: list[int] = Check(default_factory=list, max_length=50)
-    department_ids: list[int] = Check(default_factory=list, max_length=20)
+    title: Line = Check(min_length=5, max_length=200)
+    problem: Text = Check(min_length=1, max_length=20_000)
+    change: Text = Check(min_length=1, max_length=20_000)
+    impact: Text = Check(default="", max_length=20_000)
+    insight_ids: list[DbId] = Check(default_factory=list, max_length=50)
+    department_ids: list[DbId] = Check(default_factory=list, max_length=20)
     anonymous: bool = False
 
 
@@ -74,6 +76,7 @@ def get(session: Session, *, proposal_id: int) -> Proposal:
 def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal:
     """Anyone signed in may propose. The author follows their proposal (and hears every answer)."""
     assert actor.id is not None
+    write_limits.check(session, person=actor, action="proposal")
     errors: dict[str, str] = {}
     insight_ids = sorted(set(data.insight_ids))
     if insight_ids:
@@ -215,6 +218,7 @@ def support(session: Session, *, actor: Person, proposal_id: int) -> int:
     if proposal.status in CLOSED:
         raise Conflict(f"This proposal is {proposal.status.label}; it no longer takes support.")
     assert actor.id is not None
+    write_limits.check(session, person=actor, action="support")
     savepoint = session.begin_nested()
     try:
         session.add(Support(proposal_id=proposal_id, person_id=actor.id))

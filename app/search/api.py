@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import DomainError
+from app.insights.models import Kind
 from app.search import service as search_service
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -31,6 +32,10 @@ class SearchResponse(BaseModel):
     suggestion: str | None
 
 
+# The kinds a hit can have: the five insight kinds, proposals and comments (anything else is 422).
+KIND_PATTERN = "^(|" + "|".join([*(k.value for k in Kind), "proposal", "comment"]) + ")$"
+
+
 class BadQuery(DomainError):
     status_code = 400
 
@@ -44,7 +49,7 @@ def search(
     session: SessionDep,
     me: CurrentPerson,
     q: Annotated[str, Query(max_length=1000)] = "",
-    kind: Annotated[str, Query(max_length=40)] = "",
+    kind: Annotated[str, Query(pattern=KIND_PATTERN)] = "",
     department: Annotated[str, Query(max_length=120)] = "",
     product_area: Annotated[str, Query(max_length=80)] = "",
     tag: Annotated[str, Query(max_length=50)] = "",

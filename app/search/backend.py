@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from whoosh import columns, scoring
-from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.qparser import (
     GroupPlugin,
@@ -39,12 +39,13 @@ from whoosh.qparser import (
     QueryParser,
     WhitespacePlugin,
 )
+from whoosh.sorting import FieldFacet, ScoreFacet
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
 log = logging.getLogger("portal.search")
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 6: the stable tie-break key column
 MAX_QUERY_LENGTH = 200
 MIN_PREFIX = 2
 MAX_PREFIX_TERMS = 12  # a prefix* stands for at most this many words: the most frequent ones
@@ -97,7 +98,24 @@ def make_schema() -> Schema:
         # Sort keys live in columns only: NUMERIC fields would also index several terms per value.
         created=COLUMN(columns.NumericColumn("q", default=0)),
         support=COLUMN(columns.NumericColumn("i", default=0)),
+        # A number unique to each record, for breaking ties the same way in every index build.
+        key=COLUMN(columns.NumericColumn("q", default=0)),
     )
+
+
+# Ties are broken by type, then by id: the same order whatever the order of indexing.
+_TYPE_RANK = {"insight": 1, "proposal": 2, "comment": 3}
+
+
+def stable_key(doc_type: str, entity_id: int) -> int:
+    return _TYPE_RANK.get(doc_type, 9) * 2**48 + entity_id % 2**48
+
+
+def _storage(directory: Path) -> FileStorage:
+    """Index files are read with plain reads, never memory-mapped: a segment file truncated under a
+    mapped reader kills the whole process with SIGBUS (no exception, no log); read normally, the
+    same damage raises an error that search catches, and the portal keeps serving pages."""
+    return FileStorage(str(directory), supports_mmap=False)
 
 
 @dataclass
@@ -232,7 +250,7 @@ class WhooshBackend:
         fresh = parent / f"{self.directory.name}.new-{os.getpid()}"
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
-        ix = whoosh_index.create_in(str(fresh), make_schema())
+        ix = _storage(fresh).create_index(make_schema())
         # One indexing process per core (measured: 831 -> 1,507 docs/s on 2 cores); the segments
         # are left unmerged, which searching handles fine.
         writer = (
@@ -261,7 +279,7 @@ class WhooshBackend:
     def _open_for_writing(self) -> Any:
         if self.status() != "ok":
             raise SearchUnavailable("the index is missing or outdated; run `portal reindex`")
-        return whoosh_index.open_dir(str(self.directory))
+        return _storage(self.directory).open_index()
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -270,7 +288,7 @@ class WhooshBackend:
         if not self.directory.exists():
             return "missing"
         try:
-            if not whoosh_index.exists_in(str(self.directory)):
+            if not _storage(self.directory).index_exists():
                 return "missing"
         except Exception:  # noqa: BLE001  a damaged table of contents
             return "error"
@@ -279,8 +297,15 @@ class WhooshBackend:
             return "stale"
         try:
             with self._lock:
-                self._current_searcher()
+                searcher = self._current_searcher()
+                # Read a posting list and a stored document: a damaged segment file fails here
+                # rather than in the middle of someone's search.
+                for docnum in searcher.docs_for_query(wq.Term("status", "published")):
+                    searcher.stored_fields(docnum)
+                    break
         except Exception:  # noqa: BLE001  a broken index raises EOFError, UnpicklingError, OSError, ...
+            with self._lock:
+                self._close()
             return "error"
         return "ok"
 
@@ -307,7 +332,7 @@ class WhooshBackend:
         identity = (stat.st_ino, stat.st_dev)
         if self._searcher is None or identity != self._dir_identity:
             self._close()
-            self._index = whoosh_index.open_dir(str(self.directory))
+            self._index = _storage(self.directory).open_index()
             self._searcher = self._index.searcher(weighting=_WEIGHTING)
             self._dir_identity = identity
         elif not self._searcher.up_to_date():
@@ -339,38 +364,66 @@ class WhooshBackend:
     def _run(self, searcher: Any, parsed: Any, query: SearchQuery, text: str) -> SearchResult:
         everything = isinstance(parsed, wq.Every)
         limit = query.page * query.per_page
+        # Every order ends with the stable key (newer first), so equal scores, dates or support counts come out
+        # in the same order from an incrementally kept index and from a fresh (parallel) rebuild.
         sortedby: Any = None
-        reverse = False
         if query.sort == "newest" or (everything and query.sort == "relevance"):
-            sortedby, reverse = "created", True
+            sortedby = [FieldFacet("created", reverse=True), FieldFacet("key", reverse=True)]
         elif query.sort == "support":
-            sortedby, reverse = "support", True
+            sortedby = [
+                FieldFacet("support", reverse=True),
+                FieldFacet("created", reverse=True),
+                FieldFacet("key", reverse=True),
+            ]
         positive, negated = _split_negations(_bound_prefixes(parsed, searcher.reader()))
         # Filters and exclusions become document sets (cached per searcher) instead of query
         # clauses: intersecting with a long posting list, or walking an inverse matcher over
         # every document, cost more than the search itself.
         allowed = self._docset_for_filters(searcher, query)
+        if allowed is not None and not allowed:
+            # A filter nothing matches (an unknown kind, say) finds nothing. Whoosh would read an
+            # empty filter set as "no filter" and answer hits with a total of 0.
+            return SearchResult(total=0, hits=[], facets={}, suggestion=None, terms=set(), prefixes=set())
         # Whoosh takes plain sets here; the cached ones are never changed in place.
         excluded: set[int] = self._docset(searcher, ("status", "archived")) if query.published_only else set()
         if negated:
             excluded = excluded.union(*(searcher.docs_for_query(n) for n in negated))
-        results = searcher.search(
-            positive,
-            limit=limit,
-            sortedby=sortedby,
-            reverse=reverse,
-            terms=False,
-            optimize=True,
-            filter=allowed,
-            mask=excluded or None,
-        )
+
+        def run(limit: int | None, sortedby: Any) -> Any:
+            return searcher.search(
+                positive,
+                limit=limit,
+                sortedby=sortedby,
+                terms=False,
+                optimize=True,
+                filter=allowed,
+                mask=excluded or None,
+            )
+
+        if sortedby is not None:
+            results = run(limit, sortedby)
+            ranked = [(hit.docnum, 0.0) for hit in results[:limit]]  # hit.score is the sort key here
+        else:
+            # Best match: the top `limit` by score, one more to see whether a tie crosses the cut.
+            # If it does, which of the tied documents make the page depends on the order they were
+            # indexed in, so sort every match by score and key instead (rarely needed).
+            results = run(limit + 1, None)
+            top = [(hit.docnum, hit.score) for hit in results[: limit + 1]]
+            if len(top) > limit and top[limit - 1][1] == top[limit][1]:
+                results = run(limit, [ScoreFacet(), FieldFacet("key", reverse=True)])
+                # The sort key is (-score, key): the score is its first part, negated.
+                top = [(hit.docnum, -hit.score[0]) for hit in results[:limit]]
+            ranked = []
+            if top:
+                keys = searcher.reader().column_reader("key")
+                ranked = sorted(top[:limit], key=lambda pair: (-(pair[1] or 0.0), -keys[pair[0]]))
         start = (query.page - 1) * query.per_page
         hits = []
-        for hit in results[start:limit]:
-            doc_id = hit.fields()["doc_id"]
+        for docnum, score in ranked[start:limit]:
+            doc_id = searcher.stored_fields(docnum)["doc_id"]
             entity_type, _, entity_id = doc_id.partition(":")
             hits.append(
-                Hit(doc_id=doc_id, type=entity_type, entity_id=int(entity_id), score=float(hit.score or 0.0))
+                Hit(doc_id=doc_id, type=entity_type, entity_id=int(entity_id), score=float(score or 0.0))
             )
         if query.with_facets:
             if everything and allowed is not None:
@@ -623,6 +676,7 @@ def _fields(doc: SearchDoc) -> dict[str, Any]:
         "status": doc.status,
         "created": doc.created,
         "support": doc.support,
+        "key": stable_key(doc.type, doc.entity_id),
     }
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.deps import CurrentPerson, SessionDep
 from app.core.templating import render
+from app.core.types import PageNumber
 from app.insights.models import KIND_LABELS, Kind
 from app.search import service as search_service
 from app.search.backend import FACET_FIELDS
@@ -49,7 +50,7 @@ def search_page(
     me: CurrentPerson,
     q: str = "",
     sort: str = "relevance",
-    page: int = 1,
+    page: PageNumber = 1,
     kind: str = "",
     department: str = "",
     product_area: str = "",

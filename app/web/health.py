@@ -1,12 +1,19 @@
-"""GET /healthz: the database and the search index answer."""
+"""GET /healthz and /readyz: is this process able to serve?
+
+/healthz answers 200 when the database and the search index answer (the contract monitoring uses).
+/readyz is for a load balancer: ready only when the database answers, the index is readable and the
+data folder has room to write; otherwise 503, so traffic goes to a healthy node."""
 
 from __future__ import annotations
+
+import shutil
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
+from app.core.config import get_settings
 from app.core.db import ping
 from app.core.deps import SessionDep
 from app.search import outbox
@@ -40,3 +47,27 @@ def _backlog(session: SessionDep) -> int | None:
         return outbox.backlog(session)
     except SQLAlchemyError:
         return None
+
+
+MIN_FREE_BYTES = 200 * 1024 * 1024  # below this, uploads and the index could fail mid-write
+
+
+@router.get("/readyz", name="health:readyz", include_in_schema=False)
+def readyz(session: SessionDep) -> JSONResponse:
+    try:
+        database = "ok" if ping(session) else "error"
+    except SQLAlchemyError:
+        database = "error"
+    index = search_service.index_status()
+    data_dir = get_settings().data_dir
+    try:
+        free = shutil.disk_usage(data_dir if data_dir.exists() else ".").free
+    except OSError:
+        free = 0
+    disk = "ok" if free >= MIN_FREE_BYTES else "low"
+    ready = database == "ok" and index == "ok" and disk == "ok"
+    return JSONResponse(
+        {"ready": ready, "database": database, "index": index, "disk": disk, "version": __version__},
+        status_code=200 if ready else 503,
+        headers={} if ready else {"Retry-After": "10"},
+    )

@@ -1,0 +1,58 @@
+"""Bounded types for what people send: ids, page numbers and single-line text.
+
+A database id is a 64-bit signed integer on SQLite and PostgreSQL. A larger number sent in a path,
+a query or a body used to reach the driver and fail there with a 500 (OverflowError on SQLite,
+NumericValueOutOfRange on PostgreSQL); bounding it here answers 422 instead, before any query.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import AfterValidator, Field
+
+MAX_ID = 2**63 - 1
+MAX_PAGE = 100_000
+
+# An id in a JSON body or a model field.
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An id in the URL path, e.g. /proposals/{proposal_id}.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# An optional id in the query string, e.g. ?insight=42.
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+# A page number in the query string.
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+# C0 and C1 control characters, NUL included; tab, newline and carriage return are kept in long text.
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def check_line(value: str) -> str:
+    """A title or name: one line, no control characters (NUL, escape, bell, line breaks)."""
+    if _CONTROL_IN_LINE.search(value):
+        raise ValueError("must be one line of text without control characters")
+    return unicodedata.normalize("NFC", value)
+
+
+def check_text(value: str) -> str:
+    """A body of text: line breaks and tabs are fine, NUL and other control characters are not."""
+    if _CONTROL_IN_TEXT.search(value):
+        raise ValueError("must not contain control characters such as NUL")
+    return value
+
+
+def parse_id(value: str) -> int | None:
+    """An id from a plain form field: a positive whole number within range, else None."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
+
+
+Line = Annotated[str, AfterValidator(check_line)]
+Text = Annotated[str, AfterValidator(check_text)]
