@@ -108,6 +108,58 @@ def reindex() -> None:
     typer.echo(f"Search index rebuilt: {count} documents.")
 
 
+@cli.command()
+def backup(
+    to: Annotated[
+        str,
+        typer.Option("--to", help="File to write (default: <data folder>/backups/portal-<time>.db|.dump)."),
+    ] = "",
+) -> None:
+    """Back up the database while the portal runs (SQLite backup API, or pg_dump), then check it."""
+    from pathlib import Path
+
+    from app.core import backup as backups
+
+    _check_config()
+    settings = get_settings()
+    target = Path(to) if to else backups.default_target(settings)
+    try:
+        written = backups.backup(settings, target)
+    except backups.BackupError as exc:
+        _fail(f"Backup failed: {exc}")
+        return
+    typer.echo(f"Backup written and checked: {written}")
+    typer.echo(
+        "Keep PORTAL_DATA_DIR/uploads and the secret key with it; the search index is rebuilt on restore."
+    )
+
+
+@cli.command()
+def restore(
+    source: Annotated[str, typer.Argument(help="A file written by `portal backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the database with a backup (stop the portal first), then rebuild the search index."""
+    from pathlib import Path
+
+    from app.core import backup as backups
+    from app.core.db import dispose_engines, new_session
+    from app.search import service as search_service
+
+    _check_config()
+    if not yes and not typer.confirm(f"Replace everything in the database with {source}?"):
+        raise typer.Exit(code=1)
+    try:
+        backups.restore(get_settings(), Path(source))
+    except backups.BackupError as exc:
+        _fail(f"Restore failed, the database was not changed: {exc}")
+        return
+    dispose_engines()
+    with new_session() as session:
+        count = search_service.reindex(session)
+    typer.echo(f"Restored {source}; search index rebuilt ({count} documents).")
+
+
 @index_cli.command("drain")
 def index_drain() -> None:
     """Apply pending changes to the search index now (the app does this every second by itself)."""

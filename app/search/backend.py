@@ -364,8 +364,8 @@ class WhooshBackend:
     def _run(self, searcher: Any, parsed: Any, query: SearchQuery, text: str) -> SearchResult:
         everything = isinstance(parsed, wq.Every)
         limit = query.page * query.per_page
-        # Every order ends with the stable key (newer first), so equal scores, dates or support counts come out
-        # in the same order from an incrementally kept index and from a fresh (parallel) rebuild.
+        # Every order ends with the stable key (newer first), so equal scores, dates or support
+        # counts come out in the same order from an incrementally kept index and from a rebuild.
         sortedby: Any = None
         if query.sort == "newest" or (everything and query.sort == "relevance"):
             sortedby = [FieldFacet("created", reverse=True), FieldFacet("key", reverse=True)]

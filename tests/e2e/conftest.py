@@ -7,26 +7,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
-from alembic import command
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from app.core.migrate import alembic_config
 from app.insights import service as insight_service
 from app.insights.schemas import InsightCreate
 from app.people import service as people_service
 from app.people.models import PersonCreate, Role
 from app.proposals import service as proposal_service
-from tests.databases import create_database, drop_database
+from tests import live
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -41,12 +34,6 @@ CHROMIUM_FLAGS = [
 PASSWORD = "e2e passphrase 2026"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -59,12 +46,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     workdir = tmp_path_factory.mktemp("e2e")
-    db_url = create_database("e2e", workdir)
+    db_url = live.migrated_database("e2e", workdir)
     engine = create_engine(db_url)
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
     with Session(engine) as session:
         dept = people_service.get_or_create_department(session, name="Customer Experience")
         team = people_service.get_or_create_team(session, name="CX Research", department=dept)
@@ -95,38 +78,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         _publish_search_content(session, department_id=dept.id)
         _publish_participation_content(session)
     engine.dispose()
-
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORTAL_DATABASE_URL": db_url,
-        "PORTAL_DATA_DIR": str(workdir / "data"),
-        "PORTAL_SECRET_KEY": "e2e-secret-key-long-enough-0123456789abcdef",
-        "PORTAL_INDEX_DRAINER": "true",  # the live server keeps its own index in step
-    }
-    log = (workdir / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.terminate()
-        raise RuntimeError("the portal did not start: " + (workdir / "server.log").read_text())
-    yield LiveServer(url=url, db_url=db_url)
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
-    drop_database(db_url)
+    portal = live.start(workdir, db_url)
+    yield LiveServer(url=portal.url, db_url=db_url)
+    portal.stop()
 
 
 def _publish_search_content(session: Session, *, department_id: int | None) -> None:

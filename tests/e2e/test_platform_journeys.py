@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.people import service as people_service
-from tests.e2e.conftest import PASSWORD, LiveServer, free_port, sign_in
+from tests.e2e.conftest import PASSWORD, LiveServer, sign_in
+from tests.live import free_port
 
 pytestmark = pytest.mark.e2e
 

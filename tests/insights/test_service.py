@@ -261,5 +261,8 @@ def test_emotion_curve_puts_plus_two_on_top() -> None:
 
 def test_tag_suggestions_match_word_starts(db: Session, cx: Person) -> None:
     insight_service.create(db, actor=cx, data=feedback(tags=["late-delivery", "delivery-window", "price"]))
-    assert set(insight_service.suggest_tags(db, actor=cx, prefix="deliv")) == {"late-delivery", "delivery-window"}
+    assert set(insight_service.suggest_tags(db, actor=cx, prefix="deliv")) == {
+        "late-delivery",
+        "delivery-window",
+    }
     assert insight_service.suggest_tags(db, actor=cx, prefix="%") == []

@@ -1,0 +1,121 @@
+"""A real portal process (uvicorn) on a free loopback port, for browser, fault and fuzz tests.
+
+Each live portal gets its own database (SQLite file, or a PostgreSQL database when
+PORTAL_TEST_DATABASE_URL is set), migrated with Alembic, and its own data folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from alembic import command
+from sqlalchemy import create_engine
+from sqlmodel import Session
+
+from app.core.migrate import alembic_config
+from tests.databases import create_database, drop_database
+
+SECRET = "live-secret-key-long-enough-0123456789abcdef"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def migrated_database(label: str, workdir: Path) -> str:
+    db_url = create_database(label, workdir)
+    engine = create_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    engine.dispose()
+    return db_url
+
+
+@dataclass
+class LivePortal:
+    url: str
+    db_url: str
+    workdir: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.env["PORTAL_DATA_DIR"])
+
+    def session(self) -> Session:
+        return Session(create_engine(self.db_url), expire_on_commit=False)
+
+    def log(self) -> str:
+        return (self.workdir / "server.log").read_text(errors="replace")
+
+    def worker_pids(self) -> list[int]:
+        """The uvicorn worker processes (children of the master) when started with workers > 1."""
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True, check=False
+        )
+        return [int(p) for p in out.stdout.split()]
+
+    def stop(self, *, drop: bool = True) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if drop:
+            drop_database(self.db_url)
+
+
+def start(
+    workdir: Path, db_url: str, *, workers: int = 1, env: dict[str, str] | None = None, timeout: float = 40
+) -> LivePortal:
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": db_url,
+        "PORTAL_DATA_DIR": str(workdir / "data"),
+        "PORTAL_SECRET_KEY": SECRET,
+        "PORTAL_INDEX_DRAINER": "true",  # the live portal keeps its own index in step
+        **(env or {}),
+    }
+    log = (workdir / "server.log").open("w")
+    command_line = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    if workers > 1:
+        command_line += ["--workers", str(workers)]
+    process = subprocess.Popen(command_line, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    portal = LivePortal(
+        url=f"http://127.0.0.1:{port}", db_url=db_url, workdir=workdir, process=process, env=full_env
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{portal.url}/healthz", timeout=1).status_code in (200, 503):
+                return portal
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    portal.stop()
+    raise RuntimeError("the portal did not start: " + portal.log())
