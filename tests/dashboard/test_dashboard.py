@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from app.dashboard import service as dashboard_service
 from app.dashboard.models import InsightReach
 from app.insights.models import Kind
-from app.people.models import Department, Person
+from app.people.models import Department, Person, Team
 from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.decisions import Decision
@@ -25,7 +25,9 @@ def test_reach_counts_people_per_day_not_clicks(browser: Browser, db: Session, e
     for _ in range(3):
         assert browser.get(f"/insights/{insight.id}").status_code == 200
     assert len(db.exec(select(InsightReach)).all()) == 1
-    row = next(d for d in dashboard_service.build(db).departments if d.people)
+    team = db.get(Team, employee.team_id)
+    department = db.get(Department, team.department_id) if team else None
+    row = next(d for d in dashboard_service.build(db).departments if department and d.name == department.name)
     assert row.reached == 1 and 0 < row.reach_share <= 1
 
 
