@@ -49,6 +49,15 @@ def serve(
     from app.core import migrate
 
     _check_config()
+    from app.core import backup as backups
+
+    problem = backups.database_problem(get_settings())
+    if problem:
+        _fail(
+            f"The database cannot be used: {problem}\n"
+            "Restore the last good backup with `portal restore FILE` (see README, Backups); "
+            "the portal will not start on a damaged or missing database."
+        )
     current, head = migrate.pending()
     if current != head:
         _fail(

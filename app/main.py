@@ -165,6 +165,7 @@ _TITLES = {
     415: "Unsupported file type",
     422: "Please check your input",
     429: "Slow down a little",
+    507: "No room left",
     503: "Temporarily unavailable",
     500: "Something went wrong",
 }

@@ -33,13 +33,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def migrated_database(label: str, workdir: Path) -> str:
     db_url = create_database(label, workdir)
+    migrate(db_url)
+    return db_url
+
+
+def migrate(db_url: str) -> None:
     engine = create_engine(db_url)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     engine.dispose()
-    return db_url
 
 
 @dataclass
@@ -63,9 +67,18 @@ class LivePortal:
     def worker_pids(self) -> list[int]:
         """The uvicorn worker processes (children of the master) when started with workers > 1."""
         out = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True, check=False
+            ["ps", "-ww", "-o", "pid=,stat=,args=", "--ppid", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        return [int(p) for p in out.stdout.split()]
+        pids = []
+        for line in out.stdout.splitlines():
+            pid, stat, args = line.split(None, 2)
+            # Workers are spawned processes; skip multiprocessing's resource tracker and zombies.
+            if "spawn_main" in args and not stat.startswith("Z"):
+                pids.append(int(pid))
+        return pids
 
     def stop(self, *, drop: bool = True) -> None:
         if self.process.poll() is None:

@@ -75,6 +75,28 @@ def restore(settings: Settings, source: Path) -> None:
     _check_sqlite(live)
 
 
+def database_problem(settings: Settings) -> str | None:
+    """Why the SQLite database cannot be served (damaged, or gone while the data folder says it
+    existed), or None. A missing file is never silently replaced by an empty database."""
+    if settings.is_postgres:
+        return None
+    path = _sqlite_path(settings)
+    if not path.exists():
+        if (settings.data_dir / "search_index").exists() or (settings.data_dir / "uploads").exists():
+            return (
+                f"{path} is missing, but {settings.data_dir} holds an index or uploads of an existing portal"
+            )
+        return None  # a new installation: `portal db upgrade` creates it
+    try:
+        with sqlite3.connect(path) as db:
+            result = db.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        return f"{path} is not a readable SQLite database ({exc})"
+    if not result or result[0] != "ok":
+        return f"{path} failed its integrity check ({result[0] if result else 'no answer'})"
+    return None
+
+
 def _check_sqlite(path: Path) -> None:
     try:
         with sqlite3.connect(path) as db:

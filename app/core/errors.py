@@ -50,3 +50,10 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class StorageFull(DomainError):
+    """The disk has no room for this file (507 Insufficient Storage); nothing was saved."""
+
+    status_code = 507
+    default_message = "There is no room left to store this file. Nothing was saved; tell your portal admin."

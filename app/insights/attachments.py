@@ -4,9 +4,11 @@ outside the web root, served with safe headers (security.md E1-E7)."""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import secrets
+import shutil
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -19,13 +21,14 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core.config import get_settings
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import DomainError, NotFound, StorageFull, ValidationFailed
 from app.insights import permissions
 from app.insights.models import Attachment, Insight
 from app.limits import service as write_limits
 from app.people.models import Person
 
 MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow's own limit
+MIN_FREE_AFTER_UPLOAD = 10 * 1024 * 1024  # keep room for the database and the index
 MAX_FILES_PER_INSIGHT = 20
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "image/gif": "PNG"}
 _BIDI_AND_CONTROL = {"Cc", "Cf"}
@@ -147,6 +150,9 @@ def store(session: Session, *, actor: Person, insight_id: int, filename: str, da
     root = _upload_root()
     target = root / stored_name
     temporary = root / f".{stored_name}.part"
+    # Refuse early when the disk is nearly full, rather than fail half-way through the write.
+    if shutil.disk_usage(root).free < len(checked.content) + MIN_FREE_AFTER_UPLOAD:
+        raise StorageFull()
     # Write to a temporary file, flush to disk, then rename: a crash never leaves half a file.
     try:
         with temporary.open("xb") as fh:
@@ -156,6 +162,8 @@ def store(session: Session, *, actor: Person, insight_id: int, filename: str, da
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise StorageFull() from exc
         raise DomainError("The file could not be saved. Please try again later.") from exc
     attachment = Attachment(
         insight_id=insight_id,
