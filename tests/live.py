@@ -19,7 +19,10 @@ from alembic import command
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
+from app.auth import service as auth_service
 from app.core.migrate import alembic_config
+from app.people import service as people_service
+from app.people.models import PersonCreate, Role
 from tests.databases import create_database, drop_database
 
 SECRET = "live-secret-key-long-enough-0123456789abcdef"
@@ -44,6 +47,22 @@ def migrate(db_url: str) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     engine.dispose()
+
+
+def person_with_token(db_url: str, *, role: Role, email: str) -> str:
+    """A person in a team of their own, and a personal API token for them (returned)."""
+    engine = create_engine(db_url)
+    with Session(engine, expire_on_commit=False) as session:
+        dept = people_service.get_or_create_department(session, name="Operations")
+        team = people_service.get_or_create_team(session, name="Night Shift", department=dept)
+        person = people_service.create(
+            session,
+            actor=None,
+            data=PersonCreate(email=email, name="Live Tester", role=role, team_id=team.id),
+        )
+        token = auth_service.create_token(session, actor=person, owner=person).token
+    engine.dispose()
+    return token
 
 
 @dataclass

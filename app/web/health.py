@@ -24,10 +24,7 @@ router = APIRouter()
 
 @router.get("/healthz", name="health:healthz", include_in_schema=False)
 def healthz(session: SessionDep) -> JSONResponse:
-    try:
-        database = "ok" if ping(session) else "error"
-    except SQLAlchemyError:
-        database = "error"
+    database = _database_status(session)
     index = search_service.index_status()
     ok = database == "ok" and index == "ok"
     return JSONResponse(
@@ -42,6 +39,13 @@ def healthz(session: SessionDep) -> JSONResponse:
     )
 
 
+def _database_status(session: SessionDep) -> str:
+    try:
+        return "ok" if ping(session) else "error"
+    except SQLAlchemyError:
+        return "error"
+
+
 def _backlog(session: SessionDep) -> int | None:
     try:
         return outbox.backlog(session)
@@ -54,10 +58,7 @@ MIN_FREE_BYTES = 200 * 1024 * 1024  # below this, uploads and the index could fa
 
 @router.get("/readyz", name="health:readyz", include_in_schema=False)
 def readyz(session: SessionDep) -> JSONResponse:
-    try:
-        database = "ok" if ping(session) else "error"
-    except SQLAlchemyError:
-        database = "error"
+    database = _database_status(session)
     index = search_service.index_status()
     data_dir = get_settings().data_dir
     try:

@@ -65,3 +65,23 @@ def test_employee_comments_proposes_and_others_support_and_hear(
     ada.get_by_role("link", name="Notifications").click()
     expect(ada.get_by_role("link", name=re.compile("Olle Other mentioned you"))).to_be_visible()
     ada_context.close()
+
+
+def test_anonymous_author_is_warned_before_commenting_under_their_name(page: Page) -> None:
+    sign_in(page, "olle@e2e.test")
+    page.goto("/proposals/new")
+    page.get_by_label("Title").fill("Quiet hours for the warehouse radio")
+    page.get_by_label("The problem").fill("The radio drowns out the scanner beeps.")
+    page.get_by_label("The proposed change").fill("Turn it down during picking.")
+    page.get_by_label(re.compile("anonymously", re.IGNORECASE)).check()
+    page.get_by_role("button", name="Publish proposal").click()
+    expect(page.get_by_text("Posted anonymously by you")).to_be_visible()
+
+    # The warning is there before anything is typed, and the box must be ticked to post.
+    expect(page.get_by_role("note")).to_contain_text("You posted this proposal anonymously")
+    page.get_by_label("Add a comment").fill("Happy to explain more.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".comment").filter(has_text="Happy to explain more")).to_have_count(0)
+    page.get_by_label("Post under my name anyway").first.check()
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".comment").filter(has_text="Happy to explain more")).to_be_visible()

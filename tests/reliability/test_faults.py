@@ -22,11 +22,8 @@ import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
-from sqlmodel import Session
 
-from app.auth import service as auth_service
-from app.people import service as people_service
-from app.people.models import PersonCreate, Role
+from app.people.models import Role
 from tests import live
 from tests.databases import server_url
 
@@ -36,21 +33,8 @@ NO_LIMITS = {
 }
 
 
-def person_with_token(db_url: str, role: Role = Role.cx) -> str:
-    engine = create_engine(db_url)
-    with Session(engine, expire_on_commit=False) as session:
-        dept = people_service.get_or_create_department(session, name="Operations")
-        team = people_service.get_or_create_team(session, name="Night Shift", department=dept)
-        person = people_service.create(
-            session,
-            actor=None,
-            data=PersonCreate(
-                email=f"{role.value}@faults.test", name="Fay Fault", role=role, team_id=team.id
-            ),
-        )
-        token = auth_service.create_token(session, actor=person, owner=person).token
-    engine.dispose()
-    return token
+def person_with_token(db_url: str) -> str:
+    return live.person_with_token(db_url, role=Role.cx, email="cx@faults.test")
 
 
 def propose(client: httpx.Client, n: int, body_size: int = 200) -> httpx.Response:

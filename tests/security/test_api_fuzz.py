@@ -11,26 +11,21 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from app.auth import service as auth_service
 from app.insights import service as insight_service
 from app.insights.schemas import InsightCreate
 from app.people import service as people_service
-from app.people.models import PersonCreate, Role
+from app.people.models import Role
 from app.proposals import service as proposal_service
 from tests import live
 
 
 def seeded_token(db_url: str) -> str:
     """An admin (every API route is open to them) and a little content for ids to hit."""
+    token = live.person_with_token(db_url, role=Role.admin, email="fuzz@fuzz.test")
     engine = create_engine(db_url)
     with Session(engine, expire_on_commit=False) as session:
-        dept = people_service.get_or_create_department(session, name="Quality")
-        team = people_service.get_or_create_team(session, name="Testers", department=dept)
-        admin = people_service.create(
-            session,
-            actor=None,
-            data=PersonCreate(email="fuzz@fuzz.test", name="Fuzz Admin", role=Role.admin, team_id=team.id),
-        )
+        admin = people_service.get_by_email(session, email="fuzz@fuzz.test")
+        assert admin is not None
         insight_service.create(
             session,
             actor=admin,
@@ -43,7 +38,6 @@ def seeded_token(db_url: str) -> str:
             actor=admin,
             data=proposal_service.ProposalCreate(title="Fuzzed idea", problem="p", change="c"),
         )
-        token = auth_service.create_token(session, actor=admin, owner=admin).token
     engine.dispose()
     return token
 
