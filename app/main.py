@@ -223,8 +223,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
     async def out_of_range(request: Request, exc: Exception) -> Response:
-        # A number the database cannot hold (ids are bounded at the edge; this is the safety net).
-        message = "A number in the request is out of range."
+        # A value the database cannot store: ids and texts are checked at the edge (bounded ids,
+        # no control characters); this is the safety net for anything that slips past.
+        message = "A value in the request cannot be stored: a number out of range or a character not allowed."
         if is_api(request):
             return _json_error(422, message)
         return _error_page(request, 422, _TITLES[422], message)

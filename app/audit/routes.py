@@ -15,7 +15,6 @@ router = APIRouter(prefix="/admin")
 
 @router.get("/audit", name="admin:audit", response_class=HTMLResponse)
 def audit_log(request: Request, session: SessionDep, action: str = "", page: PageNumber = 1) -> Response:
-    page = max(page, 1)
     total, rows = audit_service.list_events(session, action=action[:64] or None, page=page)
     return render(
         request,

@@ -143,10 +143,6 @@ def _mentioned(session: Session, body: str) -> set[int]:
 
 def editable(session: Session, *, actor: Person, comment_id: int) -> Comment:
     """A comment this person may edit: their own (or any, for an admin), on something they may see."""
-    return _own(session, actor, comment_id)
-
-
-def _own(session: Session, actor: Person, comment_id: int) -> Comment:
     comment = session.get(Comment, comment_id)
     if comment is None or comment.deleted_at is not None:
         raise NotFound("There is no such comment.")
@@ -157,7 +153,7 @@ def _own(session: Session, actor: Person, comment_id: int) -> Comment:
 
 
 def edit(session: Session, *, actor: Person, comment_id: int, body: str) -> Comment:
-    comment = _own(session, actor, comment_id)
+    comment = editable(session, actor=actor, comment_id=comment_id)
     data = CommentIn(body=body)
     comment.body = data.body
     comment.updated_at = utcnow()
@@ -169,7 +165,7 @@ def edit(session: Session, *, actor: Person, comment_id: int, body: str) -> Comm
 
 def delete(session: Session, *, actor: Person, comment_id: int) -> Comment:
     """A comment with replies leaves "comment removed" in its place; one without goes entirely."""
-    comment = _own(session, actor, comment_id)
+    comment = editable(session, actor=actor, comment_id=comment_id)
     has_replies = session.exec(select(Comment.id).where(Comment.parent_id == comment.id)).first() is not None
     if has_replies:
         comment.deleted_at = utcnow()

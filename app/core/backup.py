@@ -87,24 +87,24 @@ def database_problem(settings: Settings) -> str | None:
                 f"{path} is missing, but {settings.data_dir} holds an index or uploads of an existing portal"
             )
         return None  # a new installation: `portal db upgrade` creates it
+    return _sqlite_problem(path, "quick_check")  # quick: it runs at every start
+
+
+def _check_sqlite(path: Path) -> None:
+    problem = _sqlite_problem(path, "integrity_check")
+    if problem:
+        raise BackupError(problem)
+
+
+def _sqlite_problem(path: Path, pragma: str) -> str | None:
     try:
         with sqlite3.connect(path) as db:
-            result = db.execute("PRAGMA quick_check").fetchone()
+            result = db.execute(f"PRAGMA {pragma}").fetchone()
     except sqlite3.DatabaseError as exc:
         return f"{path} is not a readable SQLite database ({exc})"
     if not result or result[0] != "ok":
         return f"{path} failed its integrity check ({result[0] if result else 'no answer'})"
     return None
-
-
-def _check_sqlite(path: Path) -> None:
-    try:
-        with sqlite3.connect(path) as db:
-            result = db.execute("PRAGMA integrity_check").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path} is not a readable SQLite database: {exc}") from exc
-    if not result or result[0] != "ok":
-        raise BackupError(f"{path} failed its integrity check: {result[0] if result else 'no answer'}")
 
 
 def _sqlite_path(settings: Settings) -> Path:

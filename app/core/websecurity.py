@@ -185,13 +185,15 @@ class _BodyTooLarge(StarletteHTTPException):
     413 instead of turning it into "400 error parsing the body" (a chunked upload has no length)."""
 
     def __init__(self) -> None:
-        mb = get_settings().max_upload_mb
-        super().__init__(413, f"The upload is too large: at most {mb} MB is accepted.")
+        super().__init__(413, too_large_message())
+
+
+def too_large_message() -> str:
+    return f"The upload is too large: at most {get_settings().max_upload_mb} MB is accepted."
 
 
 async def _send_413(scope: Scope, send: Send) -> None:
-    mb = get_settings().max_upload_mb
-    message = f"The upload is too large: at most {mb} MB is accepted."
+    message = too_large_message()
     body: bytes
     if scope["path"].startswith("/api/"):
         body, ctype = json.dumps({"detail": message}).encode(), b"application/json"

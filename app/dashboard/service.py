@@ -90,13 +90,14 @@ def build(session: Session, *, now: datetime | None = None) -> Dashboard:
     since = now - timedelta(days=WINDOW_DAYS)
     target = get_settings().response_target_days
     board = Dashboard(target_days=target)
-    board.departments = _departments(session, since=since, since_day=since.date())
+    recent_proposals = list(
+        session.exec(
+            select(Proposal.author_id, Proposal.is_anonymous).where(col(Proposal.created_at) >= since)
+        ).all()
+    )
+    board.departments = _departments(session, since_day=since.date(), since=since, proposals=recent_proposals)
     board.anonymous_proposals = anonymous_count(
-        proposals=list(
-            session.exec(
-                select(Proposal.author_id, Proposal.is_anonymous).where(col(Proposal.created_at) >= since)
-            ).all()
-        ),
+        proposals=recent_proposals,
         people=sum(d.people for d in board.departments),
         min_group=get_settings().min_group,
     )
@@ -134,7 +135,9 @@ def build(session: Session, *, now: datetime | None = None) -> Dashboard:
     return board
 
 
-def _departments(session: Session, *, since: datetime, since_day: date) -> list[DepartmentRow]:
+def _departments(
+    session: Session, *, since: datetime, since_day: date, proposals: list[tuple[int, bool]]
+) -> list[DepartmentRow]:
     department_of: dict[int, str] = {}
     for person_id, name in session.exec(
         select(Person.id, Department.name)
@@ -149,11 +152,7 @@ def _departments(session: Session, *, since: datetime, since_day: date) -> list[
         reached=set(
             session.exec(select(InsightReach.person_id).where(col(InsightReach.day) >= since_day)).all()
         ),
-        proposals=list(
-            session.exec(
-                select(Proposal.author_id, Proposal.is_anonymous).where(col(Proposal.created_at) >= since)
-            ).all()
-        ),
+        proposals=proposals,
         comment_authors=list(
             session.exec(select(Comment.author_id).where(col(Comment.created_at) >= since)).all()
         ),
@@ -173,7 +172,7 @@ def department_rows(
 ) -> list[DepartmentRow]:
     """Per-department figures from who did what. Anonymous proposals are never counted under a
     department (or a team): a leader reloading the dashboard after one appeared would otherwise see
-    which department wrote it. They are counted only company-wide (`anonymous_share_of`)."""
+    which department wrote it. They are counted only company-wide (`anonymous_count`)."""
     people_count = Counter(department_of.values())
     reach = Counter(department_of[pid] for pid in reached if pid in department_of)
     named = Counter(department_of.get(pid, "") for pid, anonymous in proposals if not anonymous)

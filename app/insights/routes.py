@@ -54,7 +54,7 @@ def list_page(
         segment=segment[:80],
         sentiment=sentiment if sentiment in Sentiment.__members__ else "",
         status=Status.archived if status == "archived" else None,
-        page=max(page, 1),
+        page=page,
     )
     total, items = insight_service.list_insights(session, actor=me, filters=filters)
     ids = [i.id for i in items if i.id is not None]

@@ -15,12 +15,12 @@ class StageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: Line = Field(min_length=1, max_length=120)
-    goal: str = Field(default="", max_length=2000)
-    actions: str = Field(default="", max_length=2000)
-    touchpoints: str = Field(default="", max_length=2000)
-    thoughts: str = Field(default="", max_length=2000)
+    goal: Text = Field(default="", max_length=2000)
+    actions: Text = Field(default="", max_length=2000)
+    touchpoints: Text = Field(default="", max_length=2000)
+    thoughts: Text = Field(default="", max_length=2000)
     emotion: int = Field(default=0, ge=-2, le=2)
-    opportunities: str = Field(default="", max_length=2000)
+    opportunities: Text = Field(default="", max_length=2000)
 
 
 class StageRead(StageIn):
@@ -41,12 +41,12 @@ class InsightFields(BaseModel):
     segment: Line = Field(default="", max_length=80)
     department_id: DbId | None = None
     # feedback
-    quote: str = Field(default="", max_length=5000)
+    quote: Text = Field(default="", max_length=5000)
     channel: Channel | None = None
     score: int | None = Field(default=None, ge=0, le=10)
     score_scale: ScoreScale | None = None
     sentiment: Sentiment | None = None
-    external_id: str | None = Field(default=None, max_length=120)
+    external_id: Line | None = Field(default=None, max_length=120)
     received_at: date | None = None
     # pain point
     severity: int | None = Field(default=None, ge=1, le=4)
@@ -54,15 +54,15 @@ class InsightFields(BaseModel):
     journey_stage_id: DbId | None = None
     evidence_ids: list[DbId] = Field(default_factory=list, max_length=500)
     # journey map
-    persona: str = Field(default="", max_length=200)
+    persona: Line = Field(default="", max_length=200)
     stages: list[StageIn] = Field(default_factory=list, max_length=40)
     # success story
     teams: list[Line] = Field(default_factory=list, max_length=50)
     proposal_ids: list[DbId] = Field(default_factory=list, max_length=100)
     # persona
-    goals: str = Field(default="", max_length=5000)
-    frustrations: str = Field(default="", max_length=5000)
-    quotes: list[str] = Field(default_factory=list, max_length=20)
+    goals: Text = Field(default="", max_length=5000)
+    frustrations: Text = Field(default="", max_length=5000)
+    quotes: list[Text] = Field(default_factory=list, max_length=20)
 
 
 class InsightCreate(InsightFields):
@@ -80,24 +80,24 @@ class InsightUpdate(BaseModel):
     product_area: Line | None = Field(default=None, max_length=80)
     segment: Line | None = Field(default=None, max_length=80)
     department_id: DbId | None = None
-    quote: str | None = Field(default=None, max_length=5000)
+    quote: Text | None = Field(default=None, max_length=5000)
     channel: Channel | None = None
     score: int | None = Field(default=None, ge=0, le=10)
     score_scale: ScoreScale | None = None
     sentiment: Sentiment | None = None
-    external_id: str | None = Field(default=None, max_length=120)
+    external_id: Line | None = Field(default=None, max_length=120)
     received_at: date | None = None
     severity: int | None = Field(default=None, ge=1, le=4)
     customers_affected: int | None = Field(default=None, ge=0, le=1_000_000_000)
     journey_stage_id: DbId | None = None
     evidence_ids: list[DbId] | None = Field(default=None, max_length=500)
-    persona: str | None = Field(default=None, max_length=200)
+    persona: Line | None = Field(default=None, max_length=200)
     stages: list[StageIn] | None = Field(default=None, max_length=40)
     teams: list[Line] | None = Field(default=None, max_length=50)
     proposal_ids: list[DbId] | None = Field(default=None, max_length=100)
-    goals: str | None = Field(default=None, max_length=5000)
-    frustrations: str | None = Field(default=None, max_length=5000)
-    quotes: list[str] | None = Field(default=None, max_length=20)
+    goals: Text | None = Field(default=None, max_length=5000)
+    frustrations: Text | None = Field(default=None, max_length=5000)
+    quotes: list[Text] | None = Field(default=None, max_length=20)
     status: Status | None = None
 
     @model_validator(mode="before")

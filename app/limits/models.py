@@ -11,7 +11,7 @@ from app.core.models import utcnow
 
 
 class WriteEvent(SQLModel, table=True):
-    """One counted write (a comment, a proposal, a support, an upload). Kept for a day at most."""
+    """One counted write (a comment, a proposal, a support, an upload). Pruned after two hours."""
 
     __tablename__ = "write_event"
     __table_args__ = (Index("ix_write_event_person_action_created", "person_id", "action", "created_at"),)

@@ -19,14 +19,14 @@ router = APIRouter()
 
 @router.get("/notifications", name="notifications:list", response_class=HTMLResponse)
 def list_page(request: Request, session: SessionDep, me: CurrentPerson, page: PageNumber = 1) -> Response:
-    total, items = notification_service.list_for(session, person=me, page=max(page, 1))
+    total, items = notification_service.list_for(session, person=me, page=page)
     return render(
         request,
         "notifications/list.html",
         {
             "items": items,
             "total": total,
-            "page": max(page, 1),
+            "page": page,
             "pages": max((total + 19) // 20, 1),
             "unread": notification_service.unread_count(session, person=me),
         },

@@ -12,6 +12,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from app.core.models import utcnow
+from app.core.types import Line
 
 
 class Role(StrEnum):
@@ -70,7 +71,7 @@ class PersonCreate(BaseModel):
 
     # Intranet addresses such as ann@corp.local are fine, so no public-DNS rules here.
     email: str = Check(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    name: str = Check(min_length=1, max_length=120)
+    name: Line = Check(min_length=1, max_length=120)
     role: Role = Role.employee
     team_id: int | None = None
     password: str | None = Check(default=None, max_length=1024)
@@ -79,7 +80,7 @@ class PersonCreate(BaseModel):
 class PersonUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Check(min_length=1, max_length=120)
+    name: Line = Check(min_length=1, max_length=120)
     handle: str = Check(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     role: Role
     team_id: int | None = None

@@ -30,7 +30,6 @@ def _team_id(value: str) -> int | None:
 
 @router.get("/people", name="admin:people", response_class=HTMLResponse)
 def people(request: Request, session: SessionDep, q: str = "", page: PageNumber = 1) -> Response:
-    page = max(page, 1)
     total, rows = people_service.list_people(session, query=q[:100], page=page)
     return render(
         request,

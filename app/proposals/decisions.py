@@ -17,7 +17,7 @@ from app.core.config import get_settings
 from app.core.errors import PermissionDenied, ValidationFailed
 from app.core.markdown import plain_excerpt
 from app.core.models import aware, utcnow
-from app.core.types import MAX_ID, DbId, parse_id
+from app.core.types import DbId, Text, parse_id
 from app.notifications import service as notification_service
 from app.notifications.models import Follow
 from app.people.models import Department, Person, Role, Team
@@ -33,7 +33,7 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     status: str = Check(max_length=20)
-    response: str = Check(default="", max_length=20_000)
+    response: Text = Check(default="", max_length=20_000)
     owner_team: DbId | Annotated[str, Check(max_length=120)] | None = None  # a team's id or name
     duplicate_of: DbId | None = None
 
@@ -110,11 +110,11 @@ def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decis
 
 
 def _team(session: Session, value: int | str | None) -> Team | None:
-    if isinstance(value, int):
-        return session.get(Team, value) if 1 <= value <= MAX_ID else None
-    if isinstance(value, str) and value.strip().isdigit():
-        team_id = parse_id(value)
-        return session.get(Team, team_id) if team_id is not None else None
+    if isinstance(value, int):  # already bounded by the Decision schema
+        return session.get(Team, value)
+    team_id = parse_id(str(value))
+    if team_id is not None:
+        return session.get(Team, team_id)
     return session.exec(select(Team).where(Team.name == str(value).strip())).first()
 
 

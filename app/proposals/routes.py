@@ -42,7 +42,7 @@ def list_page(
         department_id=parse_id(department),
         tag=tag[:50],
         sort=sort if sort in proposal_service.SORTS else "trending",
-        page=max(page, 1),
+        page=page,
     )
     total, items = proposal_service.list_proposals(session, filters=filters)
     return render(
