@@ -10,6 +10,7 @@ What makes Whoosh fast enough here (measured by `make bench`):
 from __future__ import annotations
 
 import fcntl
+import heapq
 import logging
 import os
 import re
@@ -39,7 +40,6 @@ from whoosh.qparser import (
     QueryParser,
     WhitespacePlugin,
 )
-from whoosh.sorting import FieldFacet, ScoreFacet
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
@@ -53,9 +53,46 @@ MAX_PREFIX_TERMS = 12  # a prefix* stands for at most this many words: the most 
 # (Three fields ORed per word made scoring 3-4x slower; see README "Search".) A token that nobody
 # types separates the parts, so a "phrase" never runs from the end of one part into the next.
 TITLE_REPEAT, TAGS_REPEAT = 3, 2
-# BM25 without length normalisation: customer texts are short, and looking up every matching
-# document's length made scoring 3x slower (bench: 'petite' 15 ms -> 5 ms at 10k).
-_WEIGHTING = scoring.BM25F(B=0.0, K1=1.2)
+K1 = 1.2
+
+
+class _Bm25WithoutLength(scoring.WeightingModel):
+    """BM25 without length normalisation (B = 0): customer texts are short. Whoosh's own BM25F
+    still reads every matching document's field length when B = 0 and then multiplies it by zero;
+    this scorer never reads it. The scores are the same numbers (tf (K1 + 1) / (tf + K1) x idf)."""
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        idf = searcher.get_parent().idf(fieldname, text)
+        return _TfScorer(idf, searcher.term_info(fieldname, text).max_weight())
+
+
+class _TfScorer(scoring.BaseScorer):
+    def __init__(self, idf: float, max_weight: float) -> None:
+        self.idf = idf
+        self._max = self._score(max_weight)
+
+    def _score(self, weight: float) -> float:
+        return float(self.idf * ((weight * (K1 + 1)) / (weight + K1 * 1.0)))
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def score(self, matcher: Any) -> float:
+        return self._score(matcher.weight())
+
+    def max_quality(self) -> float:
+        return self._max
+
+    def block_quality(self, matcher: Any) -> float:
+        return self._score(matcher.block_max_weight())
+
+
+_WEIGHTING = _Bm25WithoutLength()
 _PART_BREAK = " zqxpartbreak "
 FACET_FIELDS = ("kind", "department", "product_area", "tag", "sentiment", "status")
 _SINGLE_VALUED = ("kind", "department", "product_area", "sentiment", "status")
@@ -196,6 +233,8 @@ class WhooshBackend:
         self._segment_facets: dict[str, _SegmentFacets] = {}
         self._docsets: dict[tuple[str, str], set[int]] = {}
         self._docsets_for: Any = None
+        self._sort_table_cache = _SortTable([], [], [])
+        self._sort_table_for: Any = None
         self._analyzer = _text_analyzer()
         self._parser = self._make_parser()
 
@@ -364,17 +403,7 @@ class WhooshBackend:
     def _run(self, searcher: Any, parsed: Any, query: SearchQuery, text: str) -> SearchResult:
         everything = isinstance(parsed, wq.Every)
         limit = query.page * query.per_page
-        # Every order ends with the stable key (newer first), so equal scores, dates or support
-        # counts come out in the same order from an incrementally kept index and from a rebuild.
-        sortedby: Any = None
-        if query.sort == "newest" or (everything and query.sort == "relevance"):
-            sortedby = [FieldFacet("created", reverse=True), FieldFacet("key", reverse=True)]
-        elif query.sort == "support":
-            sortedby = [
-                FieldFacet("support", reverse=True),
-                FieldFacet("created", reverse=True),
-                FieldFacet("key", reverse=True),
-            ]
+        by_date = query.sort == "newest" or (everything and query.sort == "relevance")
         positive, negated = _split_negations(_bound_prefixes(parsed, searcher.reader()))
         # Filters and exclusions become document sets (cached per searcher) instead of query
         # clauses: intersecting with a long posting list, or walking an inverse matcher over
@@ -388,35 +417,41 @@ class WhooshBackend:
         excluded: set[int] = self._docset(searcher, ("status", "archived")) if query.published_only else set()
         if negated:
             excluded = excluded.union(*(searcher.docs_for_query(n) for n in negated))
-
-        def run(limit: int | None, sortedby: Any) -> Any:
-            return searcher.search(
-                positive,
-                limit=limit,
-                sortedby=sortedby,
-                terms=False,
-                optimize=True,
-                filter=allowed,
-                mask=excluded or None,
-            )
-
-        if sortedby is not None:
-            results = run(limit, sortedby)
-            ranked = [(hit.docnum, 0.0) for hit in results[:limit]]  # hit.score is the sort key here
+        matched: list[int] | None = None  # every matching document, when it had to be listed anyway
+        results: Any = None
+        table = self._sort_table(searcher)
+        # Every order ends with the stable key (newer records first), so equal scores, dates or
+        # support counts come out in the same order from an index kept up to date change by change
+        # and from a fresh (parallel) rebuild. Dates, support and keys come from cached tables:
+        # reading them from the index's columns document by document cost more than the search.
+        if by_date or query.sort == "support":
+            matched = self._matched(searcher, positive, everything, allowed, excluded)
+            created, support, key = table.created, table.support, table.key
+            if by_date:
+                order = heapq.nsmallest(limit, matched, key=lambda d: (-created[d], -key[d]))
+            else:
+                order = heapq.nsmallest(limit, matched, key=lambda d: (-support[d], -created[d], -key[d]))
+            ranked = [(docnum, 0.0) for docnum in order]
         else:
-            # Best match: the top `limit` by score, one more to see whether a tie crosses the cut.
-            # If it does, which of the tied documents make the page depends on the order they were
-            # indexed in, so sort every match by score and key instead (rarely needed).
-            results = run(limit + 1, None)
-            top = [(hit.docnum, hit.score) for hit in results[: limit + 1]]
-            if len(top) > limit and top[limit - 1][1] == top[limit][1]:
-                results = run(limit, [ScoreFacet(), FieldFacet("key", reverse=True)])
-                # The sort key is (-score, key): the score is its first part, negated.
-                top = [(hit.docnum, -hit.score[0]) for hit in results[:limit]]
-            ranked = []
-            if top:
-                keys = searcher.reader().column_reader("key")
-                ranked = sorted(top[:limit], key=lambda pair: (-(pair[1] or 0.0), -keys[pair[0]]))
+            # Best match. Whoosh's top-N is exact for scores above the N-th, but among documents
+            # tied with the N-th it keeps whichever were indexed first; ties are common (documents
+            # with the same words score the same). So fetch more until the last one fetched scores
+            # below the page's last score: then every document tied with it is in hand, and
+            # ordering by (score, key) is the same whatever the order of indexing.
+            def scored(limit: int | None) -> Any:
+                return searcher.search(
+                    positive, limit=limit, terms=False, optimize=True, filter=allowed, mask=excluded or None
+                )
+
+            fetch = limit + 1
+            while True:
+                results = scored(fetch)
+                top = list(results.items())
+                if len(top) < fetch or top[limit - 1][1] != top[-1][1]:
+                    break
+                fetch *= 4
+            key = table.key
+            ranked = heapq.nsmallest(limit, top, key=lambda pair: (-(pair[1] or 0.0), -key[pair[0]]))
         start = (query.page - 1) * query.per_page
         hits = []
         for docnum, score in ranked[start:limit]:
@@ -425,23 +460,30 @@ class WhooshBackend:
             hits.append(
                 Hit(doc_id=doc_id, type=entity_type, entity_id=int(entity_id), score=float(score or 0.0))
             )
+        facets: dict[str, dict[str, int]] = {}
         if query.with_facets:
-            if everything and allowed is not None:
-                matched: Iterable[int] = sorted(allowed - excluded)
-            else:
-                matched = (
-                    d
-                    for d in searcher.docs_for_query(positive)
-                    if d not in excluded and (allowed is None or d in allowed)
-                )
+            if matched is None:
+                matched = self._matched(searcher, positive, everything, allowed, excluded)
             facets, total = self._count_facets(searcher, matched)
-        else:
-            facets, total = {}, len(results)
+        else:  # counting every match costs a pass of its own: only when no facets counted them
+            total = len(matched) if matched is not None else len(results)
         terms, prefixes = _query_words(parsed)
         suggestion = None if everything else self._suggest(searcher, text)
         return SearchResult(
             total=total, hits=hits, facets=facets, suggestion=suggestion, terms=terms, prefixes=prefixes
         )
+
+    def _matched(
+        self, searcher: Any, positive: Any, everything: bool, allowed: set[int] | None, excluded: set[int]
+    ) -> list[int]:
+        """Every matching document number, in order, with the filters and exclusions applied."""
+        if everything and allowed is not None:
+            return sorted(allowed - excluded)
+        return [
+            d
+            for d in searcher.docs_for_query(positive)
+            if d not in excluded and (allowed is None or d in allowed)
+        ]
 
     def _docset(self, searcher: Any, key: tuple[str, str]) -> set[int]:
         """The documents with field = value, cached until the index changes."""
@@ -493,6 +535,17 @@ class WhooshBackend:
             if tags:
                 tag_counter.update(tags)
         return {name: dict(counter.most_common(30)) for name, counter in counters.items()}, total
+
+    def _sort_table(self, searcher: Any) -> _SortTable:
+        """Creation time, support and stable key of every document by docnum (cached per searcher)."""
+        if self._sort_table_for is not searcher:
+            table = _SortTable([], [], [])
+            for _offset, segment in self._facet_tables(searcher):  # in docnum order, contiguous
+                table.created.extend(segment.created)
+                table.support.extend(segment.support)
+                table.key.extend(segment.keys)
+            self._sort_table_cache, self._sort_table_for = table, searcher
+        return self._sort_table_cache
 
     def _facet_tables(self, searcher: Any) -> list[tuple[int, _SegmentFacets]]:
         tables = []
@@ -590,6 +643,9 @@ class _SegmentFacets:
     size: int
     values: dict[str, list[str | None]]
     tags: list[list[str] | None]
+    keys: list[int]  # the stable tie-break key of each document
+    created: list[int]
+    support: list[int]
 
     @classmethod
     def build(cls, reader: Any) -> _SegmentFacets:
@@ -613,7 +669,29 @@ class _SegmentFacets:
                         tags[docnum] = [value]
                     else:
                         existing.append(value)
-        return cls(size=size, values=values, tags=tags)
+        numbers = {name: _column_values(reader, name, size) for name in ("key", "created", "support")}
+        return cls(
+            size=size,
+            values=values,
+            tags=tags,
+            keys=numbers["key"],
+            created=numbers["created"],
+            support=numbers["support"],
+        )
+
+
+@dataclass
+class _SortTable:
+    created: list[int]
+    support: list[int]
+    key: list[int]
+
+
+def _column_values(reader: Any, name: str, size: int) -> list[int]:
+    if not reader.has_column(name):
+        return [0] * size
+    column = reader.column_reader(name)
+    return [int(column[docnum]) for docnum in range(size)]
 
 
 def _bound_prefixes(node: Any, reader: Any) -> Any:
