@@ -41,6 +41,8 @@ from app.people import routes as people_routes
 from app.proposals import api as proposal_api
 from app.proposals import review_routes
 from app.proposals import routes as proposal_routes
+from app.pulse import api as pulse_api
+from app.pulse import routes as pulse_routes
 from app.search import api as search_api
 from app.search import routes as search_routes
 from app.search.worker import Drainer
@@ -92,6 +94,7 @@ def create_app() -> FastAPI:
         review_routes.router,
         dashboard_routes.router,
         comment_routes.router,
+        pulse_routes.router,
         notification_routes.router,
         follow_routes.router,
         people_api.router,
@@ -99,6 +102,7 @@ def create_app() -> FastAPI:
         search_api.router,
         proposal_api.router,
         comment_api.router,
+        pulse_api.router,
     ]
     for router in routers:
         app.include_router(router)

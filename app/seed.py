@@ -17,7 +17,7 @@ from app.insights.models import Insight, Kind
 from app.insights.schemas import InsightCreate, StageIn
 from app.limits import service as write_limits
 from app.people import service as people_service
-from app.people.models import Department, Person, PersonCreate, Role
+from app.people.models import Department, Person, PersonCreate, Role, Team
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "seed_data"
 
@@ -61,10 +61,12 @@ def load_demo(session: Session) -> str:
     insights = _load_insights(session)
     with write_limits.bypass():  # a trusted loader: many comments and supports per person at once
         proposals = _load_participation(session)
+    pulse_rounds = _load_pulse(session)
     return (
         f"Loaded the demo company {company['company']}: {len(company['departments'])} departments, "
-        f"{teams} teams, {people} people, {insights} insights, {proposals} proposals. Sign in with any demo "
-        f"e-mail and the password {company['demo_password']!r}."
+        f"{teams} teams, {people} people, {insights} insights, {proposals} proposals, "
+        f"{pulse_rounds} closed pulse rounds. Sign in with any demo e-mail and the password "
+        f"{company['demo_password']!r}."
     )
 
 
@@ -192,3 +194,48 @@ def _load_participation(session: Session) -> int:
             )
             parent_id = parent_id or added.id
     return len(data["proposals"])
+
+
+def _load_pulse(session: Session) -> int:
+    """Closed pulse rounds through the pulse service (answers generated around each team's tone)."""
+    import random
+
+    from app.pulse import service as pulse_service
+    from app.pulse.models import PulseRound
+
+    data = _read("pulse.yaml")
+    opener = people_service.get_by_email(session, email=data["opened_by"])
+    assert opener is not None
+    team_names = {t.id: t.name for t in session.exec(select(Team)).all()}
+    dice = random.Random(2026)  # the same demo on every fresh start
+    now = utcnow()
+    for spec in data["rounds"]:
+        opened = pulse_service.open_round(
+            session,
+            actor=opener,
+            data=pulse_service.RoundCreate(title=spec["title"], closes_on=now.date() + timedelta(days=1)),
+        )
+        assert opened.id is not None
+        round_items = pulse_service.items(session, round_id=opened.id)
+        for person in session.exec(select(Person).where(Person.is_active).order_by(Person.email)).all():
+            if person.email in spec.get("silent", []) or person.team_id is None:
+                continue
+            tone = {**data["default_tone"], **data["teams"].get(team_names.get(person.team_id, ""), {})}
+            answers = {
+                item.id or 0: max(1, min(5, round(dice.gauss(tone[item.domain] + spec.get("shift", 0), 0.7))))
+                for item in round_items
+            }
+            pulse_service.answer(
+                session, actor=person, round_id=opened.id, data=pulse_service.AnswersIn(answers=answers)
+            )
+        pulse_service.close(session, actor=opener, round_id=opened.id)
+        # Move the round back in time, so the demo reads like a history of rounds.
+        stored = session.get(PulseRound, opened.id)
+        assert stored is not None
+        closed_at = now - timedelta(days=spec["closed_days_ago"])
+        stored.opened_at = closed_at - timedelta(days=14)
+        stored.closes_on = closed_at.date()
+        stored.closed_at = closed_at
+        session.add(stored)
+        session.commit()
+    return len(data["rounds"])

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.auth.security import hash_password
 from app.comments.models import Comment
+from app.core.models import utcnow
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
 from app.notifications.models import Notification
 from app.people.models import Department, Person, Role, Team
 from app.proposals.models import Proposal
+from app.pulse.items import CATALOGUE
+from app.pulse.models import PulseInvitation, PulseItem, PulseRound
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for all factories
@@ -149,5 +153,39 @@ def notification(
 ) -> Notification:
     record = Notification(person_id=person.id or 0, text=text, url=url)
     db.add(record)
+    db.commit()
+    return record
+
+
+def pulse_round(
+    db: Session,
+    *,
+    title: str = "Team pulse",
+    days_open: int = 14,
+    min_group: int = 5,
+    invite: list[Person] | None = None,
+) -> PulseRound:
+    """An open pulse round with the catalogue's items, sent to `invite` (in their teams)."""
+    record = PulseRound(
+        title=title,
+        closes_on=utcnow().date() + timedelta(days=days_open),
+        min_group=min_group,
+        text_min_group=10,
+    )
+    db.add(record)
+    db.commit()
+    for position, spec in enumerate(CATALOGUE):
+        db.add(PulseItem(round_id=record.id or 0, position=position, domain=spec.domain, text=spec.text))
+    for invitee in invite or []:
+        team_row = db.get(Team, invitee.team_id)
+        assert team_row is not None
+        db.add(
+            PulseInvitation(
+                round_id=record.id or 0,
+                person_id=invitee.id or 0,
+                team_id=team_row.id or 0,
+                department_id=team_row.department_id,
+            )
+        )
     db.commit()
     return record

@@ -10,6 +10,7 @@ from app.limits import models as limit_models
 from app.notifications import models as notification_models
 from app.people import models as people_models
 from app.proposals import models as proposal_models
+from app.pulse import models as pulse_models
 from app.search import models as search_models
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "notification_models",
     "people_models",
     "proposal_models",
+    "pulse_models",
     "search_models",
 ]

@@ -12,6 +12,7 @@ from app.core.templating import render
 from app.dashboard import service as dashboard_service
 from app.insights.journey import EMOTION_LABELS
 from app.proposals import decisions
+from app.pulse import service as pulse_service
 
 router = APIRouter()
 
@@ -28,6 +29,8 @@ def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
             "full": decisions.can_decide(me),
             "widest": max(widest, 1),
             "emotion_labels": EMOTION_LABELS,
+            # Aggregates of the latest closed pulse round only, with its suppression applied.
+            "pulse": pulse_service.department_safety(session) if decisions.can_decide(me) else None,
         },
     )
 

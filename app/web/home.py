@@ -11,6 +11,7 @@ from app.insights import service as insight_service
 from app.insights.models import Kind
 from app.people import service as people_service
 from app.people.models import Team
+from app.pulse import service as pulse_service
 
 router = APIRouter()
 
@@ -35,5 +36,6 @@ def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
             "pain_points": insight_service.latest(session, actor=me, kinds=[Kind.pain_point], limit=3),
             "tags": insight_service.tags_by_insight(session, ids),
             "kinds": list(Kind),
+            "pulse_rounds": pulse_service.open_for(session, person=me),
         },
     )

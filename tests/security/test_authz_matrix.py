@@ -54,6 +54,7 @@ def test_route_matrix_matches_the_access_table(
     proposal = factories.proposal(db)
     comment = factories.comment(db, on=proposal, author=actor or target)  # own comment: route rules only
     notification = factories.notification(db, person=actor or target)
+    pulse_round = factories.pulse_round(db, invite=[actor] if actor else [])
     ids = {
         "person_id": target.id or 0,
         "team_id": team.id or 0,
@@ -64,6 +65,7 @@ def test_route_matrix_matches_the_access_table(
         "proposal_id": proposal.id or 0,
         "comment_id": comment.id or 0,
         "notification_id": notification.id or 0,
+        "round_id": pulse_round.id or 0,
     }
     mismatches = []
     for route in ROUTES:

@@ -1,0 +1,98 @@
+"""Pulse rounds. Who answered and what was answered live in separate tables that cannot be joined.
+
+`pulse_participation` says only that a person answered a round (to refuse a second answer).
+`pulse_response` holds the answers with a random id, the team and department the person was in at
+launch, and nothing else: no person, no time, no order. Answers first wait in `pulse_ballot` and
+move to `pulse_response` in shuffled batches of at least the round's minimum group, so not even the
+order of rows in the database follows the order of answering. Both ballot and response tables are
+WITHOUT ROWID on SQLite, so their rows are stored in the order of their random ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, DateTime
+from sqlmodel import Column, Field, SQLModel
+
+from app.core.models import utcnow
+
+
+def random_id() -> str:
+    return uuid.uuid4().hex
+
+
+class PulseRound(SQLModel, table=True):
+    __tablename__ = "pulse_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    opened_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    closes_on: date
+    closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Fixed at launch and shown to respondents (security.md R1, R2): never changed afterwards.
+    min_group: int
+    text_min_group: int
+    free_text: bool = Field(default=False)
+
+
+class PulseItem(SQLModel, table=True):
+    """A question of one round, copied from the catalogue at launch."""
+
+    __tablename__ = "pulse_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
+    position: int
+    domain: str = Field(max_length=20)
+    text: str = Field(max_length=300)
+
+
+class PulseInvitation(SQLModel, table=True):
+    """Who was asked, and in which team and department they were at launch (the snapshot)."""
+
+    __tablename__ = "pulse_invitation"
+
+    round_id: int = Field(foreign_key="pulse_round.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", ondelete="CASCADE")
+
+
+class PulseParticipation(SQLModel, table=True):
+    """That a person answered a round: nothing about what, and no time finer than the round."""
+
+    __tablename__ = "pulse_participation"
+
+    round_id: int = Field(foreign_key="pulse_round.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+
+
+class PulseBallot(SQLModel, table=True):
+    """An answer waiting to be moved, with others, into pulse_response (no person, no time)."""
+
+    __tablename__ = "pulse_ballot"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
+    team_id: int
+    department_id: int
+    answers: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
+    comment: str = Field(default="", max_length=2000)
+
+
+class PulseResponse(SQLModel, table=True):
+    """One person's answers to one round, unlinkable to them (security.md R3)."""
+
+    __tablename__ = "pulse_response"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
+    team_id: int
+    department_id: int
+    answers: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
+    comment: str = Field(default="", max_length=2000)

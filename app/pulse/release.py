@@ -1,0 +1,233 @@
+"""What a closed pulse round may show, and what it must hide (security.md part b).
+
+Pure functions over counts and answers, so the rules can be tested on any organisation:
+- R1 a group's scores only with at least k responses;
+- R6 complementary suppression: for every shown group, taking away any combination of shown groups
+  inside it must leave 0 or at least k people, otherwise a hidden team could be worked out as
+  "department minus the others" (more groups are hidden until that holds);
+- R5 participation only where at least k were invited, rounded to 10 %;
+- R7 a change between rounds only where the number of responses moved by 0 or at least k;
+- R8 a distribution only where every answer chosen at all was chosen by at least k people;
+- R2 free-text comments only where at least k_text people answered, shuffled, without times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.pulse.items import DOMAINS
+
+COMPANY = "company"
+
+WHY_FEW = "Fewer than {k} people answered, so no result is shown."
+WHY_COMPLEMENT = "Hidden so that it cannot be worked out from the figures that are shown."
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One response: the team and department at launch, and item id -> 1..5."""
+
+    team_id: int
+    department_id: int
+    values: dict[int, int]
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Org:
+    teams: dict[int, tuple[str, int]]  # team id -> (name, department id)
+    departments: dict[int, str]
+    invited: dict[int, int]  # team id -> people invited at launch
+    company_name: str = "Whole company"
+
+
+@dataclass
+class Group:
+    key: str  # "company", "department:3", "team:7"
+    kind: str
+    name: str
+    parent: str | None
+    responses: int
+    invited: int
+    shown: bool = False
+    reason: str = ""
+    domains: dict[str, float] | None = None
+    safety: float | None = None  # the mean of the four domains
+    participation: int | None = None  # percent, rounded to 10
+
+    @property
+    def department_id(self) -> int | None:
+        return int(self.key.split(":")[1]) if self.kind == "department" else None
+
+
+@dataclass
+class Distribution:
+    item_id: int
+    buckets: dict[int, int] | None  # value -> people; None when it would show fewer than k
+    reason: str = ""
+
+
+@dataclass
+class Release:
+    k: int
+    groups: list[Group] = field(default_factory=list)
+    distributions: list[Distribution] = field(default_factory=list)
+    comments: list[str] | None = None
+    comments_reason: str = ""
+
+    def group(self, key: str) -> Group:
+        return next(g for g in self.groups if g.key == key)
+
+
+def release(
+    *,
+    org: Org,
+    answers: Sequence[Answer],
+    items: dict[int, str],
+    k: int,
+    k_text: int,
+    free_text: bool,
+) -> Release:
+    """`items` maps each item id of the round to its domain."""
+    groups = _groups(org, answers)
+    counts = {g.key: g.responses for g in groups}
+    children: dict[str, list[str]] = {g.key: [] for g in groups}
+    for g in groups:
+        if g.parent is not None:
+            children[g.parent].append(g.key)
+    shown = {key: n >= k for key, n in counts.items()}
+    _suppress_complements(counts, children, shown, k)
+    members: dict[str, list[Answer]] = {g.key: [] for g in groups}
+    for a in answers:
+        for key in (COMPANY, f"department:{a.department_id}", f"team:{a.team_id}"):
+            members[key].append(a)
+    for g in groups:
+        g.shown = shown[g.key]
+        if g.invited >= k:
+            g.participation = min(100, round(100 * g.responses / g.invited / 10) * 10) if g.invited else None
+        if g.shown:
+            g.domains = _domain_means(members[g.key], items)
+            g.safety = round(sum(g.domains.values()) / len(g.domains), 2) if g.domains else None
+        else:
+            g.reason = WHY_FEW.format(k=k) if g.responses < k else WHY_COMPLEMENT
+    result = Release(k=k, groups=groups)
+    company = result.group(COMPANY)
+    for item_id in sorted(items):
+        result.distributions.append(_distribution(item_id, members[COMPANY] if company.shown else [], k))
+    if free_text:
+        if company.responses >= k_text:
+            # Shuffled: ordered by the text itself, which says nothing about who or when.
+            result.comments = sorted(a.comment for a in answers if a.comment.strip())
+        else:
+            result.comments_reason = f"Comments are shown once at least {k_text} people have answered."
+    return result
+
+
+def _groups(org: Org, answers: Sequence[Answer]) -> list[Group]:
+    team_n = Counter(a.team_id for a in answers)
+    dept_n = Counter(a.department_id for a in answers)
+    groups = [Group(COMPANY, "company", org.company_name, None, len(answers), sum(org.invited.values()))]
+    # Each department followed by its teams, as the heat map reads.
+    for dept_id, name in sorted(org.departments.items(), key=lambda d: d[1]):
+        invited = sum(n for t, n in org.invited.items() if org.teams.get(t, ("", -1))[1] == dept_id)
+        groups.append(Group(f"department:{dept_id}", "department", name, COMPANY, dept_n[dept_id], invited))
+        for team_id, (team_name, team_dept) in sorted(org.teams.items(), key=lambda t: t[1][0]):
+            if team_dept == dept_id:
+                groups.append(
+                    Group(
+                        f"team:{team_id}",
+                        "team",
+                        team_name,
+                        f"department:{dept_id}",
+                        team_n[team_id],
+                        org.invited.get(team_id, 0),
+                    )
+                )
+    return groups
+
+
+def _suppress_complements(
+    counts: dict[str, int], children: dict[str, list[str]], shown: dict[str, bool], k: int
+) -> None:
+    """Hide more groups until, for every shown group, no combination of shown groups inside it
+    leaves between 1 and k-1 people unaccounted for. Smaller groups are checked first, and of a
+    combination that leaves too few, its smallest group is hidden (the least information lost)."""
+    while True:
+        for key in sorted(counts, key=lambda g: (counts[g], g)):
+            if not shown[key]:
+                continue
+            combos = _covered(key, counts, children, shown)
+            bad = [combo for total, combo in combos.items() if 0 < counts[key] - total < k]
+            if bad:
+                smallest = min((g for combo in bad for g in combo), key=lambda g: (counts[g], g))
+                shown[smallest] = False
+                break
+        else:
+            return
+
+
+def _covered(
+    key: str, counts: dict[str, int], children: dict[str, list[str]], shown: dict[str, bool]
+) -> dict[int, tuple[str, ...]]:
+    """Every total of disjoint shown groups strictly inside `key` that a reader could add up,
+    each with one combination of groups that gives it."""
+    sums: dict[int, tuple[str, ...]] = {0: ()}
+    for child in children[key]:
+        options = dict(_covered(child, counts, children, shown))
+        if shown[child]:
+            options.setdefault(counts[child], (child,))
+        sums = {a + b: combo + other for a, combo in sums.items() for b, other in options.items()}
+    return sums
+
+
+def _domain_means(answers: Sequence[Answer], items: dict[int, str]) -> dict[str, float]:
+    totals: Counter[str] = Counter()
+    numbers: Counter[str] = Counter()
+    for a in answers:
+        for item_id, value in a.values.items():
+            domain = items.get(item_id)
+            if domain is not None:
+                totals[domain] += value
+                numbers[domain] += 1
+    return {d: round(totals[d] / numbers[d], 2) for d in DOMAINS if numbers[d]}
+
+
+def _distribution(item_id: int, answers: Sequence[Answer], k: int) -> Distribution:
+    if not answers:
+        return Distribution(item_id, None, "Not enough answers in the whole company.")
+    buckets = Counter(a.values[item_id] for a in answers if item_id in a.values)
+    if any(0 < n < k for n in buckets.values()):
+        return Distribution(
+            item_id, None, f"Shown as a mean only: an answer was chosen by fewer than {k} people."
+        )
+    return Distribution(item_id, {v: buckets.get(v, 0) for v in range(1, 6)})
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    round_id: int
+    label: str
+    safety: float | None  # None when the group was not shown in that round
+    change: float | None  # None when not comparable (see R7)
+
+
+def trend(points: Sequence[tuple[int, str, Group | None]], k: int) -> list[TrendPoint]:
+    """One group's safety over rounds, oldest first. A round shows a value only if the group was
+    shown in it; a change only against the previous shown round, and only if the number of
+    responses moved by 0 or at least k (a smaller move would isolate the joiners or leavers)."""
+    out: list[TrendPoint] = []
+    previous: Group | None = None
+    for round_id, label, group in points:
+        if group is None or not group.shown or group.safety is None:
+            out.append(TrendPoint(round_id, label, None, None))
+            continue
+        change = None
+        if previous is not None and previous.safety is not None:
+            moved = abs(group.responses - previous.responses)
+            if moved == 0 or moved >= k:
+                change = round(group.safety - previous.safety, 2)
+        out.append(TrendPoint(round_id, label, group.safety, change))
+        previous = group
+    return out

@@ -1,0 +1,185 @@
+"""Pulse pages: the rounds, answering, and (for leaders) opening, closing and results."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.core.config import get_settings
+from app.core.csvexport import to_csv
+from app.core.deps import CurrentPerson, FormDep, SessionDep
+from app.core.errors import ValidationFailed
+from app.core.htmx import see_other
+from app.core.models import utcnow
+from app.core.templating import render
+from app.core.types import PathId, parse_id
+from app.insights.forms import errors_from
+from app.people import service as people_service
+from app.pulse import service as pulse_service
+from app.pulse.items import DOMAINS, FREE_TEXT_QUESTION, SCALE
+
+router = APIRouter()
+
+
+@router.get("/pulse", name="pulse:index", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
+    leader = pulse_service.can_open(me)
+    return render(
+        request,
+        "pulse/index.html",
+        {
+            "mine": pulse_service.open_for(session, person=me),
+            "leader": leader,
+            "rounds": pulse_service.rounds(session) if leader else [],
+            "is_open": pulse_service.is_open,
+        },
+    )
+
+
+def _new_form(
+    request: Request,
+    session: SessionDep,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "pulse/new.html",
+        {
+            "values": values,
+            "errors": errors,
+            "teams": people_service.list_teams(session),
+            "domains": DOMAINS,
+            "k": get_settings().min_group,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/pulse/new", name="pulse:new_form", response_class=HTMLResponse)
+def new_form(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
+    closes = utcnow().date() + timedelta(days=14)
+    return _new_form(request, session, {"title": "", "closes_on": closes.isoformat(), "team_ids": []}, {})
+
+
+@router.post("/pulse/new", name="pulse:create", response_class=HTMLResponse)
+def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormDep) -> Response:
+    values: dict[str, Any] = {
+        "title": str(form.get("title", "")),
+        "closes_on": str(form.get("closes_on", "")),
+        "team_ids": sorted(
+            {i for v in form.getlist("team_ids") if isinstance(v, str) and (i := parse_id(v)) is not None}
+        ),
+        "free_text": form.get("free_text") == "1",
+    }
+    try:
+        round_ = pulse_service.open_round(session, actor=me, data=pulse_service.RoundCreate(**values))
+    except ValidationError as exc:
+        return _new_form(request, session, values, errors_from(exc), status_code=422)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _new_form(request, session, values, exc.errors, status_code=422)
+    invited = pulse_service.invited_count(session, round_id=round_.id or 0)
+    return see_other(f"/pulse/{round_.id}", flash=f"Pulse round opened for {invited} people.")
+
+
+def _round_page(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    round_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    mine = pulse_service.for_person(session, person=me, round_id=round_id)
+    return render(
+        request,
+        "pulse/round.html",
+        {
+            "mine": mine,
+            "round": mine.round,
+            "open": pulse_service.is_open(mine.round),
+            "items": pulse_service.items(session, round_id=round_id),
+            "domains": DOMAINS,
+            "scale": SCALE,
+            "free_text_question": FREE_TEXT_QUESTION,
+            "leader": pulse_service.can_open(me),
+            "invited": pulse_service.invited_count(session, round_id=round_id),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/pulse/{round_id}", name="pulse:round", response_class=HTMLResponse)
+def round_page(request: Request, session: SessionDep, me: CurrentPerson, round_id: PathId) -> Response:
+    return _round_page(request, session, me, round_id)
+
+
+@router.post("/pulse/{round_id}/answers", name="pulse:answer", response_class=HTMLResponse)
+def answer(
+    request: Request, session: SessionDep, me: CurrentPerson, round_id: PathId, form: FormDep
+) -> Response:
+    values = {key: str(value) for key, value in form.items() if key.startswith("item-") or key == "comment"}
+    answers: dict[int, int] = {}
+    for key, value in values.items():
+        item_id = parse_id(key.removeprefix("item-")) if key.startswith("item-") else None
+        if item_id is not None and value in {"1", "2", "3", "4", "5"}:
+            answers[item_id] = int(value)
+    try:
+        data = pulse_service.AnswersIn(answers=answers, comment=values.get("comment", ""))
+        pulse_service.answer(session, actor=me, round_id=round_id, data=data)
+    except ValidationError as exc:
+        return _round_page(
+            request, session, me, round_id, errors=errors_from(exc), values=values, status_code=422
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        return _round_page(request, session, me, round_id, errors=exc.errors, values=values, status_code=422)
+    return see_other(
+        f"/pulse/{round_id}", flash="Thank you. Your answers are in, with nothing that links them to you."
+    )
+
+
+@router.post("/pulse/{round_id}/close", name="pulse:close", response_class=HTMLResponse)
+def close(session: SessionDep, me: CurrentPerson, round_id: PathId) -> Response:
+    pulse_service.close(session, actor=me, round_id=round_id)
+    return see_other(f"/pulse/{round_id}/results", flash="The round is closed and its results are released.")
+
+
+@router.get("/pulse/{round_id}/results", name="pulse:results", response_class=HTMLResponse)
+def results(request: Request, session: SessionDep, me: CurrentPerson, round_id: PathId) -> Response:
+    found = pulse_service.results(session, actor=me, round_id=round_id)
+    return render(
+        request,
+        "pulse/results.html",
+        {
+            "found": found,
+            "round": found.round,
+            "release": found.release,
+            "domains": DOMAINS,
+            "scale": SCALE,
+            "item_text": {i.id: i.text for i in found.items},
+            "trends": pulse_service.trends(session, actor=me) if found.released else {},
+        },
+    )
+
+
+@router.get("/pulse/{round_id}/results.csv", name="pulse:results_csv")
+def results_csv(session: SessionDep, me: CurrentPerson, round_id: PathId) -> Response:
+    found = pulse_service.results(session, actor=me, round_id=round_id)
+    body = to_csv(pulse_service.csv_rows(found))
+    pulse_service.record_export(session, actor=me, round_id=round_id)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="pulse-round-{round_id}.csv"'},
+    )

@@ -1,0 +1,419 @@
+"""Pulse rounds: open (leaders), answer once (the people invited), close, and release results.
+
+Nothing here logs or audits an answer: opening, closing and exporting are audited (who did it),
+answering is not (security.md R9). An answer is written as two unrelated rows in one transaction:
+"this person answered" (pulse_participation) and "these answers were given" (pulse_ballot, later
+pulse_response), so the counts always agree and nothing joins them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit_service
+from app.core.config import get_settings
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.models import utcnow
+from app.core.types import DbId, Line, Text
+from app.people.models import Department, Person, Role, Team
+from app.pulse import release as rules
+from app.pulse.items import CATALOGUE
+from app.pulse.models import (
+    PulseBallot,
+    PulseInvitation,
+    PulseItem,
+    PulseParticipation,
+    PulseResponse,
+    PulseRound,
+    random_id,
+)
+
+OPENERS = frozenset({Role.leader, Role.admin})
+TEXT_MIN_GROUP = 10  # free-text comments need at least 10 respondents (security.md R2)
+_shuffle = random.SystemRandom().shuffle
+
+
+class RoundCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: Line = Field(min_length=3, max_length=120)
+    closes_on: date
+    team_ids: list[DbId] = Field(default_factory=list, max_length=500)  # empty: every team
+    free_text: bool = False
+
+
+class AnswersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    answers: dict[int, int] = Field(max_length=50)
+    comment: Text = Field(default="", max_length=2000)
+
+
+def can_open(person: Person | None) -> bool:
+    return person is not None and person.role in OPENERS
+
+
+def _check_opener(actor: Person) -> None:
+    if not can_open(actor):
+        raise PermissionDenied("Only leaders and admins open and read pulse rounds.")
+
+
+# --- opening and closing --------------------------------------------------------------------------
+
+
+def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRound:
+    _check_opener(actor)
+    k = get_settings().min_group
+    errors: dict[str, str] = {}
+    if data.closes_on <= utcnow().date():
+        errors["closes_on"] = "Choose a closing date after today."
+    teams = session.exec(
+        select(Team).where(col(Team.id).in_(data.team_ids)) if data.team_ids else select(Team)
+    ).all()
+    if data.team_ids and len(teams) != len(set(data.team_ids)):
+        errors["team_ids"] = "Choose existing teams."
+    people = (
+        session.exec(
+            select(Person).where(Person.is_active, col(Person.team_id).in_([t.id for t in teams]))
+        ).all()
+        if teams
+        else []
+    )
+    if len(people) < k and "team_ids" not in errors:
+        errors["team_ids"] = (
+            f"Invite at least {k} people: with fewer, no result could ever be shown without "
+            "pointing at someone."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    round_ = PulseRound(
+        title=data.title,
+        opened_by_id=actor.id,
+        closes_on=data.closes_on,
+        min_group=k,
+        text_min_group=TEXT_MIN_GROUP,
+        free_text=data.free_text,
+    )
+    session.add(round_)
+    session.flush()
+    assert round_.id is not None
+    for position, spec in enumerate(CATALOGUE):
+        session.add(PulseItem(round_id=round_.id, position=position, domain=spec.domain, text=spec.text))
+    department_of = {t.id: t.department_id for t in teams}
+    for person in people:
+        assert person.id is not None and person.team_id is not None
+        session.add(
+            PulseInvitation(
+                round_id=round_.id,
+                person_id=person.id,
+                team_id=person.team_id,
+                department_id=department_of[person.team_id],
+            )
+        )
+    audit_service.record(
+        session,
+        actor=actor,
+        action="pulse.open",
+        entity_type="pulse_round",
+        entity_id=round_.id,
+        summary=round_.title,
+        details={"invited": len(people), "teams": len(teams), "closes_on": data.closes_on.isoformat()},
+    )
+    session.commit()
+    return round_
+
+
+def close(session: Session, *, actor: Person, round_id: int) -> PulseRound:
+    _check_opener(actor)
+    round_ = get(session, round_id=round_id)
+    if round_.closed_at is None:
+        _close(session, round_)
+        audit_service.record(
+            session, actor=actor, action="pulse.close", entity_type="pulse_round", entity_id=round_id
+        )
+        session.commit()
+    return round_
+
+
+def _close(session: Session, round_: PulseRound) -> None:
+    _move_ballots(session, round_.id or 0)
+    round_.closed_at = utcnow()
+    session.add(round_)
+
+
+def close_if_due(session: Session, round_: PulseRound, *, today: date | None = None) -> None:
+    """A round closes by itself after its closing date (checked whenever it is read)."""
+    if round_.closed_at is None and (today or utcnow().date()) > round_.closes_on:
+        _close(session, round_)
+        session.commit()
+
+
+def is_open(round_: PulseRound, *, today: date | None = None) -> bool:
+    return round_.closed_at is None and (today or utcnow().date()) <= round_.closes_on
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+def answer(session: Session, *, actor: Person, round_id: int, data: AnswersIn) -> None:
+    round_ = get(session, round_id=round_id)
+    close_if_due(session, round_)
+    if not is_open(round_):
+        raise Conflict("This pulse round has closed; answers are no longer taken.")
+    invitation = session.get(PulseInvitation, (round_id, actor.id))
+    if invitation is None:
+        raise PermissionDenied("This pulse round was not sent to your team.")
+    item_ids = {i.id for i in items(session, round_id=round_id)}
+    errors: dict[str, str] = {}
+    if set(data.answers) != item_ids:
+        errors["answers"] = "Answer every statement (and only those of this round)."
+    elif any(not 1 <= v <= 5 for v in data.answers.values()):
+        errors["answers"] = "Each answer is a whole number from 1 to 5."
+    if data.comment and not round_.free_text:
+        errors["comment"] = "This round takes no written comments."
+    if errors:
+        raise ValidationFailed(errors)
+    session.add(PulseParticipation(round_id=round_id, person_id=actor.id or 0))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "You have already answered this round. Answers cannot be changed or looked at again, "
+            "not even by you: nothing links them to you."
+        ) from None
+    session.add(
+        PulseBallot(
+            round_id=round_id,
+            team_id=invitation.team_id,
+            department_id=invitation.department_id,
+            answers={str(k): v for k, v in data.answers.items()},
+            comment=data.comment,
+        )
+    )
+    session.flush()
+    waiting = session.exec(
+        select(func.count()).select_from(PulseBallot).where(PulseBallot.round_id == round_id)
+    ).one()
+    if waiting >= round_.min_group:
+        _move_ballots(session, round_id)
+    session.commit()
+
+
+def _move_ballots(session: Session, round_id: int) -> None:
+    """Waiting answers go into pulse_response together, in random order, under new random ids."""
+    ballots = list(session.exec(select(PulseBallot).where(PulseBallot.round_id == round_id)).all())
+    _shuffle(ballots)
+    for ballot in ballots:
+        session.add(
+            PulseResponse(
+                id=random_id(),
+                round_id=round_id,
+                team_id=ballot.team_id,
+                department_id=ballot.department_id,
+                answers=dict(ballot.answers),
+                comment=ballot.comment,
+            )
+        )
+    session.exec(delete(PulseBallot).where(col(PulseBallot.round_id) == round_id))
+    session.flush()
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get(session: Session, *, round_id: int) -> PulseRound:
+    round_ = session.get(PulseRound, round_id)
+    if round_ is None:
+        raise NotFound("There is no such pulse round.")
+    return round_
+
+
+def items(session: Session, *, round_id: int) -> list[PulseItem]:
+    return list(
+        session.exec(
+            select(PulseItem).where(PulseItem.round_id == round_id).order_by(col(PulseItem.position))
+        ).all()
+    )
+
+
+def rounds(session: Session) -> list[PulseRound]:
+    return list(session.exec(select(PulseRound).order_by(col(PulseRound.opened_at).desc())).all())
+
+
+@dataclass
+class MyRound:
+    round: PulseRound
+    invited: bool
+    answered: bool
+
+
+def for_person(session: Session, *, person: Person, round_id: int) -> MyRound:
+    round_ = get(session, round_id=round_id)
+    close_if_due(session, round_)
+    invited = session.get(PulseInvitation, (round_id, person.id)) is not None
+    answered = session.get(PulseParticipation, (round_id, person.id)) is not None
+    return MyRound(round=round_, invited=invited, answered=answered)
+
+
+def open_for(session: Session, *, person: Person) -> list[PulseRound]:
+    """Open rounds this person was invited to and has not answered yet (for the home page)."""
+    today = utcnow().date()
+    answered = select(PulseParticipation.round_id).where(PulseParticipation.person_id == person.id)
+    return list(
+        session.exec(
+            select(PulseRound)
+            .join(PulseInvitation, col(PulseInvitation.round_id) == PulseRound.id)
+            .where(
+                PulseInvitation.person_id == person.id,
+                col(PulseRound.closed_at).is_(None),
+                col(PulseRound.closes_on) >= today,
+                col(PulseRound.id).not_in(answered),
+            )
+            .order_by(col(PulseRound.closes_on))
+        ).all()
+    )
+
+
+def invited_count(session: Session, *, round_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(PulseInvitation).where(PulseInvitation.round_id == round_id)
+        ).one()
+    )
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    round: PulseRound
+    released: bool
+    release: rules.Release | None
+    items: list[PulseItem]
+
+
+def results(session: Session, *, actor: Person, round_id: int) -> Results:
+    """Nothing while the round is open: not a count, not a mean (security.md R4, T5)."""
+    _check_opener(actor)
+    round_ = get(session, round_id=round_id)
+    close_if_due(session, round_)
+    round_items = items(session, round_id=round_id)
+    if round_.closed_at is None:
+        return Results(round=round_, released=False, release=None, items=round_items)
+    return Results(
+        round=round_, released=True, release=_release(session, round_, round_items), items=round_items
+    )
+
+
+def _release(session: Session, round_: PulseRound, round_items: list[PulseItem]) -> rules.Release:
+    invitations = session.exec(
+        select(PulseInvitation.team_id, PulseInvitation.department_id).where(
+            PulseInvitation.round_id == round_.id
+        )
+    ).all()
+    invited: dict[int, int] = {}
+    team_department: dict[int, int] = {}
+    for team_id, department_id in invitations:
+        invited[team_id] = invited.get(team_id, 0) + 1
+        team_department[team_id] = department_id
+    team_names = {
+        t.id: t.name for t in session.exec(select(Team).where(col(Team.id).in_(list(invited)))).all()
+    }
+    departments = {
+        d.id: d.name
+        for d in session.exec(
+            select(Department).where(col(Department.id).in_(set(team_department.values())))
+        ).all()
+        if d.id is not None
+    }
+    org = rules.Org(
+        teams={t: (team_names.get(t, f"Team {t}"), d) for t, d in team_department.items()},
+        departments=departments,
+        invited=invited,
+    )
+    answers = [
+        rules.Answer(
+            team_id=r.team_id,
+            department_id=r.department_id,
+            values={int(k): int(v) for k, v in r.answers.items()},
+            comment=r.comment,
+        )
+        for r in session.exec(select(PulseResponse).where(PulseResponse.round_id == round_.id)).all()
+    ]
+    return rules.release(
+        org=org,
+        answers=answers,
+        items={i.id: i.domain for i in round_items if i.id is not None},
+        k=round_.min_group,
+        k_text=round_.text_min_group,
+        free_text=round_.free_text,
+    )
+
+
+def trends(session: Session, *, actor: Person) -> dict[str, list[rules.TrendPoint]]:
+    """Each group's safety over the closed rounds, oldest first (one release per round)."""
+    _check_opener(actor)
+    closed = [r for r in reversed(rounds(session)) if r.closed_at is not None]
+    released = [(r, _release(session, r, items(session, round_id=r.id or 0))) for r in closed]
+    keys = {g.key for _r, rel in released for g in rel.groups}
+    k = closed[-1].min_group if closed else get_settings().min_group
+    return {
+        key: rules.trend(
+            [
+                (r.id or 0, r.title, next((g for g in rel.groups if g.key == key), None))
+                for r, rel in released
+            ],
+            k,
+        )
+        for key in keys
+    }
+
+
+def latest_closed(session: Session) -> PulseRound | None:
+    return session.exec(
+        select(PulseRound)
+        .where(col(PulseRound.closed_at).is_not(None))
+        .order_by(col(PulseRound.closed_at).desc())
+    ).first()
+
+
+def department_safety(session: Session) -> dict[str, float | None] | None:
+    """The latest closed round's safety per department (None where hidden), for the dashboard."""
+    round_ = latest_closed(session)
+    if round_ is None:
+        return None
+    released = _release(session, round_, items(session, round_id=round_.id or 0))
+    return {g.name: g.safety for g in released.groups if g.kind == "department"}
+
+
+def csv_rows(found: Results) -> list[list[object]]:
+    """The released figures, suppression applied; the same as the page shows (security.md R11)."""
+    rows: list[list[object]] = [["group", "kind", "measure", "value", "note"]]
+    if found.release is None:
+        return rows
+    for g in found.release.groups:
+        rows.append(
+            [g.name, g.kind, "participation_percent", "" if g.participation is None else g.participation, ""]
+        )
+        if not g.shown or g.domains is None:
+            rows.append([g.name, g.kind, "suppressed", "true", g.reason])
+            continue
+        for domain, mean in g.domains.items():
+            rows.append([g.name, g.kind, domain, mean, ""])
+    return rows
+
+
+def record_export(session: Session, *, actor: Person, round_id: int) -> None:
+    audit_service.record(
+        session, actor=actor, action="pulse.export", entity_type="pulse_round", entity_id=round_id
+    )
+    session.commit()

@@ -1,0 +1,69 @@
+"""Team pulse in a real browser: a leader opens a round, an employee answers from the home page,
+and after closing, the heat map shows the company and says why a small team is hidden."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from app.people.models import Person
+from app.pulse import service as pulse_service
+from app.pulse.models import PulseInvitation
+from app.pulse.service import AnswersIn
+from tests.e2e.conftest import LiveServer, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_leader_opens_employee_answers_and_a_small_team_stays_hidden(
+    page: Page, live_server: LiveServer
+) -> None:
+    sign_in(page, "leo@e2e.test")
+    page.get_by_role("link", name="Pulse").click()
+    page.get_by_role("link", name="Open a pulse round").first.click()
+    page.get_by_label("Title").fill("E2E pulse")
+    page.get_by_role("button", name="Open the round").click()
+    expect(page.get_by_text(re.compile(r"Pulse round opened for \d+ people\."))).to_be_visible()
+    round_id = int(re.search(r"/pulse/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    page.get_by_role("button", name="Sign out").click()
+
+    # Erin finds it on her home page, reads why it is anonymous, and answers.
+    sign_in(page, "erin@e2e.test")
+    page.get_by_role("link", name="Answer the pulse").click()
+    expect(page.get_by_text("Why nobody can tell what you answered")).to_be_visible()
+    for statement in page.locator("fieldset.pulse-item").all():
+        statement.locator('input[value="4"]').check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_text("Your answers are in")).to_be_visible()
+    expect(page.get_by_role("heading", name="You have answered this round")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    # Everyone else invited answers too (through the service, as their own browsers would).
+    with live_server.session() as session:
+        items = pulse_service.items(session, round_id=round_id)
+        invited = session.exec(
+            select(PulseInvitation.person_id).where(PulseInvitation.round_id == round_id)
+        ).all()
+        for person_id in invited:
+            person = session.get(Person, person_id)
+            if person is None or person.email == "erin@e2e.test":
+                continue
+            pulse_service.answer(
+                session,
+                actor=person,
+                round_id=round_id,
+                data=AnswersIn(answers={i.id or 0: 3 for i in items}),
+            )
+
+    sign_in(page, "leo@e2e.test")
+    page.goto(f"/pulse/{round_id}")
+    page.get_by_role("button", name="Close now and release results").click()
+    expect(page.get_by_text("The round is closed and its results are released.")).to_be_visible()
+    company = page.locator("#group-company")
+    expect(company).to_contain_text("100 %")
+    expect(company.locator(".heat-cell").first).to_have_text(re.compile(r"\d\.\d"))
+    # Olle is the only one in Last Mile: his team shows no result, and says why.
+    expect(page.locator("tr", has_text="Last Mile")).to_contain_text("Fewer than 5 people answered")
