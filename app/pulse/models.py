@@ -14,7 +14,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import JSON, DateTime
-from sqlmodel import Column, Field, SQLModel
+from sqlmodel import Field, SQLModel
 
 from app.core.models import utcnow
 
@@ -70,29 +70,27 @@ class PulseParticipation(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
 
 
-class PulseBallot(SQLModel, table=True):
-    """An answer waiting to be moved, with others, into pulse_response (no person, no time)."""
+class _AnswerRow(SQLModel):
+    """What a ballot and a response hold: the round, the team and department at launch, the answers.
+    Nothing about the person, and no time."""
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
+    team_id: int
+    department_id: int
+    answers: dict[str, int] = Field(sa_type=JSON)
+    comment: str = Field(default="", max_length=2000)
+
+
+class PulseBallot(_AnswerRow, table=True):
+    """An answer waiting to be moved, with others, into pulse_response."""
 
     __tablename__ = "pulse_ballot"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
-    team_id: int
-    department_id: int
-    answers: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
-    comment: str = Field(default="", max_length=2000)
 
-
-class PulseResponse(SQLModel, table=True):
+class PulseResponse(_AnswerRow, table=True):
     """One person's answers to one round, unlinkable to them (security.md R3)."""
 
     __tablename__ = "pulse_response"
     __table_args__ = {"sqlite_with_rowid": False}
-
-    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
-    team_id: int
-    department_id: int
-    answers: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
-    comment: str = Field(default="", max_length=2000)
