@@ -42,8 +42,18 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    index_worker: Annotated[
+        bool,
+        typer.Option(
+            "--index-worker/--no-index-worker",
+            help="Also start `portal worker`, which keeps the search index up to date (turn off on "
+            "all but one node, or when the worker runs as its own service).",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the portal."""
+    """Serve the portal. Web processes only read the search index; `portal worker` writes it."""
+    import subprocess
+
     import uvicorn
 
     from app.core import migrate
@@ -65,16 +75,44 @@ def serve(
             "Run `portal db upgrade` first (it keeps your data)."
         )
     typer.echo(f"Insight Loop on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})")
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        # X-Forwarded-* are believed only from the proxies configured (none by default).
-        proxy_headers=bool(get_settings().trusted_proxies),
-        forwarded_allow_ips=get_settings().trusted_proxies or None,
-        log_level="warning",
-    )
+    index = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"]) if index_worker else None
+    os.environ["PORTAL_INDEX_DRAINER"] = "false"  # the web processes (inheriting this) only read
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            # X-Forwarded-* are believed only from the proxies configured (none by default).
+            proxy_headers=bool(get_settings().trusted_proxies),
+            forwarded_allow_ips=get_settings().trusted_proxies or None,
+            log_level="warning",
+        )
+    finally:
+        if index is not None:
+            index.terminate()
+            index.wait(timeout=15)
+
+
+@cli.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the search outbox.")] = 1.0,
+) -> None:
+    """Keep the search index up to date: apply the outbox about every second, until stopped.
+    Several workers may run (on several nodes): one holds the index lock, the others wait their turn."""
+    import signal
+
+    from app.core import logging as portal_logging
+    from app.search.worker import Drainer
+
+    _check_config()
+    portal_logging.configure(get_settings().log_level)
+    drainer = Drainer(interval=interval)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: drainer.stop())
+    typer.echo("Search index worker started.")
+    drainer.run()  # in this process's main thread, until a signal stops it
+    typer.echo("Search index worker stopped.")
 
 
 @db_cli.command("upgrade")

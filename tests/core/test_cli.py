@@ -109,3 +109,51 @@ def test_unusable_configuration_is_refused_with_the_reason(scratch: dict[str, st
 def test_serve_refuses_an_unmigrated_database(scratch: dict[str, str]) -> None:
     result = run(scratch, "serve", "--port", "1")
     assert result.returncode == 2 and "portal db upgrade" in result.stderr
+
+
+def test_worker_applies_the_outbox_until_stopped(scratch: dict[str, str]) -> None:
+    import signal
+    import time
+
+    from app.search.models import SearchOutbox
+
+    assert run(scratch, "db", "upgrade").returncode == 0
+    created = run(
+        scratch,
+        "users",
+        "create",
+        "--email",
+        "w@corp.local",
+        "--name",
+        "Wendy Worker",
+        "--role",
+        "cx",
+        "--team",
+        "Index",
+        "--department",
+        "Ops",
+    )
+    assert created.returncode == 0, created.stderr
+    worker = subprocess.Popen(
+        [*PORTAL, "worker", "--interval", "0.2"], env=scratch, stdout=subprocess.PIPE, text=True
+    )
+    engine = create_engine(scratch["PORTAL_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            session.add(SearchOutbox(entity_type="insight", entity_id=999_999, op="upsert"))
+            session.commit()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with Session(engine) as session:
+                pending = session.exec(
+                    select(func.count()).select_from(SearchOutbox).where(SearchOutbox.processed_at.is_(None))  # type: ignore[union-attr]
+                ).one()
+            if pending == 0:
+                break
+            time.sleep(0.2)
+        assert pending == 0
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=30)
+        engine.dispose()
+    assert worker.returncode == 0 and "worker stopped" in out
