@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 import app.core.registry  # noqa: F401  (registers every table)
 from app.core.db import get_engine
+from app.core.migrate import include_object
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -26,6 +27,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         compare_type=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -46,6 +48,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead.
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

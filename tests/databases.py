@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -43,3 +46,48 @@ def _psycopg(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def postgres_search_backend(workdir: Path) -> Iterator[Any]:
+    """A PostgresBackend on a scratch PostgreSQL database, migrated; dropped afterwards. The server
+    is PORTAL_TEST_DATABASE_URL's, or the local one; without one the test is skipped locally and
+    fails in CI (where PostgreSQL always runs)."""
+    import pytest
+
+    from app.core.migrate import alembic_config
+    from app.search.postgres import PostgresBackend
+
+    base = server_url() or DEFAULT_POSTGRES
+    try:
+        admin = create_engine(make_url(_psycopg(base)).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001
+        message = f"no PostgreSQL server at {base} for the PostgreSQL search backend: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    url = make_url(_psycopg(base))
+    name = f"portal_test_search_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    db_url = url.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(db_url)
+    try:
+        from alembic import command
+
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        yield PostgresBackend(engine)
+    finally:
+        engine.dispose()
+        drop_database(db_url)

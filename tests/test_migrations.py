@@ -14,7 +14,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 
 import app.core.registry  # noqa: F401
-from app.core.migrate import alembic_config
+from app.core.migrate import alembic_config, include_object
 from tests.databases import create_database, drop_database
 
 
@@ -44,7 +44,10 @@ def _downgrade(engine: Engine, revision: str) -> None:
 def test_upgrade_head_matches_the_models_with_no_drift(scratch_engine: Engine) -> None:
     _upgrade(scratch_engine)
     with scratch_engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # The PostgreSQL search backend's tables are made in SQL by migration 0011, not modelled.
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 

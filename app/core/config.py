@@ -101,10 +101,10 @@ class Settings(BaseSettings):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgres://") :]
         elif self.database_url.startswith("postgresql://"):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]
-        if self.search_backend == "postgres":
+        if self.search_backend == "postgres" and not self.database_url.startswith("postgresql"):
             raise ValueError(
-                "PORTAL_SEARCH_BACKEND=postgres: the PostgreSQL full-text backend is not part of this "
-                "release yet; use whoosh (the default), which also works with a PostgreSQL database"
+                "PORTAL_SEARCH_BACKEND=postgres keeps the index in the database itself, so it needs "
+                "PORTAL_DATABASE_URL to be a PostgreSQL database; with SQLite, use whoosh (the default)"
             )
         return self
 

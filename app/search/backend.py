@@ -776,3 +776,80 @@ def _query_words(parsed: Any) -> tuple[set[str], set[str]]:
                 if isinstance(leaf, wq.Term):
                     terms.discard(leaf.text)
     return terms, prefixes
+
+
+# --- the same analysis for other engines -------------------------------------------------------------
+# The PostgreSQL backend (app/search/postgres.py) indexes text and parses queries exactly as the Whoosh
+# index does, so stemming, accent folding, CJK characters, phrases and highlighting agree whatever the
+# engine; these functions are how it does so without importing Whoosh itself.
+
+_shared_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _shared() -> tuple[Any, WhooshBackend]:
+    return _text_analyzer(), WhooshBackend(Path("/nonexistent-search-index"))
+
+
+def analysed(text: str) -> str:
+    """The text's index words (lowercased, accents folded, stop words dropped, stemmed), by spaces."""
+    analyzer, _backend = _shared()
+    with _shared_lock:  # Whoosh's analyzers reuse one token object per chain
+        return " ".join(token.text for token in analyzer(text))
+
+
+@dataclass
+class ParsedQuery:
+    tsquery: str | None  # None: every document
+    excluded: list[str]  # one tsquery per excluded part
+    terms: set[str]
+    prefixes: set[str]
+
+
+def parse_for_tsquery(text: str) -> ParsedQuery:
+    """Our query syntax (words AND, "phrases", OR, -exclude, prefix*) as PostgreSQL tsquery text
+    over pre-analysed words; QueryError as for the Whoosh index."""
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
+    _analyzer, backend = _shared()
+    with _shared_lock:
+        parsed = backend._parse(text)
+    terms, prefixes = _query_words(parsed)
+    if isinstance(parsed, wq.Every):
+        return ParsedQuery(None, [], set(), set())
+    positive, negated = _split_negations(parsed)
+    return ParsedQuery(
+        None if isinstance(positive, wq.Every) else _tsquery(positive),
+        [_tsquery(n) for n in negated],
+        terms,
+        prefixes,
+    )
+
+
+def _tsquery(node: Any) -> str:
+    if isinstance(node, wq.Term):
+        return _lexeme(node.text)
+    if isinstance(node, wq.Prefix):
+        return _lexeme(node.text) + ":*"
+    if isinstance(node, wq.Phrase):
+        return "(" + " <-> ".join(_lexeme(w) for w in node.words) + ")" if node.words else "''"
+    if isinstance(node, wq.Not):
+        return "!" + _tsquery(node.query)
+    if isinstance(node, wq.And | wq.Or):
+        joiner = " & " if isinstance(node, wq.And) else " | "
+        parts = [_tsquery(child) for child in node.subqueries]
+        return "(" + joiner.join(parts) + ")" if parts else "''"
+    if isinstance(node, wq.Every):
+        return ""
+    raise QueryError("This search could not be understood. Try plain words.")
+
+
+def _lexeme(text: Any) -> str:
+    word = text if isinstance(text, str) else text.decode()
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def find_matches(text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
+    _analyzer, backend = _shared()
+    return backend.find_matches(text, terms, prefixes)

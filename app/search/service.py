@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -47,7 +47,28 @@ BUILDERS: dict[str, tuple[DocsFor, Callable[[Session], Iterator[SearchDoc]]]] = 
 
 @lru_cache
 def get_backend() -> SearchBackend:
+    if get_settings().search_backend == "postgres":
+        from app.search.postgres import PostgresBackend
+
+        return PostgresBackend()
     return WhooshBackend(get_settings().index_dir)
+
+
+def documents_for(session: Session, changed: Iterable[tuple[str, int]]) -> tuple[list[SearchDoc], list[str]]:
+    """The documents to write for changed records, read from the database, and those to delete."""
+    by_type: dict[str, set[int]] = {}
+    for entity_type, entity_id in changed:
+        by_type.setdefault(entity_type, set()).add(entity_id)
+    upserts: list[SearchDoc] = []
+    deletes: list[str] = []
+    for entity_type, ids in by_type.items():
+        docs_for = BUILDERS[entity_type][0]
+        for entity_id, doc in docs_for(session, sorted(ids)).items():
+            if doc is None:
+                deletes.append(f"{entity_type}:{entity_id}")
+            else:
+                upserts.append(doc)
+    return upserts, deletes
 
 
 # --- keeping the index in step with the database ------------------------------------------------
@@ -66,18 +87,7 @@ def drain(
         if backend.status() in ("missing", "stale"):
             _rebuild_locked(session, backend)
         while rows := outbox.pending(session, limit=batch):
-            by_type: dict[str, set[int]] = {}
-            for row in rows:
-                by_type.setdefault(row.entity_type, set()).add(row.entity_id)
-            upserts: list[SearchDoc] = []
-            deletes: list[str] = []
-            for entity_type, ids in by_type.items():
-                docs_for = BUILDERS[entity_type][0]
-                for entity_id, doc in docs_for(session, sorted(ids)).items():
-                    if doc is None:
-                        deletes.append(f"{entity_type}:{entity_id}")
-                    else:
-                        upserts.append(doc)
+            upserts, deletes = documents_for(session, [(r.entity_type, r.entity_id) for r in rows])
             # A crash after apply and before the mark re-applies the same rows: harmless.
             backend.apply(upserts, deletes)
             created = {

@@ -44,6 +44,8 @@ def test_unusable_values_are_refused(tmp_path: Path, field: str, value: object) 
         Settings(data_dir=tmp_path, **{field: value})  # type: ignore[arg-type]
 
 
-def test_postgres_search_backend_is_refused_with_the_reason(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="not part of this release"):
-        Settings(data_dir=tmp_path, database_url="postgresql://u@db/p", search_backend="postgres")
+def test_postgres_search_backend_needs_a_postgres_database(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="needs PORTAL_DATABASE_URL to be a PostgreSQL database"):
+        Settings(data_dir=tmp_path, search_backend="postgres")
+    settings = Settings(data_dir=tmp_path, database_url="postgresql://u@db/p", search_backend="postgres")
+    assert settings.search_backend == "postgres"

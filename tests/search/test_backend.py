@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.search.backend import QueryError, SearchDoc, SearchQuery, WhooshBackend
+from app.search.backend import QueryError, SearchBackend, SearchDoc, SearchQuery, WhooshBackend
+from tests.databases import postgres_search_backend
 
 DOCS = [
     (
@@ -25,9 +27,11 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def backend(tmp_path_factory: pytest.TempPathFactory) -> WhooshBackend:
-    index = WhooshBackend(Path(tmp_path_factory.mktemp("ix")) / "index")
+@pytest.fixture(scope="module", params=["whoosh", "postgres"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchBackend]:
+    """Every backend answers the same tests: Whoosh in a folder, PostgreSQL in a scratch database."""
     docs = [
         SearchDoc(
             doc_id=f"insight:{n}",
@@ -44,49 +48,55 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> WhooshBackend:
         )
         for n, (title, body, tags, kind) in enumerate(DOCS)
     ]
-    with index.indexer_lock() as mine:
-        assert mine
-        index.rebuild(docs)
-    return index
+    if request.param == "whoosh":
+        index: SearchBackend = WhooshBackend(Path(tmp_path_factory.mktemp("ix")) / "index")
+        with index.indexer_lock() as mine:
+            assert mine
+            index.rebuild(docs)
+        yield index
+        return
+    with postgres_search_backend(tmp_path_factory.mktemp("pg")) as pg:
+        pg.rebuild(docs)
+        yield pg
 
 
-def ids(backend: WhooshBackend, text: str, **extra: object) -> list[int]:
+def ids(backend: SearchBackend, text: str, **extra: object) -> list[int]:
     result = backend.search(SearchQuery(text=text, published_only=False, **extra))  # type: ignore[arg-type]
     return sorted(h.entity_id for h in result.hits)
 
 
-def test_words_are_anded_and_stemmed(backend: WhooshBackend) -> None:
+def test_words_are_anded_and_stemmed(backend: SearchBackend) -> None:
     assert ids(backend, "delivery") == [0, 2, 3]  # 3 through its tag late-delivery
     assert ids(backend, "deliveries late") == [0, 3]
     assert ids(backend, "deliveries sofa") == [0]
 
 
-def test_phrase_needs_the_words_in_order(backend: WhooshBackend) -> None:
+def test_phrase_needs_the_words_in_order(backend: SearchBackend) -> None:
     assert ids(backend, '"delivery window"') == [2]
     assert ids(backend, '"window delivery"') == []
 
 
-def test_or_exclude_and_prefix(backend: WhooshBackend) -> None:
+def test_or_exclude_and_prefix(backend: SearchBackend) -> None:
     assert ids(backend, "payment OR sofa") == [0, 1]
     assert ids(backend, "window -delivery") == [5]
     assert ids(backend, "deliv*") == [0, 2, 3]
 
 
-def test_accents_fold_both_ways(backend: WhooshBackend) -> None:
+def test_accents_fold_both_ways(backend: SearchBackend) -> None:
     assert ids(backend, "cafe") == [0] and ids(backend, "CAFÉ") == [0]
 
 
-def test_chinese_and_arabic_words_are_found(backend: WhooshBackend) -> None:
+def test_chinese_and_arabic_words_are_found(backend: SearchBackend) -> None:
     assert ids(backend, "配送") == [3]
     assert ids(backend, "متأخرا") == [4]
 
 
-def test_title_outranks_body(backend: WhooshBackend) -> None:
+def test_title_outranks_body(backend: SearchBackend) -> None:
     result = backend.search(SearchQuery(text="window", published_only=False))
     assert [h.entity_id for h in result.hits][:2] in ([2, 5], [5, 2])
 
 
-def test_facets_count_every_hit_and_filters_combine(backend: WhooshBackend) -> None:
+def test_facets_count_every_hit_and_filters_combine(backend: SearchBackend) -> None:
     result = backend.search(SearchQuery(text="", published_only=False))
     assert result.total == 6
     assert result.facets["kind"] == {"feedback": 4, "pain_point": 1, "success_story": 1}
@@ -97,17 +107,17 @@ def test_facets_count_every_hit_and_filters_combine(backend: WhooshBackend) -> N
     assert sorted(h.entity_id for h in filtered.hits) == [0]
 
 
-def test_published_only_hides_archived_documents(backend: WhooshBackend) -> None:
+def test_published_only_hides_archived_documents(backend: SearchBackend) -> None:
     assert 5 not in [h.entity_id for h in backend.search(SearchQuery(text="window")).hits]
 
 
-def test_misspelt_word_gets_a_suggestion(backend: WhooshBackend) -> None:
+def test_misspelt_word_gets_a_suggestion(backend: SearchBackend) -> None:
     result = backend.search(SearchQuery(text="dellivery", published_only=False))
     assert result.total == 0 and result.suggestion == "delivery"
 
 
 @pytest.mark.parametrize("text", ["a*", "b* OR c*", "x" * 201])
-def test_unbounded_queries_get_a_clear_message(backend: WhooshBackend, text: str) -> None:
+def test_unbounded_queries_get_a_clear_message(backend: SearchBackend, text: str) -> None:
     with pytest.raises(QueryError):
         backend.search(SearchQuery(text=text))
 
@@ -140,7 +150,7 @@ def test_unbounded_queries_get_a_clear_message(backend: WhooshBackend, text: str
         max_size=30,
     ).map("".join)
 )
-def test_any_query_gives_results_or_a_query_error(backend: WhooshBackend, text: str) -> None:
+def test_any_query_gives_results_or_a_query_error(backend: SearchBackend, text: str) -> None:
     try:
         result = backend.search(SearchQuery(text=text, published_only=False))
     except QueryError:

@@ -1,0 +1,310 @@
+"""PostgreSQL full-text search behind the same SearchBackend interface as Whoosh.
+
+For several app nodes on one PostgreSQL (PORTAL_SEARCH_BACKEND=postgres): the index is a table in
+the database itself, written in the same transaction as the change that caused it (see `sync`), so
+every node finds a write the moment it is committed, and there is no index folder to share.
+
+Text is analysed in Python exactly as the Whoosh index analyses it (app/search/backend.py:
+lowercase, accents folded, stop words dropped, Porter stems, CJK by character) and stored as a
+weighted tsvector of those words (title A, tags B, body C) with a GIN index; queries in our syntax
+become tsquery text over the same words. "Did you mean" looks words up by trigram similarity
+(pg_trgm) in a table of every word seen. Tables and extensions come from migration 0011.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from app.search.backend import (
+    FACET_FIELDS,
+    Hit,
+    QueryError,
+    SearchDoc,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    analysed,
+    find_matches,
+    parse_for_tsquery,
+    stable_key,
+)
+
+_SINGLE = ("kind", "department", "product_area", "sentiment", "status")
+# ts_rank weights for D, C, B, A: title counts most, then tags, then the body.
+_WEIGHTS = "'{0.1, 0.3, 0.6, 1.0}'"
+_BATCH = 1000
+
+_UPSERT = text(
+    """
+    INSERT INTO search_document
+        (doc_id, type, entity_id, kind, department, product_area, sentiment, status, tags,
+         created, support, key, vector)
+    VALUES
+        (:doc_id, :type, :entity_id, :kind, :department, :product_area, :sentiment, :status,
+         :tags, :created, :support, :key,
+         setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :tag_words), 'B')
+         || setweight(to_tsvector('simple', :body), 'C'))
+    ON CONFLICT (doc_id) DO UPDATE SET
+        type = EXCLUDED.type, entity_id = EXCLUDED.entity_id, kind = EXCLUDED.kind,
+        department = EXCLUDED.department, product_area = EXCLUDED.product_area,
+        sentiment = EXCLUDED.sentiment, status = EXCLUDED.status, tags = EXCLUDED.tags,
+        created = EXCLUDED.created, support = EXCLUDED.support, key = EXCLUDED.key,
+        vector = EXCLUDED.vector
+    """
+)
+_WORDS = text("INSERT INTO search_word (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING")
+
+
+def _row(doc: SearchDoc) -> dict[str, Any]:
+    tag_words = " ".join(t.replace("-", " ") for t in doc.tags)
+    return {
+        "doc_id": doc.doc_id,
+        "type": doc.type,
+        "entity_id": doc.entity_id,
+        "kind": doc.kind,
+        "department": doc.department,
+        "product_area": doc.product_area,
+        "sentiment": doc.sentiment,
+        "status": doc.status,
+        "tags": [t.lower() for t in doc.tags],
+        "created": doc.created,
+        "support": doc.support,
+        "key": stable_key(doc.type, doc.entity_id),
+        "title": analysed(doc.title),
+        "tag_words": analysed(tag_words),
+        "body": analysed(doc.body),
+    }
+
+
+def _spelling_words(doc: SearchDoc) -> set[str]:
+    """Unstemmed words of the title, the tags and the start of the body, for 'did you mean'."""
+    source = f"{doc.title} {' '.join(doc.tags)} {doc.body[:400]}"
+    return {w.lower() for w in re.findall(r"\w{3,}", source) if not w.isdigit()}
+
+
+class PostgresBackend:
+    def __init__(self, engine: Engine | None = None) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from app.core.db import get_engine
+
+            self._engine = get_engine()
+        return self._engine
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    @contextmanager
+    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
+        """Writes are transactions; PostgreSQL orders them. Nobody needs to wait for a lock."""
+        yield True
+
+    def write(self, connection: Any, upserts: list[SearchDoc], deletes: list[str]) -> None:
+        """Apply changes on `connection`, inside whatever transaction it is in."""
+        if deletes:
+            connection.execute(text("DELETE FROM search_document WHERE doc_id = ANY(:ids)"), {"ids": deletes})
+        for start in range(0, len(upserts), _BATCH):
+            batch = upserts[start : start + _BATCH]
+            connection.execute(_UPSERT, [_row(doc) for doc in batch])
+            words = sorted(set().union(*(_spelling_words(doc) for doc in batch)))
+            if words:
+                connection.execute(_WORDS, {"words": words})
+
+    def apply(self, upserts: list[SearchDoc], deletes: list[str]) -> None:
+        with self._guard(), self.engine.begin() as connection:
+            self.write(connection, upserts, deletes)
+
+    def rebuild(self, docs: Iterable[SearchDoc], *, procs: int = 1) -> int:
+        """Everything again, in one transaction: readers see the old documents until it commits."""
+        count = 0
+        with self._guard(), self.engine.begin() as connection:
+            connection.execute(text("DELETE FROM search_document"))
+            batch: list[SearchDoc] = []
+            for doc in docs:
+                batch.append(doc)
+                if len(batch) >= _BATCH:
+                    self.write(connection, batch, [])
+                    count += len(batch)
+                    batch = []
+            self.write(connection, batch, [])
+            count += len(batch)
+        return count
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def status(self) -> str:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT doc_id FROM search_document LIMIT 1"))
+                connection.execute(text("SELECT similarity('a', 'b')"))
+        except SQLAlchemyError:
+            return "error"
+        return "ok"
+
+    def doc_ids(self) -> set[str]:
+        with self.engine.connect() as connection:
+            return {row[0] for row in connection.execute(text("SELECT doc_id FROM search_document"))}
+
+    def find_matches(self, text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
+        return find_matches(text, terms, prefixes)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        parsed = parse_for_tsquery(query.text)
+        where = ["TRUE"]
+        params: dict[str, Any] = {}
+        if parsed.tsquery is not None:
+            where.append("vector @@ CAST(:q AS tsquery)")
+            params["q"] = parsed.tsquery
+        for n, excluded in enumerate(parsed.excluded):
+            where.append(f"NOT (vector @@ CAST(:x{n} AS tsquery))")
+            params[f"x{n}"] = excluded
+        if query.published_only:
+            where.append("status <> 'archived'")
+        for name, value in sorted(query.filters.items()):
+            if not value or name not in FACET_FIELDS:
+                continue
+            if name == "tag":
+                where.append("CAST(:f_tag AS text) = ANY(tags)")
+                params["f_tag"] = value.lower()
+            else:
+                where.append(f"{name} = :f_{name}")
+                params[f"f_{name}"] = value
+        condition = " AND ".join(where)
+        if query.sort == "newest" or (parsed.tsquery is None and query.sort == "relevance"):
+            order = "created DESC, key DESC"
+        elif query.sort == "support":
+            order = "support DESC, created DESC, key DESC"
+        else:
+            order = f"ts_rank({_WEIGHTS}, vector, CAST(:q AS tsquery)) DESC, key DESC"
+        rank = f"ts_rank({_WEIGHTS}, vector, CAST(:q AS tsquery))" if parsed.tsquery is not None else "0"
+        limit, offset = query.per_page, (query.page - 1) * query.per_page
+        try:
+            with self._guard(), self.engine.connect() as connection:
+                rows = connection.execute(
+                    text(
+                        f"SELECT doc_id, type, entity_id, {rank} FROM search_document WHERE {condition} "  # noqa: S608  our own fragments; values are bound
+                        f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+                    ),
+                    {**params, "limit": limit, "offset": offset},
+                ).all()
+                hits = [Hit(doc_id=r[0], type=r[1], entity_id=int(r[2]), score=float(r[3])) for r in rows]
+                if query.with_facets:
+                    facets, total = self._facets(connection, condition, params)
+                else:
+                    facets = {}
+                    total = int(
+                        connection.execute(
+                            text(f"SELECT count(*) FROM search_document WHERE {condition}"),  # noqa: S608
+                            params,
+                        ).scalar_one()
+                    )
+                suggestion = None if parsed.tsquery is None else self._suggest(connection, query.text)
+        except QueryError:
+            raise
+        return SearchResult(
+            total=total,
+            hits=hits,
+            facets=facets,
+            suggestion=suggestion,
+            terms=parsed.terms,
+            prefixes=parsed.prefixes,
+        )
+
+    def _facets(
+        self, connection: Any, condition: str, params: dict[str, Any]
+    ) -> tuple[dict[str, dict[str, int]], int]:
+        """Every facet's counts over the whole match, in one pass for the single-valued ones."""
+        grouped = connection.execute(
+            text(
+                "SELECT kind, department, product_area, sentiment, status, GROUPING(kind) AS g_kind, "
+                "GROUPING(department) AS g_department, GROUPING(product_area) AS g_product_area, "
+                "GROUPING(sentiment) AS g_sentiment, GROUPING(status) AS g_status, count(*) "
+                f"FROM search_document WHERE {condition} "  # noqa: S608
+                "GROUP BY GROUPING SETS ((kind), (department), (product_area), (sentiment), (status), ())"
+            ),
+            params,
+        ).all()
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+        total = 0
+        for row in grouped:
+            values, flags, n = row[:5], row[5:10], int(row[10])
+            if all(flags):
+                total = n
+                continue
+            for name, value, flag in zip(_SINGLE, values, flags, strict=True):
+                if not flag and value:
+                    facets[name][value] = n
+        tags = connection.execute(
+            text(
+                f"SELECT tag, count(*) AS n FROM search_document, unnest(tags) AS tag WHERE {condition} "  # noqa: S608
+                "GROUP BY tag ORDER BY n DESC, tag LIMIT 30"
+            ),
+            params,
+        ).all()
+        facets["tag"] = {row[0]: int(row[1]) for row in tags}
+        for name in _SINGLE:
+            facets[name] = dict(sorted(facets[name].items(), key=lambda kv: (-kv[1], kv[0]))[:30])
+        return facets, total
+
+    def _suggest(self, connection: Any, text_: str) -> str | None:
+        """'Did you mean': each word the index does not know, replaced by the closest it knows."""
+        changed = False
+        out = []
+        for word in re.findall(r'"[^"]*"|\S+', text_):
+            plain = word.lower()
+            if not re.fullmatch(r"\w{3,}", plain) or word in ("OR", "AND", "NOT"):
+                out.append(word)
+                continue
+            known = connection.execute(
+                text("SELECT 1 FROM search_word WHERE word = :w"), {"w": plain}
+            ).first()
+            if known:
+                out.append(word)
+                continue
+            best = connection.execute(
+                text(
+                    "SELECT word FROM search_word WHERE word % :w "
+                    "ORDER BY similarity(word, :w) DESC, word LIMIT 1"
+                ),
+                {"w": plain},
+            ).first()
+            if best and best[0] != plain:
+                out.append(best[0])
+                changed = True
+            else:
+                out.append(word)
+        return " ".join(out) if changed else None
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except QueryError:
+            raise
+        except SQLAlchemyError as exc:
+            raise SearchUnavailable("search is temporarily unavailable") from exc
+
+
+# --- the same transaction as the change ---------------------------------------------------------------
+
+
+def sync(session: Session) -> None:
+    """Index what this session changed, inside its own transaction (called just before it commits).
+    The outbox rows stay for `portal worker`, which sends saved-search alerts and marks them done;
+    applying them again there is harmless."""
+    from app.search import service as search_service
+
+    pending = session.info.pop("search_outbox", None)
+    if not pending:
+        return
+    upserts, deletes = search_service.documents_for(session, pending)
+    PostgresBackend().write(session.connection(), upserts, deletes)
