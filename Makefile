@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 SIZES ?= 10000,100000
+BACKENDS ?= whoosh,postgres
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
@@ -64,5 +65,5 @@ help: ## Show this help
 
 ##@ Performance
 .PHONY: bench
-bench: $(STAMP) ## Search benchmark at 10k and 100k insights from ../shared/data (SIZES=10000 for one size)
-	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES)
+bench: $(STAMP) ## Search benchmark per backend at 10k and 100k insights from ../shared/data (SIZES=10000, BACKENDS=whoosh)
+	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES) --backends $(BACKENDS)

@@ -178,82 +178,60 @@ class PostgresBackend:
             else:
                 where.append(f"{name} = :f_{name}")
                 params[f"f_{name}"] = value
-        condition = " AND ".join(where)
         if query.sort == "newest" or (parsed.tsquery is None and query.sort == "relevance"):
             order = "created DESC, key DESC"
         elif query.sort == "support":
             order = "support DESC, created DESC, key DESC"
         else:
-            order = f"ts_rank({_WEIGHTS}, vector, CAST(:q AS tsquery)) DESC, key DESC"
+            order = "rank DESC, key DESC"
         rank = f"ts_rank({_WEIGHTS}, vector, CAST(:q AS tsquery))" if parsed.tsquery is not None else "0"
-        limit, offset = query.per_page, (query.page - 1) * query.per_page
-        try:
-            with self._guard(), self.engine.connect() as connection:
-                rows = connection.execute(
-                    text(
-                        f"SELECT doc_id, type, entity_id, {rank} FROM search_document WHERE {condition} "  # noqa: S608  our own fragments; values are bound
-                        f"ORDER BY {order} LIMIT :limit OFFSET :offset"
-                    ),
-                    {**params, "limit": limit, "offset": offset},
-                ).all()
-                hits = [Hit(doc_id=r[0], type=r[1], entity_id=int(r[2]), score=float(r[3])) for r in rows]
-                if query.with_facets:
-                    facets, total = self._facets(connection, condition, params)
-                else:
-                    facets = {}
-                    total = int(
-                        connection.execute(
-                            text(f"SELECT count(*) FROM search_document WHERE {condition}"),  # noqa: S608
-                            params,
-                        ).scalar_one()
-                    )
-                suggestion = None if parsed.tsquery is None else self._suggest(connection, query.text)
-        except QueryError:
-            raise
+        params |= {"limit": query.per_page, "offset": (query.page - 1) * query.per_page}
+        # One pass over the matching documents (testing and ranking their vectors is what costs),
+        # then the page, the total and every facet from that one materialised set.
+        facet_parts = (
+            ", (SELECT json_agg(g) FROM (SELECT kind, department, product_area, sentiment, status,"
+            " GROUPING(kind, department, product_area, sentiment, status) AS grouping, count(*) AS n"
+            " FROM matched GROUP BY GROUPING SETS ((kind), (department), (product_area), (sentiment),"
+            " (status))) g)"
+            ", (SELECT json_agg(t) FROM (SELECT tag, count(*) AS n FROM matched, unnest(tags) AS tag"
+            " GROUP BY tag ORDER BY n DESC, tag LIMIT 30) t)"
+            if query.with_facets
+            else ", NULL, NULL"
+        )
+        statement = text(
+            "WITH matched AS MATERIALIZED (SELECT doc_id, type, entity_id, kind, department, product_area,"
+            f" sentiment, status, tags, created, support, key, {rank} AS rank"
+            f" FROM search_document WHERE {' AND '.join(where)})"  # our own fragments; values are bound
+            " SELECT (SELECT json_agg(h) FROM (SELECT doc_id, type, entity_id, rank FROM matched"
+            f" ORDER BY {order} LIMIT :limit OFFSET :offset) h), (SELECT count(*) FROM matched)"
+            f"{facet_parts}"
+        )
+        with self._guard(), self.engine.connect() as connection:
+            page, total, grouped, tags = connection.execute(statement, params).one()
+            suggestion = None if parsed.tsquery is None else self._suggest(connection, query.text)
+        hits = [
+            Hit(doc_id=h["doc_id"], type=h["type"], entity_id=int(h["entity_id"]), score=float(h["rank"]))
+            for h in page or []
+        ]
+        facets: dict[str, dict[str, int]] = {}
+        if query.with_facets:
+            facets = {name: {} for name in FACET_FIELDS}
+            for row in grouped or []:
+                # GROUPING() has a 0 bit for the column grouped by: kind is the highest bit, status bit 0.
+                for bit, name in enumerate(reversed(_SINGLE)):
+                    if not row["grouping"] & (1 << bit) and row[name]:
+                        facets[name][row[name]] = int(row["n"])
+            for name in _SINGLE:
+                facets[name] = dict(sorted(facets[name].items(), key=lambda kv: (-kv[1], kv[0]))[:30])
+            facets["tag"] = {t["tag"]: int(t["n"]) for t in tags or []}
         return SearchResult(
-            total=total,
+            total=int(total),
             hits=hits,
             facets=facets,
             suggestion=suggestion,
             terms=parsed.terms,
             prefixes=parsed.prefixes,
         )
-
-    def _facets(
-        self, connection: Any, condition: str, params: dict[str, Any]
-    ) -> tuple[dict[str, dict[str, int]], int]:
-        """Every facet's counts over the whole match, in one pass for the single-valued ones."""
-        grouped = connection.execute(
-            text(
-                "SELECT kind, department, product_area, sentiment, status, GROUPING(kind) AS g_kind, "
-                "GROUPING(department) AS g_department, GROUPING(product_area) AS g_product_area, "
-                "GROUPING(sentiment) AS g_sentiment, GROUPING(status) AS g_status, count(*) "
-                f"FROM search_document WHERE {condition} "  # noqa: S608
-                "GROUP BY GROUPING SETS ((kind), (department), (product_area), (sentiment), (status), ())"
-            ),
-            params,
-        ).all()
-        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
-        total = 0
-        for row in grouped:
-            values, flags, n = row[:5], row[5:10], int(row[10])
-            if all(flags):
-                total = n
-                continue
-            for name, value, flag in zip(_SINGLE, values, flags, strict=True):
-                if not flag and value:
-                    facets[name][value] = n
-        tags = connection.execute(
-            text(
-                f"SELECT tag, count(*) AS n FROM search_document, unnest(tags) AS tag WHERE {condition} "  # noqa: S608
-                "GROUP BY tag ORDER BY n DESC, tag LIMIT 30"
-            ),
-            params,
-        ).all()
-        facets["tag"] = {row[0]: int(row[1]) for row in tags}
-        for name in _SINGLE:
-            facets[name] = dict(sorted(facets[name].items(), key=lambda kv: (-kv[1], kv[0]))[:30])
-        return facets, total
 
     def _suggest(self, connection: Any, text_: str) -> str | None:
         """'Did you mean': each word the index does not know, replaced by the closest it knows."""

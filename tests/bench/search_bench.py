@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text as sql
 
 DATA = Path(os.environ.get("PORTAL_BENCH_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 CSV_FILE = DATA / "womens_clothing_ecommerce_reviews.csv"
@@ -167,10 +168,21 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def run_size(size: int, reviews: list[dict[str, str]], rounds: int) -> dict[str, float]:
+def run_size(
+    size: int, reviews: list[dict[str, str]], rounds: int, backend_name: str = "whoosh"
+) -> dict[str, float]:
+    from tests.databases import create_database, drop_database
+
     workdir = Path(tempfile.mkdtemp(prefix=f"portal-bench-{size}-"))
     os.environ["PORTAL_DATA_DIR"] = str(workdir / "data")
-    os.environ["PORTAL_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.db'}"
+    if backend_name == "postgres":
+        # The PostgreSQL backend keeps its index in the database: bench it on a scratch PostgreSQL.
+        os.environ.setdefault("PORTAL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        db_url = create_database("bench", workdir)
+    else:
+        db_url = f"sqlite:///{workdir / 'bench.db'}"
+    os.environ["PORTAL_DATABASE_URL"] = db_url
+    os.environ["PORTAL_SEARCH_BACKEND"] = backend_name
     os.environ["PORTAL_SECRET_KEY"] = "bench-secret-key-long-enough-0123456789abc"
     os.environ["PORTAL_INDEX_DRAINER"] = "false"
     from app.core.config import get_settings
@@ -184,7 +196,6 @@ def run_size(size: int, reviews: list[dict[str, str]], rounds: int) -> dict[str,
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
     from app.search import service as search_service
-    from app.search.backend import WhooshBackend
 
     search_service.get_backend.cache_clear()
     migrate.upgrade()
@@ -204,41 +215,42 @@ def run_size(size: int, reviews: list[dict[str, str]], rounds: int) -> dict[str,
             data=PersonCreate(email="bench@example.test", name="Bench CX", role=Role.cx, team_id=team.id),
         )
         token = auth_service.create_token(session, actor=author, owner=author).token
-    # Bulk insert: the ORM one-by-one path ran at 0.12x raw SQLite speed.
+    # Bulk insert (executemany): the ORM one-by-one path ran at 0.12x raw SQLite speed.
     with get_engine().begin() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
         tag_names = sorted({str(d["tag"]) for d in docs if d["tag"]})
-        raw.executemany("INSERT INTO tag (name) VALUES (?)", [(t,) for t in tag_names])
-        tag_ids = dict(raw.execute("SELECT name, id FROM tag").fetchall())
-        raw.executemany(
-            "INSERT INTO insight (id, kind, title, body, product_area, segment, author_id, department_id,"
-            " status, created_at, updated_at, quote, sentiment, severity, persona, goals, frustrations,"
-            " quotes)"
-            " VALUES (?, ?, ?, ?, ?, '', ?, ?, 'published', ?, ?, ?, ?, ?, '', '', '', '[]')",
+        conn.execute(sql("INSERT INTO tag (name) VALUES (:name)"), [{"name": t} for t in tag_names])
+        tag_ids = dict(conn.execute(sql("SELECT name, id FROM tag")).all())
+        conn.execute(
+            sql(
+                "INSERT INTO insight (id, kind, title, body, product_area, segment, author_id, department_id,"
+                " status, created_at, updated_at, quote, sentiment, severity, persona, goals, frustrations,"
+                " quotes) VALUES (:id, :kind, :title, :body, :product_area, '', :author, :dept, 'published',"
+                " :created, :created, :quote, :sentiment, :severity, '', '', '', '[]')"
+            ),
             [
-                (
-                    i + 1,
-                    d["kind"],
-                    d["title"],
-                    d["body"],
-                    d["product_area"],
-                    author.id,
-                    dept_ids.get(str(d["department"])),
-                    d["created"],
-                    d["created"],
-                    d["quote"],
-                    d["sentiment"],
-                    d["severity"],
-                )
+                {
+                    "id": i + 1,
+                    "kind": d["kind"],
+                    "title": d["title"],
+                    "body": d["body"],
+                    "product_area": d["product_area"],
+                    "author": author.id,
+                    "dept": dept_ids.get(str(d["department"])),
+                    "created": d["created"],
+                    "quote": d["quote"],
+                    "sentiment": d["sentiment"],
+                    "severity": d["severity"],
+                }
                 for i, d in enumerate(docs)
             ],
         )
-        raw.executemany(
-            "INSERT INTO insight_tag (insight_id, tag_id) VALUES (?, ?)",
-            [(i + 1, tag_ids[d["tag"]]) for i, d in enumerate(docs) if d["tag"]],
+        if db_url.startswith("postgresql"):
+            conn.execute(sql("SELECT setval('insight_id_seq', (SELECT max(id) FROM insight))"))
+        conn.execute(
+            sql("INSERT INTO insight_tag (insight_id, tag_id) VALUES (:insight, :tag)"),
+            [{"insight": i + 1, "tag": tag_ids[d["tag"]]} for i, d in enumerate(docs) if d["tag"]],
         )
-    backend = WhooshBackend(get_settings().index_dir)
+    backend = search_service.get_backend()
     search_service.get_backend.cache_clear()
     with new_session() as session:
         started = time.perf_counter()
@@ -284,10 +296,12 @@ def run_size(size: int, reviews: list[dict[str, str]], rounds: int) -> dict[str,
         server.wait(timeout=30)
 
     dispose_engines()
+    drop_database(db_url)
     shutil.rmtree(workdir, ignore_errors=True)
     fts_times = fts5_reference(docs, rounds)
     peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, server_peak_mb)
     return {
+        "backend": backend_name,
         "size": size,
         "built": built,
         "build_docs_per_s": built / build_seconds,
@@ -368,6 +382,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backends", default="whoosh,postgres")
     args = parser.parse_args()
     reviews = load_reviews()
     say(
@@ -375,17 +390,20 @@ def main() -> None:
         f"{args.rounds} measured rounds each"
     )
     header = (
-        f"{'size':>8} {'build docs/s':>13} {'build s':>8} {'api p50 ms':>11} {'api p95 ms':>11} "
+        f"{'backend':>9} {'size':>8} {'build docs/s':>13} {'build s':>8} "
+        f"{'api p50 ms':>11} {'api p95 ms':>11} "
         f"{'fts5 p50 ms':>12} {'fts5 p95 ms':>12} {'p95 ratio':>10} {'peak MB':>8}"
     )
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        result = run_size(size, reviews, args.rounds)
+    runs = [(b, int(n)) for b in args.backends.split(",") for n in args.sizes.split(",")]
+    for backend_name, size in runs:
+        result = run_size(size, reviews, args.rounds, backend_name)
         rows.append(result)
         if len(rows) == 1:
             say(header)
         say(
-            f"{result['size']:>8} {result['build_docs_per_s']:>13.0f} {result['build_seconds']:>8.1f} "
+            f"{result['backend']:>9} {result['size']:>8} {result['build_docs_per_s']:>13.0f} "
+            f"{result['build_seconds']:>8.1f} "
             f"{result['api_p50']:>11.1f} {result['api_p95']:>11.1f} {result['fts_p50']:>12.1f} "
             f"{result['fts_p95']:>12.1f} {result['api_p95'] / max(result['fts_p95'], 0.001):>10.2f} "
             f"{result['peak_mb']:>8.0f}"
