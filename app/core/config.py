@@ -27,7 +27,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./var")
     database_url: str = ""  # empty: SQLite file in the data folder
-    search_backend: Literal["whoosh", "postgres"] = "whoosh"
+    search_backend: Literal["whoosh", "tantivy", "postgres"] = "whoosh"
     secret_key: str = ""  # empty: generated once and kept in the data folder
     min_group: int = 5
     max_upload_mb: int = 20
@@ -122,7 +122,8 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "search_index"
+        # Each engine keeps its own folder, so switching engines never reads the other's files.
+        return self.data_dir / ("tantivy_index" if self.search_backend == "tantivy" else "search_index")
 
     @property
     def max_upload_bytes(self) -> int:

@@ -222,6 +222,29 @@ class SearchBackend(Protocol):
     def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]: ...
 
 
+@contextmanager
+def indexer_lock(directory: Path, *, wait: float = 0) -> Iterator[bool]:
+    """One indexer of an index folder at a time across processes (a file lock beside the folder):
+    yields False once `wait` seconds pass while another holds it."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    path = directory.parent / f".{directory.name}.indexer.lock"
+    with path.open("a") as fh:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class WhooshBackend:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -242,24 +265,8 @@ class WhooshBackend:
 
     @contextmanager
     def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
-        """One indexer at a time across processes: yields False at once when another holds it."""
-        self.directory.parent.mkdir(parents=True, exist_ok=True)
-        path = self.directory.parent / f".{self.directory.name}.indexer.lock"
-        with path.open("a") as fh:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        yield False
-                        return
-                    time.sleep(0.1)
-            try:
-                yield True
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with indexer_lock(self.directory, wait=wait) as mine:
+            yield mine
 
     def apply(self, upserts: list[SearchDoc], deletes: list[str]) -> None:
         """Apply changes in one commit; the caller holds the indexer lock."""
@@ -798,6 +805,58 @@ def analysed(text: str) -> str:
         return " ".join(token.text for token in analyzer(text))
 
 
+# A parsed query as plain data, for engines other than Whoosh: ("term", word), ("prefix", start),
+# ("phrase", [words]), ("and", [nodes]), ("or", [nodes]), ("not", node); words already analysed.
+QueryNode = tuple[Any, ...]
+
+
+@dataclass
+class ParsedTree:
+    positive: QueryNode | None  # None: every document
+    excluded: list[QueryNode]
+    terms: set[str]
+    prefixes: set[str]
+
+
+def parse_tree(text: str) -> ParsedTree:
+    """Our query syntax (words AND, "phrases", OR, -exclude, prefix*) parsed and analysed exactly as
+    for the Whoosh index; QueryError as there."""
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
+    _analyzer, backend = _shared()
+    with _shared_lock:
+        parsed = backend._parse(text)
+    terms, prefixes = _query_words(parsed)
+    if isinstance(parsed, wq.Every):
+        return ParsedTree(None, [], set(), set())
+    positive, negated = _split_negations(parsed)
+    return ParsedTree(
+        None if isinstance(positive, wq.Every) else _node(positive),
+        [_node(n) for n in negated],
+        terms,
+        prefixes,
+    )
+
+
+def _node(query: Any) -> QueryNode:
+    if isinstance(query, wq.Term):
+        return ("term", _word(query.text))
+    if isinstance(query, wq.Prefix):
+        return ("prefix", _word(query.text))
+    if isinstance(query, wq.Phrase):
+        return ("phrase", [_word(w) for w in query.words])
+    if isinstance(query, wq.Not):
+        return ("not", _node(query.query))
+    if isinstance(query, wq.And | wq.Or):
+        return ("and" if isinstance(query, wq.And) else "or", [_node(child) for child in query.subqueries])
+    raise QueryError("This search could not be understood. Try plain words.")
+
+
+def _word(text: Any) -> str:
+    return text if isinstance(text, str) else text.decode()
+
+
 @dataclass
 class ParsedQuery:
     tsquery: str | None  # None: every document
@@ -807,49 +866,40 @@ class ParsedQuery:
 
 
 def parse_for_tsquery(text: str) -> ParsedQuery:
-    """Our query syntax (words AND, "phrases", OR, -exclude, prefix*) as PostgreSQL tsquery text
-    over pre-analysed words; QueryError as for the Whoosh index."""
-    text = " ".join(text.split())
-    if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
-    _analyzer, backend = _shared()
-    with _shared_lock:
-        parsed = backend._parse(text)
-    terms, prefixes = _query_words(parsed)
-    if isinstance(parsed, wq.Every):
-        return ParsedQuery(None, [], set(), set())
-    positive, negated = _split_negations(parsed)
+    """The parsed query as PostgreSQL tsquery text over pre-analysed words."""
+    tree = parse_tree(text)
     return ParsedQuery(
-        None if isinstance(positive, wq.Every) else _tsquery(positive),
-        [_tsquery(n) for n in negated],
-        terms,
-        prefixes,
+        None if tree.positive is None else _tsquery(tree.positive),
+        [_tsquery(n) for n in tree.excluded],
+        tree.terms,
+        tree.prefixes,
     )
 
 
-def _tsquery(node: Any) -> str:
-    if isinstance(node, wq.Term):
-        return _lexeme(node.text)
-    if isinstance(node, wq.Prefix):
-        return _lexeme(node.text) + ":*"
-    if isinstance(node, wq.Phrase):
-        return "(" + " <-> ".join(_lexeme(w) for w in node.words) + ")" if node.words else "''"
-    if isinstance(node, wq.Not):
-        return "!" + _tsquery(node.query)
-    if isinstance(node, wq.And | wq.Or):
-        joiner = " & " if isinstance(node, wq.And) else " | "
-        parts = [_tsquery(child) for child in node.subqueries]
-        return "(" + joiner.join(parts) + ")" if parts else "''"
-    if isinstance(node, wq.Every):
-        return ""
-    raise QueryError("This search could not be understood. Try plain words.")
+def _tsquery(node: QueryNode) -> str:
+    kind = node[0]
+    if kind == "term":
+        return _lexeme(node[1])
+    if kind == "prefix":
+        return _lexeme(node[1]) + ":*"
+    if kind == "phrase":
+        return "(" + " <-> ".join(_lexeme(w) for w in node[1]) + ")" if node[1] else "''"
+    if kind == "not":
+        return "!" + _tsquery(node[1])
+    parts = [_tsquery(child) for child in node[1]]
+    return "(" + (" & " if kind == "and" else " | ").join(parts) + ")" if parts else "''"
 
 
-def _lexeme(text: Any) -> str:
-    word = text if isinstance(text, str) else text.decode()
+def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def find_matches(text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
     _analyzer, backend = _shared()
     return backend.find_matches(text, terms, prefixes)
+
+
+def plain_words(text: str) -> str:
+    """The unstemmed words of a text (lowercased, accents folded), for spelling suggestions."""
+    analyzer = _word_analyzer()
+    return " ".join(token.text for token in analyzer(text))

@@ -51,6 +51,10 @@ def get_backend() -> SearchBackend:
         from app.search.postgres import PostgresBackend
 
         return PostgresBackend()
+    if get_settings().search_backend == "tantivy":
+        from app.search.tantivy_backend import TantivyBackend
+
+        return TantivyBackend(get_settings().index_dir)
     return WhooshBackend(get_settings().index_dir)
 
 

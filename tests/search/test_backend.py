@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.search.backend import QueryError, SearchBackend, SearchDoc, SearchQuery, WhooshBackend
+from app.search.tantivy_backend import TantivyBackend
 from tests.databases import postgres_search_backend
 
 DOCS = [
@@ -27,7 +28,7 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["whoosh", "postgres"])
+@pytest.fixture(scope="module", params=["whoosh", "tantivy", "postgres"])
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SearchBackend]:
@@ -48,8 +49,9 @@ def backend(
         )
         for n, (title, body, tags, kind) in enumerate(DOCS)
     ]
-    if request.param == "whoosh":
-        index: SearchBackend = WhooshBackend(Path(tmp_path_factory.mktemp("ix")) / "index")
+    if request.param in ("whoosh", "tantivy"):
+        folder = Path(tmp_path_factory.mktemp("ix")) / "index"
+        index: SearchBackend = WhooshBackend(folder) if request.param == "whoosh" else TantivyBackend(folder)
         with index.indexer_lock() as mine:
             assert mine
             index.rebuild(docs)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -14,6 +15,7 @@ from app.auth import service as auth_service
 from app.people.models import Person
 from app.search import service as search_service
 from app.search.backend import SearchDoc, SearchQuery, SearchUnavailable, WhooshBackend
+from app.search.tantivy_backend import TantivyBackend
 from tests.browser import Browser, bearer
 from tests.conftest import SearchIndex
 
@@ -37,7 +39,7 @@ def tied_docs(count: int) -> list[SearchDoc]:
     ]
 
 
-def ids(backend: WhooshBackend, **query: object) -> list[str]:
+def ids(backend: Any, **query: object) -> list[str]:
     pages = []
     for page in (1, 2, 3):
         result = backend.search(
@@ -49,15 +51,19 @@ def ids(backend: WhooshBackend, **query: object) -> list[str]:
     return pages
 
 
+ENGINES = {"whoosh": WhooshBackend, "tantivy": TantivyBackend}
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
 @pytest.mark.parametrize("sort", ["relevance", "newest", "support"])
-def test_ties_come_out_in_the_same_order_from_any_build(tmp_path: Path, sort: str) -> None:
+def test_ties_come_out_in_the_same_order_from_any_build(tmp_path: Path, sort: str, engine: str) -> None:
     docs = tied_docs(55)
-    incremental = WhooshBackend(tmp_path / "incremental")
+    incremental = ENGINES[engine](tmp_path / "incremental")
     with incremental.indexer_lock():
         incremental.rebuild([])
         for start in range(0, 55, 7):  # arrives in batches, oldest last: another docnum order
             incremental.apply(list(reversed(docs))[start : start + 7], [])
-    rebuilt = WhooshBackend(tmp_path / "rebuilt")
+    rebuilt = ENGINES[engine](tmp_path / "rebuilt")
     with rebuilt.indexer_lock():
         rebuilt.rebuild(docs, procs=2)
     first = ids(incremental, sort=sort)
