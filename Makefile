@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 SIZES ?= 10000,100000
-BACKENDS ?= whoosh,postgres
+BACKENDS ?= whoosh,tantivy,postgres
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 

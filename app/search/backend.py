@@ -450,13 +450,14 @@ class WhooshBackend:
                     positive, limit=limit, terms=False, optimize=True, filter=allowed, mask=excluded or None
                 )
 
-            fetch = limit + 1
-            while True:
+            # One larger fetch settles most ties; a tie larger still (a common word at 100k, where
+            # every further fetch would rescore thousands) scores every match once instead.
+            results = None
+            for fetch in (limit + 1, (limit + 1) * 8, None):
                 results = scored(fetch)
                 top = list(results.items())
-                if len(top) < fetch or top[limit - 1][1] != top[-1][1]:
+                if fetch is None or len(top) < fetch or top[limit - 1][1] != top[-1][1]:
                     break
-                fetch *= 4
             key = table.key
             ranked = heapq.nsmallest(limit, top, key=lambda pair: (-(pair[1] or 0.0), -key[pair[0]]))
         start = (query.page - 1) * query.per_page

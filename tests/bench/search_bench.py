@@ -373,6 +373,44 @@ def _to_fts(text: str) -> str:
     return expr
 
 
+def two_nodes(writes: int = 20) -> tuple[float, float]:
+    """Two app processes on one PostgreSQL (search backend postgres): write on A, poll B's search
+    until it finds the write. Returns (median, max) milliseconds from A's 201 to B's first hit."""
+    from app.people.models import Role
+    from tests import live
+    from tests.databases import create_database, drop_database
+
+    os.environ.setdefault("PORTAL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    workdir = Path(tempfile.mkdtemp(prefix="portal-bench-nodes-"))
+    db_url = create_database("nodes", workdir)
+    live.migrate(db_url)
+    token = live.person_with_token(db_url, role=Role.cx, email="nodes@bench.test")
+    env = {"PORTAL_SEARCH_BACKEND": "postgres", "PORTAL_INDEX_DRAINER": "false"}
+    (workdir / "a").mkdir()
+    (workdir / "b").mkdir()
+    node_a = live.start(workdir / "a", db_url, env=env)
+    node_b = live.start(workdir / "b", db_url, env=env)
+    delays = []
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(headers=headers, timeout=10) as client:
+            for n in range(writes):
+                word = f"zebra{n}q"
+                body = {"kind": "feedback", "title": f"Sofa {word}", "quote": "q", "channel": "survey"}
+                assert client.post(f"{node_a.url}/api/v1/insights", json=body).status_code == 201
+                written = time.perf_counter()
+                while client.get(f"{node_b.url}/api/v1/search", params={"q": word}).json()["total"] == 0:
+                    if time.perf_counter() - written > 5:
+                        raise AssertionError("node B did not find node A's write within 5 s")
+                delays.append((time.perf_counter() - written) * 1000)
+    finally:
+        node_a.stop(drop=False)
+        node_b.stop(drop=False)
+        drop_database(db_url)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return statistics.median(delays), max(delays)
+
+
 def say(text: str = "") -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -382,7 +420,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--backends", default="whoosh,postgres")
+    parser.add_argument("--backends", default="whoosh,tantivy,postgres")
     args = parser.parse_args()
     reviews = load_reviews()
     say(
@@ -407,6 +445,13 @@ def main() -> None:
             f"{result['api_p50']:>11.1f} {result['api_p95']:>11.1f} {result['fts_p50']:>12.1f} "
             f"{result['fts_p95']:>12.1f} {result['api_p95'] / max(result['fts_p95'], 0.001):>10.2f} "
             f"{result['peak_mb']:>8.0f}"
+        )
+
+    if "postgres" in args.backends.split(","):
+        median, worst = two_nodes()
+        say(
+            f"two app nodes on one PostgreSQL: a write on one is found on the other after {median:.0f} ms "
+            f"(median of 20; slowest {worst:.0f} ms)"
         )
 
 
