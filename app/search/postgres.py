@@ -14,6 +14,7 @@ become tsquery text over the same words. "Did you mean" looks words up by trigra
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +41,7 @@ _SINGLE = ("kind", "department", "product_area", "sentiment", "status")
 # ts_rank weights for D, C, B, A: title counts most, then tags, then the body.
 _WEIGHTS = "'{0.1, 0.3, 0.6, 1.0}'"
 _BATCH = 1000
+_LOCK_KEY = 0x1A51_6B7  # "insight loop search", any constant shared by every node
 
 _UPSERT = text(
     """
@@ -105,8 +107,20 @@ class PostgresBackend:
 
     @contextmanager
     def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
-        """Writes are transactions; PostgreSQL orders them. Nobody needs to wait for a lock."""
-        yield True
+        """One worker at a time across all nodes drains the outbox (so a saved-search alert goes out
+        once): a PostgreSQL advisory lock, held on its own connection. Changes themselves need no
+        lock: they are indexed in their own transactions."""
+        with self.engine.connect() as connection:
+            deadline = time.monotonic() + wait
+            while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY}).scalar():
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+            try:
+                yield True
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
 
     def write(self, connection: Any, upserts: list[SearchDoc], deletes: list[str]) -> None:
         """Apply changes on `connection`, inside whatever transaction it is in."""

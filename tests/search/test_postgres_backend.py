@@ -103,3 +103,12 @@ def test_two_app_nodes_on_one_database_see_each_others_writes_at_once(tmp_path: 
         finally:
             node_a.stop(drop=False)
             node_b.stop(drop=False)
+
+
+def test_one_worker_at_a_time_drains_across_nodes(pg: PostgresBackend) -> None:
+    other_node = PostgresBackend(pg.engine)
+    with pg.indexer_lock() as first:
+        with other_node.indexer_lock(wait=0.3) as second:
+            assert first and not second
+    with other_node.indexer_lock() as again:
+        assert again
