@@ -171,3 +171,25 @@ def test_only_the_backend_module_imports_whoosh() -> None:
         )
     )
     assert importers == ["search/backend.py"]
+
+
+def test_the_shared_analysis_gives_the_whoosh_index_words_on_real_reviews() -> None:
+    """Other engines index `analysed` and `plain_words`; they must be the Whoosh analyzers' words."""
+    import csv
+    import os
+
+    from app.search.backend import _text_analyzer, _word_analyzer, analysed, plain_words
+    from tests.bench.search_bench import CSV_FILE
+
+    if not CSV_FILE.exists():
+        message = f"the review data is missing at {CSV_FILE}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with CSV_FILE.open(encoding="utf-8", newline="") as fh:
+        texts = [row["Review Text"] for _, row in zip(range(800), csv.DictReader(fh), strict=False)]
+    texts += ["Café DÉJÀ vu", "配送が遅い", "تأخر التوصيل", "e.g. U.S.A. 3.5 stars", ""]
+    stems, words = _text_analyzer(), _word_analyzer()
+    for text in texts:
+        assert analysed(text) == " ".join(t.text for t in stems(text)), text
+        assert plain_words(text) == " ".join(t.text for t in words(text)), text
