@@ -46,6 +46,6 @@ def test_unusable_values_are_refused(tmp_path: Path, field: str, value: object) 
 
 def test_postgres_search_backend_needs_a_postgres_database(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs PORTAL_DATABASE_URL to be a PostgreSQL database"):
-        Settings(data_dir=tmp_path, search_backend="postgres")
+        Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", search_backend="postgres")
     settings = Settings(data_dir=tmp_path, database_url="postgresql://u@db/p", search_backend="postgres")
     assert settings.search_backend == "postgres"
