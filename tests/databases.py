@@ -17,9 +17,10 @@ def server_url() -> str | None:
     return os.environ.get("PORTAL_TEST_DATABASE_URL") or None
 
 
-def create_database(label: str, workdir: Path) -> str:
-    """A new, empty database; on PostgreSQL a fresh database on the server of PORTAL_TEST_DATABASE_URL."""
-    base = server_url()
+def create_database(label: str, workdir: Path, *, server: str | None = None) -> str:
+    """A new, empty database; on PostgreSQL a fresh database on the server of PORTAL_TEST_DATABASE_URL
+    (or of `server`)."""
+    base = server or server_url()
     if base is None:
         return f"sqlite:///{workdir / f'{label}.db'}"
     url = make_url(_psycopg(base))
@@ -72,13 +73,7 @@ def postgres_search_backend(workdir: Path) -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    url = make_url(_psycopg(base))
-    name = f"portal_test_search_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    db_url = url.set(database=name).render_as_string(hide_password=False)
+    db_url = create_database("search", workdir, server=base)
     engine = create_engine(db_url)
     try:
         from alembic import command

@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -222,6 +222,45 @@ class SearchBackend(Protocol):
     def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]: ...
 
 
+def fresh_folder(directory: Path) -> Path:
+    """An empty folder beside the live index, to build a new one in."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    fresh = directory.parent / f"{directory.name}.new-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    return fresh
+
+
+def swap_in(fresh: Path, directory: Path) -> None:
+    """Put a freshly built index in place of the live one: two renames, so searches never see half."""
+    old = directory.parent / f"{directory.name}.old-{os.getpid()}"
+    if directory.exists():
+        os.rename(directory, old)
+    os.rename(fresh, directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def suggest_words(
+    text: str, *, known: Callable[[str], bool], closest: Callable[[str], str | None]
+) -> str | None:
+    """'Did you mean', for every engine: each word of 3+ letters the index does not know is replaced
+    by the closest word it knows (each engine says what it knows and what is closest)."""
+    changed = False
+    out = []
+    for word in re.findall(r'"[^"]*"|\S+', text):
+        plain = word.lower().translate(accent_map)
+        if not re.fullmatch(r"\w{3,}", plain) or word in ("OR", "AND", "NOT") or known(plain):
+            out.append(word)
+            continue
+        candidate = closest(plain)
+        if candidate and candidate != plain:
+            out.append(candidate)
+            changed = True
+        else:
+            out.append(word)
+    return " ".join(out) if changed else None
+
+
 @contextmanager
 def indexer_lock(directory: Path, *, wait: float = 0) -> Iterator[bool]:
     """One indexer of an index folder at a time across processes (a file lock beside the folder):
@@ -291,11 +330,7 @@ class WhooshBackend:
     def rebuild(self, docs: Iterable[SearchDoc], *, procs: int = 1) -> int:
         """Build a fresh index beside the live one, then swap it in (the caller holds the lock).
         `procs` > 1 indexes in that many processes (forked: only from a single-threaded command)."""
-        parent = self.directory.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        fresh = parent / f"{self.directory.name}.new-{os.getpid()}"
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir()
+        fresh = fresh_folder(self.directory)
         ix = _storage(fresh).create_index(make_schema())
         # One indexing process per core (measured: 831 -> 1,507 docs/s on 2 cores); the segments
         # are left unmerged, which searching handles fine.
@@ -313,11 +348,7 @@ class WhooshBackend:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
         (fresh / "SCHEMA_VERSION").write_text(SCHEMA_VERSION)
-        old = parent / f"{self.directory.name}.old-{os.getpid()}"
-        if self.directory.exists():
-            os.rename(self.directory, old)
-        os.rename(fresh, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(fresh, self.directory)
         with self._lock:
             self._close()
         return count
@@ -572,27 +603,14 @@ class WhooshBackend:
         return tables
 
     def _suggest(self, searcher: Any, text: str) -> str | None:
-        """'Did you mean': each word the index does not know, replaced by the closest word it knows."""
         reader = searcher.reader()
         corrector = searcher.corrector("words")
-        changed = False
-        out = []
-        for word in re.findall(r'"[^"]*"|\S+', text):
-            plain = word.lower()
-            if (
-                not re.fullmatch(r"\w{3,}", plain)
-                or word in ("OR", "AND", "NOT")
-                or reader.frequency("words", plain)
-            ):
-                out.append(word)
-                continue
-            candidates = corrector.suggest(plain, limit=1, maxdist=1 if len(plain) <= 5 else 2)
-            if candidates and candidates[0] != plain:
-                out.append(candidates[0])
-                changed = True
-            else:
-                out.append(word)
-        return " ".join(out) if changed else None
+
+        def closest(word: str) -> str | None:
+            found = corrector.suggest(word, limit=1, maxdist=1 if len(word) <= 5 else 2)
+            return found[0] if found else None
+
+        return suggest_words(text, known=lambda w: bool(reader.frequency("words", w)), closest=closest)
 
     # --- queries ----------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from app.search.backend import (
     find_matches,
     parse_for_tsquery,
     stable_key,
+    suggest_words,
 )
 
 _SINGLE = ("kind", "department", "product_area", "sentiment", "status")
@@ -248,33 +249,21 @@ class PostgresBackend:
         )
 
     def _suggest(self, connection: Any, text_: str) -> str | None:
-        """'Did you mean': each word the index does not know, replaced by the closest it knows."""
-        changed = False
-        out = []
-        for word in re.findall(r'"[^"]*"|\S+', text_):
-            plain = word.lower()
-            if not re.fullmatch(r"\w{3,}", plain) or word in ("OR", "AND", "NOT"):
-                out.append(word)
-                continue
-            known = connection.execute(
-                text("SELECT 1 FROM search_word WHERE word = :w"), {"w": plain}
-            ).first()
-            if known:
-                out.append(word)
-                continue
+        def known(word: str) -> bool:
+            found = connection.execute(text("SELECT 1 FROM search_word WHERE word = :w"), {"w": word})
+            return found.first() is not None
+
+        def closest(word: str) -> str | None:
             best = connection.execute(
                 text(
-                    "SELECT word FROM search_word WHERE word % :w "
-                    "ORDER BY similarity(word, :w) DESC, word LIMIT 1"
+                    "SELECT word FROM search_word WHERE word % :w"
+                    " ORDER BY similarity(word, :w) DESC, word LIMIT 1"
                 ),
-                {"w": plain},
+                {"w": word},
             ).first()
-            if best and best[0] != plain:
-                out.append(best[0])
-                changed = True
-            else:
-                out.append(word)
-        return " ".join(out) if changed else None
+            return best[0] if best else None
+
+        return suggest_words(text_, known=known, closest=closest)
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

@@ -10,7 +10,6 @@ positions (whitespace tokenizer) and scores them with BM25.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import threading
@@ -33,10 +32,13 @@ from app.search.backend import (
     SearchUnavailable,
     analysed,
     find_matches,
+    fresh_folder,
     indexer_lock,
     parse_tree,
     plain_words,
     stable_key,
+    suggest_words,
+    swap_in,
 )
 
 SCHEMA_VERSION = "tantivy-1"
@@ -113,11 +115,7 @@ class TantivyBackend:
         self._checked_at = 0.0
 
     def rebuild(self, docs: Iterable[SearchDoc], *, procs: int = 1) -> int:
-        parent = self.directory.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        fresh = parent / f"{self.directory.name}.new-{os.getpid()}"
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir()
+        fresh = fresh_folder(self.directory)
         index = tantivy.Index(self._schema, path=str(fresh))
         writer = index.writer(heap_size=256_000_000, num_threads=max(procs, 1))
         count = 0
@@ -133,11 +131,7 @@ class TantivyBackend:
             raise
         writer.wait_merging_threads()
         (fresh / "SCHEMA_VERSION").write_text(SCHEMA_VERSION)
-        old = parent / f"{self.directory.name}.old-{os.getpid()}"
-        if self.directory.exists():
-            os.rename(self.directory, old)
-        os.rename(fresh, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(fresh, self.directory)
         with self._lock:
             self._index = None
         return count
@@ -291,34 +285,20 @@ class TantivyBackend:
         return tantivy.Query.boolean_query([(occur, child) for child in children])
 
     def _suggest(self, searcher: Any, text: str) -> str | None:
-        """'Did you mean': each word the index does not know, replaced by the closest word it knows."""
-        changed = False
-        out = []
-        for word in re.findall(r'"[^"]*"|\S+', text):
-            plain = plain_words(word)
-            if (
-                not re.fullmatch(r"\w{3,}", plain)
-                or word in ("OR", "AND", "NOT")
-                or searcher.doc_freq("words", plain)
-            ):
-                out.append(word)
-                continue
-            limit = 1 if len(plain) <= 5 else 2
-            candidates = searcher.terms_with_prefix("words", plain[:1], limit=5000)
+        def closest(word: str) -> str | None:
+            limit = 1 if len(word) <= 5 else 2
+            candidates = searcher.terms_with_prefix("words", word[:1], limit=5000)
             best = min(
                 (
-                    (_distance(plain, term, limit), -n, term)
+                    (_distance(word, term, limit), -n, term)
                     for term, n in candidates
-                    if abs(len(term) - len(plain)) <= limit
+                    if abs(len(term) - len(word)) <= limit
                 ),
                 default=None,
             )
-            if best is not None and best[0] <= limit:
-                out.append(best[2])
-                changed = True
-            else:
-                out.append(word)
-        return " ".join(out) if changed else None
+            return best[2] if best is not None and best[0] <= limit else None
+
+        return suggest_words(text, known=lambda w: bool(searcher.doc_freq("words", w)), closest=closest)
 
 
 def _distance(a: str, b: str, cap: int) -> int:
