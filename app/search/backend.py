@@ -650,12 +650,18 @@ class WhooshBackend:
         if not terms and not prefixes:
             return []
         heads = {term[:3] for term in terms}
+        starts = tuple(prefixes)
+        # Fold the whole text once (one C call) rather than word by word; folding keeps every
+        # character's place, unless lowercasing grows a letter (Turkish İ), where words are folded
+        # one at a time instead.
+        folded = text.lower().translate(accent_map)
+        same_places = len(folded) == len(text)
         spans = []
-        for match in _TOKEN_RE.finditer(text):
-            word = match.group().lower().translate(accent_map)
+        for match in _TOKEN_RE.finditer(folded if same_places else text):
+            word = match.group() if same_places else match.group().lower().translate(accent_map)
             if (
-                any(word.startswith(prefix) for prefix in prefixes)
-                or word in terms
+                word in terms
+                or (starts and word.startswith(starts))
                 or (word[:3] in heads and _stem(word) in terms)
             ):
                 spans.append((match.start(), match.end()))

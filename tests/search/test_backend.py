@@ -193,3 +193,13 @@ def test_the_shared_analysis_gives_the_whoosh_index_words_on_real_reviews() -> N
     for text in texts:
         assert analysed(text) == " ".join(t.text for t in stems(text)), text
         assert plain_words(text) == " ".join(t.text for t in words(text)), text
+
+
+def test_highlighting_finds_folded_words_at_their_places_in_the_original_text() -> None:
+    from app.search.backend import find_matches
+
+    text = "CAFÉ closed; the Deliveries were late"
+    spans = find_matches(text, {"cafe", "deliveri"}, set())
+    assert [text[a:b] for a, b in spans] == ["CAFÉ", "Deliveries"]
+    grown = "İstanbul café"  # lowercasing İ makes two characters: words are folded one by one
+    assert [grown[a:b] for a, b in find_matches(grown, {"cafe"}, set())] == ["café"]
