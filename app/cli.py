@@ -238,6 +238,77 @@ def digest(period: Annotated[str, typer.Argument(help="daily or weekly")]) -> No
     typer.echo(f"Sent {sent} {period} digest{'s' if sent != 1 else ''}.")
 
 
+@cli.command("import-feedback")
+def import_feedback(
+    file: Annotated[str, typer.Argument(help="A CSV or XLSX export (survey answers, tickets, reviews).")],
+    mapping: Annotated[
+        list[str],
+        typer.Option("--map", help="field=column, e.g. --map quote='Review Text' (repeat for each field)."),
+    ],
+    channel: Annotated[str, typer.Option(help="Where the feedback came from: survey, review, ...")] = "other",
+    as_email: Annotated[str, typer.Option("--as", help="Who imports (default: the first admin).")] = "",
+    skip_empty: Annotated[bool, typer.Option(help="Skip rows without the customer's words.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Check every row and report; import nothing.")] = False,
+) -> None:
+    """Import feedback from a file: every row, or none when any row is bad (rows named with reasons)."""
+    from pathlib import Path
+
+    from sqlmodel import col, select
+
+    from app.core.db import new_session
+    from app.core.errors import DomainError
+    from app.imports import service as import_service
+    from app.insights.models import Channel
+    from app.people import service as people_service
+    from app.people.models import Person, Role
+
+    _check_config()
+    if channel not in {c.value for c in Channel}:
+        _fail(f"Unknown channel {channel!r}: use {', '.join(c.value for c in Channel)}.")
+    fields: dict[str, str] = {}
+    for item in mapping:
+        name, sep, column = item.partition("=")
+        if not sep:
+            _fail(f"--map {item!r}: write field=column, e.g. --map quote='Review Text'.")
+        fields[name.strip()] = column.strip()
+    path = Path(file)
+    if not path.is_file():
+        _fail(f"No file {file}.")
+
+    def progress(outcome: import_service.Outcome) -> None:
+        typer.echo(f"\rChecked {outcome.rows_read:,} rows", nl=False, err=True)
+
+    with new_session() as session:
+        if as_email:
+            actor = people_service.get_by_email(session, email=as_email)
+        else:
+            query = select(Person).where(Person.role == Role.admin, col(Person.is_active))
+            actor = session.exec(query.order_by(col(Person.id))).first()
+        if actor is None or not actor.is_active:
+            _fail(f"No active person {as_email or 'with the admin role'} to import as.")
+            return
+        try:
+            plan = import_service.plan(path, fields, channel=Channel(channel), skip_empty=skip_empty)
+            outcome = import_service.import_file(
+                session, actor=actor, plan=plan, dry_run=dry_run, progress=progress
+            )
+        except import_service.ImportRejected as exc:
+            typer.echo("", err=True)
+            for error in exc.outcome.errors[:50]:
+                typer.secho(f"row {error['row']}: {error['message']}", fg=typer.colors.RED, err=True)
+            _fail(f"{exc.outcome.error_count} rows need fixing; nothing was imported.")
+            return
+        except DomainError as exc:
+            _fail(exc.message)
+            return
+    typer.echo(f"\rChecked {outcome.rows_read:,} rows", err=True)
+    verb = "Would import" if dry_run else "Imported"
+    typer.echo(
+        f"{verb} {outcome.imported:,} feedback; skipped {outcome.skipped_duplicates:,} already there"
+        f" and {outcome.skipped_empty:,} without the customer's words."
+    )
+
+
 @users_cli.command("create")
 def users_create(
     email: Annotated[str, typer.Option(help="Work e-mail, used to sign in.")],

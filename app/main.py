@@ -32,6 +32,7 @@ from app.core.htmx import get_htmx
 from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.dashboard import routes as dashboard_routes
+from app.imports import api as import_api
 from app.insights import api as insight_api
 from app.insights import routes as insight_routes
 from app.notifications import follow_routes
@@ -99,6 +100,7 @@ def create_app() -> FastAPI:
         follow_routes.router,
         people_api.router,
         insight_api.router,
+        import_api.router,
         search_api.router,
         proposal_api.router,
         comment_api.router,

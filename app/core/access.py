@@ -49,6 +49,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "insights:list": SIGNED_IN,
     "insights:detail": SIGNED_IN,
     "insights:new_form": CX,
+    "api:imports_feedback": CX,
     "insights:create": CX,
     "insights:edit_form": CX,
     "insights:update": CX,

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     secret_key: str = ""  # empty: generated once and kept in the data folder
     min_group: int = 5
     max_upload_mb: int = 20
+    # Feedback exports are larger than attachments: 100,000 survey answers make a file of about 40 MB.
+    max_import_mb: int = 100
     response_target_days: int = 14
     auth_mode: Literal["local", "header"] = "local"
     auth_header: str = "X-Forwarded-Email"
@@ -73,6 +75,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "max_upload_mb",
+        "max_import_mb",
         "response_target_days",
         "session_idle_minutes",
         "session_absolute_hours",
@@ -128,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_import_bytes(self) -> int:
+        return self.max_import_mb * 1024 * 1024
 
     @property
     def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -139,6 +139,10 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+# Feedback imports take larger files (PORTAL_MAX_IMPORT_MB) than attachments (PORTAL_MAX_UPLOAD_MB).
+IMPORT_PATHS = ("/imports/", "/api/v1/imports/")
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over the limit while they arrive (413), whether or not they say their
     length up front; neither uvicorn nor Starlette limits the total body (security.md finding 4)."""
@@ -150,7 +154,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        limit = get_settings().max_upload_bytes + 256 * 1024  # room for the other form fields
+        settings = get_settings()
+        is_import = scope["path"].startswith(IMPORT_PATHS)
+        upload = settings.max_import_bytes if is_import else settings.max_upload_bytes
+        limit = upload + 256 * 1024  # room for the other form fields
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_413(scope, send)
@@ -164,7 +171,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge()
+                    raise _BodyTooLarge(scope["path"])
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -184,16 +191,18 @@ class _BodyTooLarge(StarletteHTTPException):
     """Raised while the body arrives. An HTTPException, so FastAPI's body parsing passes it on as
     413 instead of turning it into "400 error parsing the body" (a chunked upload has no length)."""
 
-    def __init__(self) -> None:
-        super().__init__(413, too_large_message())
+    def __init__(self, path: str) -> None:
+        super().__init__(413, too_large_message(path))
 
 
-def too_large_message() -> str:
-    return f"The upload is too large: at most {get_settings().max_upload_mb} MB is accepted."
+def too_large_message(path: str = "") -> str:
+    settings = get_settings()
+    limit = settings.max_import_mb if path.startswith(IMPORT_PATHS) else settings.max_upload_mb
+    return f"The upload is too large: at most {limit} MB is accepted."
 
 
 async def _send_413(scope: Scope, send: Send) -> None:
-    message = too_large_message()
+    message = too_large_message(scope["path"])
     body: bytes
     if scope["path"].startswith("/api/"):
         body, ctype = json.dumps({"detail": message}).encode(), b"application/json"

@@ -1,0 +1,82 @@
+"""POST /api/v1/imports/feedback: a whole file of feedback in one request, all rows or none."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.core.config import get_settings
+from app.core.deps import CurrentPerson, SessionDep
+from app.core.errors import ValidationFailed
+from app.imports import service as import_service
+from app.insights.models import Channel
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+
+class RowError(BaseModel):
+    row: int
+    message: str
+
+
+class ImportResult(BaseModel):
+    imported: int
+    skipped_duplicates: int
+    skipped_empty: int
+    rows_read: int
+    dry_run: bool
+    errors: list[RowError]
+
+
+@router.post(
+    "/feedback",
+    name="api:imports_feedback",
+    response_model=ImportResult,
+    responses={422: {"description": "Bad rows (listed in `errors`) or a bad mapping; nothing imported."}},
+)
+def import_feedback(
+    session: SessionDep,
+    me: CurrentPerson,
+    file: Annotated[UploadFile, File(description="A CSV (any encoding, , ; tab or | separated) or XLSX.")],
+    mapping: Annotated[str, Form(description='JSON {field: column}, e.g. {"quote": "Review Text"}.')],
+    channel: Annotated[Channel, Form()] = Channel.other,
+    skip_empty: Annotated[bool, Form(description="Skip rows without the customer's words.")] = False,
+    dry_run: Annotated[bool, Form(description="Check every row and report; import nothing.")] = False,
+) -> Any:
+    try:
+        fields = json.loads(mapping)
+    except json.JSONDecodeError:
+        fields = None
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        raise ValidationFailed({"mapping": 'Send the mapping as JSON: {"quote": "Review Text", ...}.'})
+    folder = get_settings().data_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(12)}.upload"
+    try:
+        with path.open("wb") as out:
+            while chunk := file.file.read(1024 * 1024):
+                out.write(chunk)
+        plan = import_service.plan(path, fields, channel=channel, skip_empty=skip_empty)
+        outcome = import_service.import_file(session, actor=me, plan=plan, dry_run=dry_run)
+    except import_service.ImportRejected as exc:
+        body = {"detail": exc.message, **_result(exc.outcome).model_dump()}
+        return JSONResponse(status_code=422, content=body)
+    finally:
+        path.unlink(missing_ok=True)
+    return _result(outcome)
+
+
+def _result(outcome: import_service.Outcome) -> ImportResult:
+    return ImportResult(
+        imported=0 if outcome.error_count else outcome.imported,
+        skipped_duplicates=outcome.skipped_duplicates,
+        skipped_empty=outcome.skipped_empty,
+        rows_read=outcome.rows_read,
+        dry_run=outcome.dry_run,
+        errors=[RowError(**e) for e in outcome.errors],
+    )

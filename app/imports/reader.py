@@ -1,0 +1,145 @@
+"""Reading survey, ticket and review exports: CSV in any common encoding and delimiter, or XLSX.
+
+Both are streamed row by row (csv.reader over the open file, openpyxl in read-only mode), so a
+100,000-row file never sits in memory. Row numbers are the ones a spreadsheet shows: the header is
+row 1, the first answer row 2 (a CSV cell with line breaks in it still counts as one row).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from app.core.errors import ValidationFailed
+
+SAMPLE_BYTES = 256 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+# csv refuses fields over 128 KiB by default; a long interview transcript may be bigger.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class Table:
+    """What we found out about a file: its format, how to decode it, and its column names."""
+
+    file_format: str  # csv | xlsx
+    encoding: str
+    delimiter: str
+    columns: list[str]
+
+
+def _refuse(message: str) -> ValidationFailed:
+    return ValidationFailed({"file": message})
+
+
+def inspect(path: Path) -> Table:
+    """Detects the format, encoding and delimiter, and reads the header row."""
+    with path.open("rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise _refuse("The file is empty.")
+    if sample.startswith(OLE_MAGIC):
+        raise _refuse("This is an old Excel (.xls) file. Save it as .xlsx or CSV and upload that.")
+    if sample.startswith(ZIP_MAGIC):
+        return Table("xlsx", "", "", _columns(next(_xlsx_rows(path), (1, []))[1]))
+    encoding = _encoding(sample, complete=len(sample) < SAMPLE_BYTES)
+    text = sample.decode(encoding, errors="ignore")
+    first_line = text.splitlines()[0] if text.splitlines() else ""
+    delimiter = max(DELIMITERS, key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        delimiter = ","  # one column only
+    table = Table("csv", encoding, delimiter, [])
+    header = next(_csv_rows(path, table), (1, []))[1]
+    return Table("csv", encoding, delimiter, _columns(header))
+
+
+def _encoding(sample: bytes, *, complete: bool) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise _refuse("This is not a CSV or Excel file (it holds binary data).")
+    try:
+        # The sample may end inside a multi-byte character; only the end of a whole file must be exact.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(sample).best()
+    # Exports from Windows tools are mostly cp1252, where every byte is a character.
+    return best.encoding if best is not None else "cp1252"
+
+
+def _columns(header: list[str]) -> list[str]:
+    """Column names as shown to people: blank ones get a number, repeated ones a suffix."""
+    columns: list[str] = []
+    for number, raw in enumerate(header, start=1):
+        name = " ".join(raw.split()) or f"Column {number}"
+        base, n = name, 2
+        while name in columns:
+            name, n = f"{base} ({n})", n + 1
+        columns.append(name)
+    if not any(header):
+        raise _refuse("The first row must name the columns (for example: Comment, Rating, Date).")
+    return columns
+
+
+def rows(path: Path, table: Table) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) for every row after the header; rows with nothing in them are left out."""
+    source = _xlsx_rows(path) if table.file_format == "xlsx" else _csv_rows(path, table)
+    next(source, None)  # the header
+    for number, cells in source:
+        if any(cells):
+            yield number, cells
+
+
+def _csv_rows(path: Path, table: Table) -> Iterator[tuple[int, list[str]]]:
+    with path.open(encoding=table.encoding, newline="") as f:
+        reader = csv.reader(f, delimiter=table.delimiter)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                yield number, [c.strip() for c in cells]
+        except UnicodeDecodeError as exc:
+            raise _refuse(
+                f"Row {number + 1} is not valid {table.encoding} text. Save the file as UTF-8 and try again."
+            ) from exc
+        except csv.Error as exc:
+            raise _refuse(f"Row {number + 1} could not be read as CSV: {exc}.") from exc
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # imported here: only XLSX uploads pay for it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001  openpyxl raises many kinds for a damaged file
+        raise _refuse("This file is not an Excel workbook we can read. Save it as .xlsx or CSV.") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(v) for v in values]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

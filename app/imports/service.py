@@ -1,0 +1,390 @@
+"""Feedback import: check every row of a file, then write them all in one transaction, or none.
+
+Two passes over the streamed file keep memory bounded: the first checks each row and counts what
+would be imported, skipped and refused; the second (only when no row was refused) writes the rows
+in batches with bulk inserts: one INSERT per 1,000 rows, not one ORM object per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit_service
+from app.core.errors import ValidationFailed
+from app.core.models import utcnow
+from app.core.types import check_line, check_text
+from app.imports import reader
+from app.insights import permissions as insight_permissions
+from app.insights.models import Channel, Insight, InsightTag, Kind, ScoreScale, Sentiment, Status, Tag
+from app.insights.service import parse_tags
+from app.limits import service as write_limits
+from app.people.models import Department, Person
+from app.search.models import SearchOutbox
+
+BATCH = 1000
+ERRORS_KEPT = 1000
+
+# field -> (label, maximum length); `quote` is the one field every import needs.
+FIELDS: dict[str, tuple[str, int]] = {
+    "quote": ("Customer's words", 5000),
+    "title": ("Title", 200),
+    "body": ("Notes", 50_000),
+    "external_id": ("Reference (answer or ticket id)", 120),
+    "score": ("Score (rating 1-5 or NPS 0-10)", 10),
+    "sentiment": ("Sentiment", 10),
+    "received_at": ("Date received", 40),
+    "product_area": ("Product area", 80),
+    "segment": ("Customer segment", 80),
+    "department": ("Department", 120),
+    "tags": ("Tags (comma separated)", 2000),
+}
+LINE_FIELDS = {"title", "external_id", "product_area", "segment", "department"}
+DERIVED_TITLE_LENGTH = 80
+
+
+@dataclass
+class Outcome:
+    rows_read: int = 0
+    imported: int = 0
+    skipped_duplicates: int = 0
+    skipped_empty: int = 0
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    score_scale: ScoreScale | None = None
+    dry_run: bool = False
+
+    def refuse(self, row: int, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors.append({"row": row, "message": message})
+
+
+class ImportRejected(ValidationFailed):
+    """Some rows are bad (listed in `outcome.errors`); nothing was imported."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        shown = "; ".join(f"row {e['row']}: {e['message']}" for e in outcome.errors[:5])
+        more = outcome.error_count - min(outcome.error_count, 5)
+        super().__init__(
+            {
+                "file": f"Nothing was imported: {outcome.error_count} rows need fixing. {shown}"
+                + (f" (and {more} more)" if more else "")
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A mapping resolved against the file: which column index feeds which field."""
+
+    path: Path
+    table: reader.Table
+    index: dict[str, int]
+    channel: Channel
+    skip_empty: bool
+
+
+Progress = Callable[[Outcome], None]
+
+
+def plan(path: Path, mapping: dict[str, str], *, channel: Channel, skip_empty: bool = False) -> Plan:
+    """Checks the mapping against the file's columns (the file itself is read in `check`)."""
+    table = reader.inspect(path)
+    errors: dict[str, str] = {}
+    unknown = sorted(set(mapping) - set(FIELDS))
+    if unknown:
+        errors["mapping"] = f"Unknown fields: {', '.join(unknown)} (known: {', '.join(FIELDS)})."
+    index: dict[str, int] = {}
+    for name, column in mapping.items():
+        if name not in FIELDS or not column:
+            continue
+        if column not in table.columns:
+            errors[name] = f"The file has no column “{column}” (columns: {', '.join(table.columns)})."
+        else:
+            index[name] = table.columns.index(column)
+    if "quote" not in index and "quote" not in errors:
+        errors["quote"] = "Choose the column that holds the customer's words."
+    if errors:
+        raise ValidationFailed(errors)
+    return Plan(path, table, index, channel, skip_empty)
+
+
+def _departments(session: Session) -> dict[str, int]:
+    return {
+        name.casefold(): id_
+        for id_, name in session.exec(select(Department.id, Department.name)).all()
+        if id_
+    }
+
+
+def _parse_score(raw: str) -> int:
+    try:
+        number = float(raw.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"score “{raw}” is not a number") from None
+    if not number.is_integer() or not 0 <= number <= 10:
+        raise ValueError(f"score {raw} must be a whole number from 0 to 10")
+    return int(number)
+
+
+def _parse_date(raw: str) -> dt.date:
+    text = raw.strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    for pattern in ("%d.%m.%Y", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"date “{raw}” is not a date like 2026-03-31")
+
+
+def _derived_title(quote: str) -> str:
+    first = " ".join(quote.split())
+    if len(first) <= DERIVED_TITLE_LENGTH:
+        return first
+    cut = first[:DERIVED_TITLE_LENGTH].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def _convert(plan: Plan, cells: list[str], departments: dict[str, int]) -> dict[str, Any] | None:
+    """The insight values for one row; None when it has no customer's words. Raises ValueError."""
+    raw = {name: (cells[i] if i < len(cells) else "") for name, i in plan.index.items()}
+    for name, value in raw.items():
+        limit = FIELDS[name][1]
+        if len(value) > limit:
+            raise ValueError(f"{FIELDS[name][0].lower()} is longer than {limit} characters")
+        try:
+            raw[name] = check_line(value) if name in LINE_FIELDS else check_text(value)
+        except ValueError as exc:
+            raise ValueError(f"{FIELDS[name][0].lower()} {exc}") from None
+    if not raw["quote"]:
+        return None
+    values: dict[str, Any] = {
+        "quote": raw["quote"],
+        "title": raw.get("title") or _derived_title(raw["quote"]),
+        "body": raw.get("body", ""),
+        "external_id": raw.get("external_id") or None,
+        "product_area": raw.get("product_area", ""),
+        "segment": raw.get("segment", ""),
+        "score": _parse_score(raw["score"]) if raw.get("score") else None,
+        "sentiment": None,
+        "received_at": _parse_date(raw["received_at"]) if raw.get("received_at") else None,
+        "department_id": None,
+        "tags": parse_tags(raw["tags"].replace(";", ",")) if raw.get("tags") else [],
+    }
+    if raw.get("sentiment"):
+        try:
+            values["sentiment"] = Sentiment(raw["sentiment"].casefold())
+        except ValueError:
+            raise ValueError(f"sentiment “{raw['sentiment']}” is not negative, neutral or positive") from None
+    if raw.get("department"):
+        department_id = departments.get(raw["department"].casefold())
+        if department_id is None:
+            raise ValueError(f"there is no department called “{raw['department']}”")
+        values["department_id"] = department_id
+    if len(values["tags"]) > 20:
+        raise ValueError("more than 20 tags")
+    return values
+
+
+def _sentiment_from_score(score: int, scale: ScoreScale) -> Sentiment:
+    low, high = (2, 4) if scale == ScoreScale.rating else (6, 9)
+    if score <= low:
+        return Sentiment.negative
+    return Sentiment.positive if score >= high else Sentiment.neutral
+
+
+def _rows(plan: Plan, departments: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(row number, values or None, error message) for each row of the file."""
+    for number, cells in reader.rows(plan.path, plan.table):
+        try:
+            yield number, _convert(plan, cells, departments), ""
+        except ValueError as exc:
+            yield number, None, str(exc)
+
+
+def _existing_references(session: Session, channel: Channel, references: list[str]) -> set[str]:
+    if not references:
+        return set()
+    found = session.exec(
+        select(Insight.external_id).where(
+            Insight.channel == channel, col(Insight.external_id).in_(references)
+        )
+    ).all()
+    return {r for r in found if r}
+
+
+def check(session: Session, *, actor: Person, plan: Plan, progress: Progress | None = None) -> Outcome:
+    """Reads and checks every row; writes nothing. The outcome says what an import would do."""
+    insight_permissions.check(actor, "create")
+    departments = _departments(session)
+    outcome = Outcome(dry_run=True)
+    first_seen: dict[str, int] = {}
+    pending: list[str] = []
+    scores_beyond_rating = False
+
+    def flush_pending() -> None:
+        outcome.skipped_duplicates += len(_existing_references(session, plan.channel, pending))
+        pending.clear()
+
+    for number, values, error in _rows(plan, departments):
+        outcome.rows_read += 1
+        if error:
+            outcome.refuse(number, error)
+        elif values is None:
+            if plan.skip_empty:
+                outcome.skipped_empty += 1
+            else:
+                outcome.refuse(number, "the customer's words are empty")
+        else:
+            if values["score"] is not None and not 1 <= values["score"] <= 5:
+                scores_beyond_rating = True
+            reference = values["external_id"]
+            if reference:
+                if reference in first_seen:
+                    outcome.refuse(number, f"reference “{reference}” is also on row {first_seen[reference]}")
+                    continue
+                first_seen[reference] = number
+                pending.append(reference)
+                if len(pending) >= BATCH:
+                    flush_pending()
+        if progress is not None and outcome.rows_read % BATCH == 0:
+            progress(outcome)
+    flush_pending()
+    outcome.score_scale = ScoreScale.nps if scores_beyond_rating else ScoreScale.rating
+    if outcome.rows_read == 0:
+        raise ValidationFailed({"file": "The file has a header row but no rows of feedback."})
+    return outcome
+
+
+def write(session: Session, *, actor: Person, plan: Plan, scale: ScoreScale) -> tuple[int, int]:
+    """Writes every row not yet in the portal, in this session's one transaction, and commits.
+    Returns (imported, skipped as already there). Call only after `check` found no bad row."""
+    insight_permissions.check(actor, "create")
+    assert actor.id is not None
+    write_limits.check(session, person=actor, action="upload")  # counted in this same transaction
+    departments = _departments(session)
+    tag_ids: dict[str, int] = {}
+    imported = skipped = 0
+    now = utcnow()
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        nonlocal imported, skipped
+        if not batch:
+            return
+        existing = _existing_references(
+            session, plan.channel, [v["external_id"] for v in batch if v["external_id"]]
+        )
+        fresh = [v for v in batch if v["external_id"] not in existing or v["external_id"] is None]
+        skipped += len(batch) - len(fresh)
+        batch.clear()
+        if not fresh:
+            return
+        tags = [v.pop("tags") for v in fresh]
+        for v in fresh:
+            v.update(
+                kind=Kind.feedback,
+                status=Status.published,
+                channel=plan.channel,
+                author_id=actor.id,
+                created_at=now,
+                updated_at=now,
+                quotes=[],
+                persona="",
+                goals="",
+                frustrations="",
+                score_scale=scale if v["score"] is not None else None,
+            )
+            if v["sentiment"] is None and v["score"] is not None:
+                v["sentiment"] = _sentiment_from_score(v["score"], scale)
+        ids = (
+            session.execute(insert(Insight).returning(col(Insight.id), sort_by_parameter_order=True), fresh)
+            .scalars()
+            .all()
+        )
+        _link_tags(session, list(zip(ids, tags, strict=True)), tag_ids)
+        session.execute(
+            insert(SearchOutbox),
+            [{"entity_type": "insight", "entity_id": i, "op": "upsert", "created_at": now} for i in ids],
+        )
+        imported += len(ids)
+
+    try:
+        for _number, values, error in _rows(plan, departments):
+            if error:
+                raise ValidationFailed(
+                    {"file": "The file changed while it was imported; nothing was imported."}
+                )
+            if values is not None:
+                batch.append(values)
+                if len(batch) >= BATCH:
+                    flush()
+        flush()
+        audit_service.record(
+            session,
+            actor=actor,
+            action="import",
+            entity_type="insight",
+            summary=f"Imported {imported} {plan.channel.value} feedback from {plan.path.name}; "
+            f"{skipped} already there",
+            details={"imported": imported, "skipped_duplicates": skipped, "channel": plan.channel.value},
+        )
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ValidationFailed(
+            {
+                "file": "Another import added some of these rows meanwhile; nothing was imported. "
+                "Import the file again: the rows already there will be skipped."
+            }
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return imported, skipped
+
+
+def _link_tags(session: Session, rows: list[tuple[int, list[str]]], tag_ids: dict[str, int]) -> None:
+    names = {name for _, tags in rows for name in tags} - set(tag_ids)
+    if names:
+        for id_, name in session.exec(select(Tag.id, Tag.name).where(col(Tag.name).in_(names))).all():
+            tag_ids[name] = id_ or 0
+        missing = sorted(names - set(tag_ids))
+        if missing:
+            session.execute(insert(Tag), [{"name": n} for n in missing])
+            for id_, name in session.exec(select(Tag.id, Tag.name).where(col(Tag.name).in_(missing))).all():
+                tag_ids[name] = id_ or 0
+    links = [{"insight_id": i, "tag_id": tag_ids[name]} for i, tags in rows for name in tags]
+    if links:
+        session.execute(insert(InsightTag), links)
+
+
+def import_file(
+    session: Session, *, actor: Person, plan: Plan, dry_run: bool = False, progress: Progress | None = None
+) -> Outcome:
+    """Check, then (unless a dry run) write. Raises ImportRejected when any row is bad."""
+    outcome = check(session, actor=actor, plan=plan, progress=progress)
+    if outcome.error_count:
+        raise ImportRejected(outcome)
+    if dry_run:
+        outcome.imported = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates
+        return outcome
+    outcome.dry_run = False
+    session.rollback()  # end the checking read before the write transaction begins
+    outcome.imported, outcome.skipped_duplicates = write(
+        session, actor=actor, plan=plan, scale=outcome.score_scale or ScoreScale.rating
+    )
+    return outcome
