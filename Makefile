@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 SIZES ?= 10000,100000
+IMPORT_ROWS ?= 100000
 BACKENDS ?= whoosh,tantivy,postgres
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
@@ -65,5 +66,6 @@ help: ## Show this help
 
 ##@ Performance
 .PHONY: bench
-bench: $(STAMP) ## Search benchmark per backend at 10k and 100k insights from ../shared/data (SIZES=10000, BACKENDS=whoosh)
+bench: $(STAMP) ## Search per backend at 10k/100k insights, then a 100k-row feedback import (../shared/data)
 	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES) --backends $(BACKENDS)
+	$(BIN)/python -m tests.bench.import_bench --rows $(IMPORT_ROWS) --backend tantivy

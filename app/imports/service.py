@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,10 @@ from app.people.models import Department, Person
 from app.search.models import SearchOutbox
 
 BATCH = 1000
+INSIGHT_TABLE: Table = Insight.__table__  # type: ignore[attr-defined]
+TAG_TABLE: Table = Tag.__table__  # type: ignore[attr-defined]
+INSIGHT_TAG_TABLE: Table = InsightTag.__table__  # type: ignore[attr-defined]
+OUTBOX_TABLE: Table = SearchOutbox.__table__  # type: ignore[attr-defined]
 ERRORS_KEPT = 1000
 
 # field -> (label, maximum length); `quote` is the one field every import needs.
@@ -310,14 +314,16 @@ def write(session: Session, *, actor: Person, plan: Plan, scale: ScoreScale) -> 
             )
             if v["sentiment"] is None and v["score"] is not None:
                 v["sentiment"] = _sentiment_from_score(v["score"], scale)
-        ids = (
-            session.execute(insert(Insight).returning(col(Insight.id), sort_by_parameter_order=True), fresh)
-            .scalars()
-            .all()
-        )
+        ids = _reserve_ids(session, len(fresh))
+        for id_, v in zip(ids, fresh, strict=True):
+            v["id"] = id_
+        # Core inserts with explicit ids: executemany, no RETURNING and no ORM bookkeeping per row
+        # (the ORM bulk path ran 18 s for 100,000 rows, one statement per row).
+        connection = session.connection()
+        connection.execute(insert(INSIGHT_TABLE), fresh)
         _link_tags(session, list(zip(ids, tags, strict=True)), tag_ids)
-        session.execute(
-            insert(SearchOutbox),
+        connection.execute(
+            insert(OUTBOX_TABLE),
             [{"entity_type": "insight", "entity_id": i, "op": "upsert", "created_at": now} for i in ids],
         )
         imported += len(ids)
@@ -357,6 +363,20 @@ def write(session: Session, *, actor: Person, plan: Plan, scale: ScoreScale) -> 
     return imported, skipped
 
 
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    """Ids for `count` new insights. SQLite: the write lock (BEGIN IMMEDIATE) is ours, so the next
+    ids are simply above the largest; PostgreSQL: taken from the table's own sequence."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence('insight', 'id')) FROM generate_series(1, :n)"),
+            {"n": count},
+        )
+        return [int(r[0]) for r in rows]
+    largest = connection.execute(text("SELECT coalesce(max(id), 0) FROM insight")).scalar_one()
+    return list(range(int(largest) + 1, int(largest) + 1 + count))
+
+
 def _link_tags(session: Session, rows: list[tuple[int, list[str]]], tag_ids: dict[str, int]) -> None:
     names = {name for _, tags in rows for name in tags} - set(tag_ids)
     if names:
@@ -364,12 +384,12 @@ def _link_tags(session: Session, rows: list[tuple[int, list[str]]], tag_ids: dic
             tag_ids[name] = id_ or 0
         missing = sorted(names - set(tag_ids))
         if missing:
-            session.execute(insert(Tag), [{"name": n} for n in missing])
+            session.connection().execute(insert(TAG_TABLE), [{"name": n} for n in missing])
             for id_, name in session.exec(select(Tag.id, Tag.name).where(col(Tag.name).in_(missing))).all():
                 tag_ids[name] = id_ or 0
     links = [{"insight_id": i, "tag_id": tag_ids[name]} for i, tags in rows for name in tags]
     if links:
-        session.execute(insert(InsightTag), links)
+        session.connection().execute(insert(INSIGHT_TAG_TABLE), links)
 
 
 def import_file(

@@ -276,3 +276,19 @@ def _run_cli(tmp_path: Path, db_url: str) -> None:
     assert "Checked 50 rows" in done.stderr
     again = subprocess.run(command, env=env, capture_output=True, text=True)
     assert "Imported 0 feedback; skipped 50 already there" in again.stdout
+
+
+def test_insights_created_after_an_import_get_fresh_ids(db: Session, cx: Person, tmp_path: Path) -> None:
+    from app.insights import service as insight_service
+    from app.insights.schemas import InsightCreate
+
+    before = factories.insight(db, author=cx) if hasattr(factories, "insight") else None
+    run(db, cx, write_csv(tmp_path / "r.csv", review_rows(5)), REVIEW_MAP)
+    after = insight_service.create(
+        db,
+        actor=cx,
+        data=InsightCreate(kind="feedback", title="Typed in", quote="By hand", channel="review"),  # type: ignore[arg-type]
+    )
+    ids = sorted(i.id for i in db.exec(select(Insight)).all() if i.id is not None)
+    assert len(ids) == len(set(ids)) == 6 + (before is not None)
+    assert after.id == max(ids)

@@ -1,0 +1,140 @@
+"""`make bench` (import part): 100,000 rows of feedback built from the shared review data.
+
+Measures, on SQLite in a scratch folder: the time until the import is acknowledged (every row
+checked, then written in one transaction), the same rows written with raw sqlite3 executemany into a
+bare table in the same run (the reference), the peak memory of the process, and the time until the
+search index finds the last imported row (the drainer applying the outbox, up to 90 s).
+Run: python -m tests.bench.import_bench --rows 100000 --backend whoosh
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.bench.search_bench import CSV_FILE, say
+
+SEARCHABLE_WITHIN = 90.0
+
+
+def build_file(path: Path, rows: int) -> None:
+    """The shared reviews, repeated until `rows`, each with its own reference."""
+    with CSV_FILE.open(encoding="utf-8", newline="") as f:
+        reviews = [r for r in csv.DictReader(f) if r["Review Text"].strip()]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["Reference", "Title", "Review Text", "Rating", "Department Name", "Class Name"])
+        for n in range(rows):
+            r = reviews[n % len(reviews)]
+            writer.writerow(
+                [f"R{n}", r["Title"], r["Review Text"], r["Rating"], r["Department Name"], r["Class Name"]]
+            )
+
+
+def raw_executemany(rows: list[tuple[object, ...]], workdir: Path) -> float:
+    connection = sqlite3.connect(workdir / "raw.db")
+    connection.execute(
+        "CREATE TABLE insight (id INTEGER PRIMARY KEY, kind TEXT, title TEXT, quote TEXT, score INT,"
+        " product_area TEXT, external_id TEXT, channel TEXT, UNIQUE (channel, external_id))"
+    )
+    started = time.perf_counter()
+    connection.execute("BEGIN")
+    connection.executemany(
+        "INSERT INTO insight (kind, title, quote, score, product_area, external_id, channel)"
+        " VALUES ('feedback', ?, ?, ?, ?, ?, 'review')",
+        rows,
+    )
+    connection.commit()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--backend", default="whoosh")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="portal-import-bench-"))
+    os.environ.update(
+        PORTAL_DATA_DIR=str(workdir / "data"),
+        PORTAL_DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
+        PORTAL_SEARCH_BACKEND=args.backend,
+        PORTAL_SECRET_KEY="bench-secret-key-long-enough-0123456789abc",
+        PORTAL_INDEX_DRAINER="false",
+    )
+    from app.core import migrate
+    from app.core.db import new_session
+    from app.imports import service as import_service
+    from app.insights.models import Channel
+    from app.limits import service as write_limits
+    from app.people import service as people_service
+    from app.people.models import PersonCreate, Role
+    from app.search import service as search_service
+    from app.search.backend import SearchQuery
+
+    migrate.upgrade()
+    source = workdir / "feedback.csv"
+    build_file(source, args.rows)
+    with new_session() as session:
+        actor = people_service.create(
+            session, actor=None, data=PersonCreate(email="bench@example.com", name="Bench", role=Role.cx)
+        )
+    mapping = {
+        "external_id": "Reference",
+        "title": "Title",
+        "quote": "Review Text",
+        "score": "Rating",
+        "product_area": "Department Name",
+        "tags": "Class Name",
+    }
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with new_session() as session, write_limits.bypass():
+        started = time.perf_counter()
+        plan = import_service.plan(source, mapping, channel=Channel.review)
+        outcome = import_service.check(session, actor=actor, plan=plan)
+        checked = time.perf_counter()
+        session.rollback()
+        imported, _ = import_service.write(session, actor=actor, plan=plan, scale=outcome.score_scale)  # type: ignore[arg-type]
+        acknowledged = time.perf_counter()
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with source.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        raw_rows = [(r[1] or r[2][:80], r[2], int(r[3]), r[4], r[0]) for r in reader]
+    raw = raw_executemany(raw_rows, workdir)
+    write_time = acknowledged - checked
+    last_quote = raw_rows[-1][1].split()[:3]
+    del raw_rows
+    started_index = time.perf_counter()
+    searchable = None
+    backend = search_service.get_backend()
+    with new_session() as session:
+        while time.perf_counter() - started_index < SEARCHABLE_WITHIN:
+            search_service.drain(session, backend=backend, batch=2000)
+            if search_service.outbox.backlog(session) == 0:
+                searchable = time.perf_counter() - started_index
+                break
+        backlog = search_service.outbox.backlog(session)
+    found = backend.search(SearchQuery(text=" ".join(last_quote), per_page=5)).total if searchable else 0
+    say(f"rows {imported:,} ({args.rows:,} in the file), backend {args.backend}")
+    say(f"acknowledged in {acknowledged - started:.2f} s")
+    say(f"  check {checked - started:.2f} s, write {write_time:.2f} s")
+    say(f"raw sqlite3 executemany of the same rows: {raw:.2f} s; write at {raw / write_time:.2f}x raw")
+    say(f"peak RSS {rss_peak:.0f} MB (before the import {rss_before:.0f} MB)")
+    if searchable is None:
+        say(f"NOT searchable within {SEARCHABLE_WITHIN:.0f} s: {backlog:,} rows still queued")
+    else:
+        say(f"all searchable after {searchable:.1f} s (last row's words: {found} hits)")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
