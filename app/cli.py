@@ -98,21 +98,31 @@ def serve(
 def worker(
     interval: Annotated[float, typer.Option(help="Seconds between looks at the search outbox.")] = 1.0,
 ) -> None:
-    """Keep the search index up to date: apply the outbox about every second, until stopped.
-    Several workers may run (on several nodes): one holds the index lock, the others wait their turn."""
+    """Background work: keep the search index up to date (the outbox about every second) and run
+    the import jobs started on the web pages, until stopped. Several workers may run (on several
+    nodes): one holds the index lock, the others wait their turn; each import job runs once."""
     import signal
 
     from app.core import logging as portal_logging
+    from app.imports.worker import ImportRunner
     from app.search.worker import Drainer
 
     _check_config()
     portal_logging.configure(get_settings().log_level)
     drainer = Drainer(interval=interval)
+    runner = ImportRunner(interval=interval)
+
+    def stop(*_: object) -> None:
+        drainer.stop()
+        runner.stop()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: drainer.stop())
-    typer.echo("Search index worker started.")
+        signal.signal(sig, stop)
+    typer.echo("Search index and import worker started.")
+    runner.start()
     drainer.run()  # in this process's main thread, until a signal stops it
-    typer.echo("Search index worker stopped.")
+    runner.join(timeout=30)
+    typer.echo("Search index and import worker stopped.")
 
 
 @db_cli.command("upgrade")
@@ -257,6 +267,7 @@ def import_feedback(
 
     from app.core.db import new_session
     from app.core.errors import DomainError
+    from app.imports import reader
     from app.imports import service as import_service
     from app.insights.models import Channel
     from app.people import service as people_service
@@ -275,9 +286,6 @@ def import_feedback(
     if not path.is_file():
         _fail(f"No file {file}.")
 
-    def progress(outcome: import_service.Outcome) -> None:
-        typer.echo(f"\rChecked {outcome.rows_read:,} rows", nl=False, err=True)
-
     with new_session() as session:
         if as_email:
             actor = people_service.get_by_email(session, email=as_email)
@@ -289,9 +297,25 @@ def import_feedback(
             return
         try:
             plan = import_service.plan(path, fields, channel=Channel(channel), skip_empty=skip_empty)
-            outcome = import_service.import_file(
-                session, actor=actor, plan=plan, dry_run=dry_run, progress=progress
-            )
+            total = reader.count_rows(path, plan.table)
+            with typer.progressbar(length=total, label="Checking rows", file=sys.stderr) as bar:
+
+                def progress(outcome: import_service.Outcome) -> None:
+                    bar.update(outcome.rows_read - bar.pos)
+
+                def before_write(outcome: import_service.Outcome) -> None:
+                    bar.update(total - bar.pos)
+                    bar.render_finish()
+                    typer.echo(f"Writing {outcome.imported:,} rows in one transaction…", err=True)
+
+                outcome = import_service.import_file(
+                    session,
+                    actor=actor,
+                    plan=plan,
+                    dry_run=dry_run,
+                    progress=progress,
+                    before_write=before_write,
+                )
         except import_service.ImportRejected as exc:
             typer.echo("", err=True)
             for error in exc.outcome.errors[:50]:
@@ -301,7 +325,7 @@ def import_feedback(
         except DomainError as exc:
             _fail(exc.message)
             return
-    typer.echo(f"\rChecked {outcome.rows_read:,} rows", err=True)
+    typer.echo(f"Checked {outcome.rows_read:,} rows", err=True)
     verb = "Would import" if dry_run else "Imported"
     typer.echo(
         f"{verb} {outcome.imported:,} feedback; skipped {outcome.skipped_duplicates:,} already there"

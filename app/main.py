@@ -32,7 +32,10 @@ from app.core.htmx import get_htmx
 from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.dashboard import routes as dashboard_routes
+from app.exports import routes as export_routes
 from app.imports import api as import_api
+from app.imports import routes as import_routes
+from app.imports.worker import ImportRunner
 from app.insights import api as insight_api
 from app.insights import routes as insight_routes
 from app.notifications import follow_routes
@@ -59,11 +62,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings.resolved_secret_key()  # fail at start, not on the first request
     portal_logging.configure(settings.log_level)
     drainer = Drainer() if settings.index_drainer else None
-    if drainer is not None:
-        drainer.start()
+    runner = ImportRunner() if settings.import_runner else None
+    for thread in (drainer, runner):
+        if thread is not None:
+            thread.start()
     yield
-    if drainer is not None:
-        drainer.stop()
+    for thread in (drainer, runner):
+        if thread is not None:
+            thread.stop()
 
 
 def create_app() -> FastAPI:
@@ -94,6 +100,8 @@ def create_app() -> FastAPI:
         proposal_routes.router,
         review_routes.router,
         dashboard_routes.router,
+        import_routes.router,
+        export_routes.router,
         comment_routes.router,
         pulse_routes.router,
         notification_routes.router,
@@ -101,6 +109,7 @@ def create_app() -> FastAPI:
         people_api.router,
         insight_api.router,
         import_api.router,
+        export_routes.api_router,
         search_api.router,
         proposal_api.router,
         comment_api.router,

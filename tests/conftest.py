@@ -16,6 +16,7 @@ os.environ["PORTAL_SECRET_KEY"] = "test-secret-key-that-is-long-enough-012345678
 os.environ.pop("PORTAL_DATABASE_URL", None)
 os.environ.pop("PORTAL_AUTH_MODE", None)
 os.environ["PORTAL_INDEX_DRAINER"] = "false"  # tests drain the search outbox themselves
+os.environ["PORTAL_IMPORT_RUNNER"] = "false"  # ... and run import jobs themselves
 
 from tests.databases import create_database, drop_database  # noqa: E402
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.auth.security import hash_password
 from app.comments.models import Comment
 from app.core.models import utcnow
+from app.imports.models import ImportJob
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
 from app.notifications.models import Notification
 from app.people.models import Department, Person, Role, Team
@@ -187,5 +188,21 @@ def pulse_round(
                 department_id=team_row.department_id,
             )
         )
+    db.commit()
+    return record
+
+
+def import_job(db: Session, *, by: Person, columns: list[str] | None = None) -> ImportJob:
+    """An uploaded file's job, waiting for its mapping (its file is not on disk)."""
+    record = ImportJob(
+        created_by_id=by.id or 0,
+        file_name="export.csv",
+        stored_name=f"missing{next(_seq)}.upload",
+        file_format="csv",
+        encoding="utf-8",
+        delimiter=",",
+        columns=columns or ["Comment"],
+    )
+    db.add(record)
     db.commit()
     return record

@@ -121,6 +121,7 @@ def start(
         "PORTAL_DATA_DIR": str(workdir / "data"),
         "PORTAL_SECRET_KEY": SECRET,
         "PORTAL_INDEX_DRAINER": "true",  # the live portal keeps its own index in step
+        "PORTAL_IMPORT_RUNNER": "true",  # ... and runs the import jobs started on its pages
         **(env or {}),
     }
     log = (workdir / "server.log").open("w")

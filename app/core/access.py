@@ -15,6 +15,7 @@ SIGNED_IN = frozenset(Role)
 CX = frozenset({Role.cx, Role.admin})
 LEADERS = frozenset({Role.leader, Role.admin})
 ADMINS = frozenset({Role.admin})
+EXPORTERS = CX | LEADERS  # take data out of the portal (exports are audited)
 
 Rule = str | frozenset[Role]
 
@@ -50,6 +51,15 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "insights:detail": SIGNED_IN,
     "insights:new_form": CX,
     "api:imports_feedback": CX,
+    "imports:list": CX,
+    "imports:upload": CX,
+    "imports:detail": CX,
+    "imports:progress": CX,
+    "imports:start": CX,
+    "exports:insights": EXPORTERS,
+    "exports:proposals": EXPORTERS,
+    "api:exports_insights": EXPORTERS,
+    "api:exports_proposals": EXPORTERS,
     "insights:create": CX,
     "insights:edit_form": CX,
     "insights:update": CX,

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"  # for links in e-mails
     # Each app process runs a small thread that applies the search outbox to the index.
     index_drainer: bool = True
+    # ... and a thread that runs the import jobs started on the web pages.
+    import_runner: bool = True
 
     @field_validator("min_group")
     @classmethod

@@ -5,6 +5,7 @@ from app.auth import models as auth_models
 from app.comments import models as comment_models
 from app.core import models as core_models
 from app.dashboard import models as dashboard_models
+from app.imports import models as import_models
 from app.insights import models as insight_models
 from app.limits import models as limit_models
 from app.notifications import models as notification_models
@@ -19,6 +20,7 @@ __all__ = [
     "comment_models",
     "core_models",
     "dashboard_models",
+    "import_models",
     "insight_models",
     "limit_models",
     "notification_models",

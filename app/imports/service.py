@@ -256,10 +256,9 @@ def check(session: Session, *, actor: Person, plan: Plan, progress: Progress | N
             if values["score"] is not None and not 1 <= values["score"] <= 5:
                 scores_beyond_rating = True
             reference = values["external_id"]
-            if reference:
-                if reference in first_seen:
-                    outcome.refuse(number, f"reference “{reference}” is also on row {first_seen[reference]}")
-                    continue
+            if reference and reference in first_seen:
+                outcome.refuse(number, f"reference “{reference}” is also on row {first_seen[reference]}")
+            elif reference:
                 first_seen[reference] = number
                 pending.append(reference)
                 if len(pending) >= BATCH:
@@ -393,15 +392,23 @@ def _link_tags(session: Session, rows: list[tuple[int, list[str]]], tag_ids: dic
 
 
 def import_file(
-    session: Session, *, actor: Person, plan: Plan, dry_run: bool = False, progress: Progress | None = None
+    session: Session,
+    *,
+    actor: Person,
+    plan: Plan,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    before_write: Progress | None = None,
 ) -> Outcome:
     """Check, then (unless a dry run) write. Raises ImportRejected when any row is bad."""
     outcome = check(session, actor=actor, plan=plan, progress=progress)
     if outcome.error_count:
         raise ImportRejected(outcome)
+    outcome.imported = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates
     if dry_run:
-        outcome.imported = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates
         return outcome
+    if before_write is not None:
+        before_write(outcome)
     outcome.dry_run = False
     session.rollback()  # end the checking read before the write transaction begins
     outcome.imported, outcome.skipped_duplicates = write(

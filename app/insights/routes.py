@@ -14,7 +14,7 @@ from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import get_htmx, see_other
 from app.core.templating import render
-from app.core.types import PageNumber, PathId, parse_id
+from app.core.types import PageNumber, PathId
 from app.dashboard import service as dashboard_service
 from app.insights import attachments as attachment_service
 from app.insights import journey
@@ -46,14 +46,14 @@ def list_page(
     status: str = "",
     page: PageNumber = 1,
 ) -> Response:
-    filters = insight_service.ListFilters(
-        kind=_kind(kind),
-        tag=tag[:50],
-        department_id=parse_id(department),
-        product_area=product_area[:80],
-        segment=segment[:80],
-        sentiment=sentiment if sentiment in Sentiment.__members__ else "",
-        status=Status.archived if status == "archived" else None,
+    filters = insight_service.ListFilters.parse(
+        kind=kind,
+        tag=tag,
+        department=department,
+        product_area=product_area,
+        segment=segment,
+        sentiment=sentiment,
+        status=status,
         page=page,
     )
     total, items = insight_service.list_insights(session, actor=me, filters=filters)

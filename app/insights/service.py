@@ -29,6 +29,7 @@ from app.insights.models import (
     JourneyStage,
     Kind,
     ScoreScale,
+    Sentiment,
     Status,
     Tag,
 )
@@ -101,6 +102,31 @@ class ListFilters:
     sort: str = "newest"
     page: int = 1
 
+    @classmethod
+    def parse(
+        cls,
+        *,
+        kind: str = "",
+        tag: str = "",
+        department: str = "",
+        product_area: str = "",
+        segment: str = "",
+        sentiment: str = "",
+        status: str = "",
+        page: int = 1,
+    ) -> ListFilters:
+        """The filters from a page's query string; a value that is not one we know means no filter."""
+        return cls(
+            kind=Kind(kind) if kind in Kind.__members__ else None,
+            tag=tag[:50],
+            department_id=parse_id(department),
+            product_area=product_area[:80],
+            segment=segment[:80],
+            sentiment=sentiment if sentiment in Sentiment.__members__ else "",
+            status=Status.archived if status == "archived" else None,
+            page=page,
+        )
+
     def query_string(self, **overrides: Any) -> str:
         from urllib.parse import urlencode
 
@@ -119,6 +145,21 @@ class ListFilters:
 
 
 def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> tuple[int, list[Insight]]:
+    condition = list_conditions(actor, filters)
+    total = session.exec(select(func.count()).select_from(Insight).where(*condition)).one()
+    page = max(filters.page, 1)
+    rows = session.exec(
+        select(Insight)
+        .where(*condition)
+        .order_by(col(Insight.created_at).desc(), col(Insight.id).desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return total, list(rows)
+
+
+def list_conditions(actor: Person, filters: ListFilters) -> list[Any]:
+    """What the list (and an export of it) shows: what the person may see, narrowed by the filters."""
     condition = [permissions.visible_filter(actor)]
     # Archived insights appear only when CX staff ask for them explicitly.
     condition.append(col(Insight.status) == (filters.status or Status.published))
@@ -139,16 +180,7 @@ def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> t
             .where(Tag.name == normalise_tag(filters.tag))
         )
         condition.append(col(Insight.id).in_(tagged))
-    total = session.exec(select(func.count()).select_from(Insight).where(*condition)).one()
-    page = max(filters.page, 1)
-    rows = session.exec(
-        select(Insight)
-        .where(*condition)
-        .order_by(col(Insight.created_at).desc(), col(Insight.id).desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
-    return total, list(rows)
+    return condition
 
 
 def filter_options(session: Session, *, actor: Person) -> dict[str, list[Any]]:

@@ -37,12 +37,8 @@ def list_page(
     sort: str = "trending",
     page: PageNumber = 1,
 ) -> Response:
-    filters = proposal_service.ListFilters(
-        status=ProposalStatus(status) if status in ProposalStatus.__members__ else None,
-        department_id=parse_id(department),
-        tag=tag[:50],
-        sort=sort if sort in proposal_service.SORTS else "trending",
-        page=page,
+    filters = proposal_service.ListFilters.parse(
+        status=status, department=department, tag=tag, sort=sort, page=page
     )
     total, items = proposal_service.list_proposals(session, filters=filters)
     return render(

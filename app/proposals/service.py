@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Check
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import aware, utcnow
-from app.core.types import DbId, Line, Text
+from app.core.types import DbId, Line, Text, parse_id
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
@@ -126,9 +127,43 @@ class ListFilters:
     sort: str = "trending"
     page: int = 1
 
+    @classmethod
+    def parse(
+        cls, *, status: str = "", department: str = "", tag: str = "", sort: str = "trending", page: int = 1
+    ) -> ListFilters:
+        """The filters from a page's query string; a value that is not one we know means no filter."""
+        return cls(
+            status=ProposalStatus(status) if status in ProposalStatus.__members__ else None,
+            department_id=parse_id(department),
+            tag=tag[:50],
+            sort=sort if sort in SORTS else "trending",
+            page=page,
+        )
+
 
 def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list[Proposal]]:
-    condition = []
+    condition = list_conditions(filters)
+    total = session.exec(select(func.count()).select_from(Proposal).where(*condition)).one()
+    page = max(filters.page, 1)
+    if filters.sort == "trending":
+        rows = session.exec(select(Proposal).where(*condition)).all()
+        scores = trending_scores(session, rows)
+        ranked = sorted(rows, key=lambda p: scores.get(p.id or 0, 0.0), reverse=True)
+        return total, list(ranked[(page - 1) * PER_PAGE : page * PER_PAGE])
+    order = (
+        [col(Proposal.support_count).desc(), col(Proposal.created_at).desc()]
+        if filters.sort == "support"
+        else [col(Proposal.created_at).desc()]
+    )
+    rows = session.exec(
+        select(Proposal).where(*condition).order_by(*order).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return total, list(rows)
+
+
+def list_conditions(filters: ListFilters) -> list[Any]:
+    """What the list (and an export of it) shows, narrowed by the filters."""
+    condition: list[Any] = []
     if filters.status is not None:
         condition.append(col(Proposal.status) == filters.status)
     if filters.department_id:
@@ -152,23 +187,7 @@ def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list
                 )
             )
         )
-    total = session.exec(select(func.count()).select_from(Proposal).where(*condition)).one()
-    page = max(filters.page, 1)
-    if filters.sort == "trending":
-        rows = session.exec(select(Proposal).where(*condition)).all()
-        scores = trending_scores(session, rows)
-        ranked = sorted(rows, key=lambda p: scores.get(p.id or 0, 0.0), reverse=True)
-        return total, list(ranked[(page - 1) * PER_PAGE : page * PER_PAGE])
-    order = (
-        [col(Proposal.support_count).desc(), col(Proposal.created_at).desc()]
-        if filters.sort == "support"
-        else [col(Proposal.created_at).desc()]
-    )
-    rows = session.exec(
-        select(Proposal).where(*condition).order_by(*order).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
-    return total, list(rows)
-
+    return condition
 
 def trending_scores(
     session: Session, proposals: Sequence[Proposal], *, now: datetime | None = None

@@ -55,7 +55,10 @@ def test_route_matrix_matches_the_access_table(
     comment = factories.comment(db, on=proposal, author=actor or target)  # own comment: route rules only
     notification = factories.notification(db, person=actor or target)
     pulse_round = factories.pulse_round(db, invite=[actor] if actor else [])
+    import_job = factories.import_job(db, by=actor or target)  # own upload: route rules only
     ids = {
+        "job_id": import_job.id or 0,
+        "file_format": "csv",
         "person_id": target.id or 0,
         "team_id": team.id or 0,
         "token_id": token.id or 0,
