@@ -19,6 +19,20 @@ EXPORTERS = CX | LEADERS  # take data out of the portal (exports are audited)
 
 Rule = str | frozenset[Role]
 
+# GET routes that write one audit row (exports): their session begins as a write (BEGIN IMMEDIATE
+# on SQLite), since a read transaction that later writes fails at once when another writer holds
+# the lock ("database is locked", seen under the API fuzz test).
+AUDITED_READS = frozenset(
+    {
+        "dashboard:csv",
+        "pulse:results_csv",
+        "exports:insights",
+        "exports:proposals",
+        "api:exports_insights",
+        "api:exports_proposals",
+    }
+)
+
 ROUTE_ACCESS: dict[str, Rule] = {
     # platform
     "health:healthz": PUBLIC,

@@ -70,7 +70,11 @@ def dispose_engines() -> None:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; the services commit, routes never do."""
-    engine = get_read_engine() if request.method in SAFE_METHODS else get_engine()
+    from app.core.access import AUDITED_READS
+
+    route_name = getattr(request.scope.get("route"), "name", "")
+    reads_only = request.method in SAFE_METHODS and route_name not in AUDITED_READS
+    engine = get_read_engine() if reads_only else get_engine()
     with Session(engine, expire_on_commit=False) as session:
         yield session
 

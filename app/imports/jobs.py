@@ -239,6 +239,7 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
     """Runs one claimed job to its end (done or failed); never raises for a bad file."""
     job = writer.get(ImportJob, job_id)
     assert job is not None
+    checked = stored_path(job).with_name(job.stored_name + ".checked")
     try:
         actor = writer.get(Person, job.created_by_id)
         if actor is None or not actor.is_active:
@@ -251,6 +252,7 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
             actor=actor,
             plan=plan,
             progress=lambda o: _save(writer, job_id, **_counters(o)),
+            keep=None if job.dry_run else checked,
         )
         reader_session.rollback()  # end the read before the write transaction begins
         if outcome.error_count:
@@ -278,7 +280,7 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
             return
         _save(writer, job_id, **_counters(outcome), imported=would_import, status=JobStatus.importing)
         imported, skipped = import_service.write(
-            writer, actor=actor, plan=plan, scale=outcome.score_scale or ScoreScale.rating
+            writer, actor=actor, plan=plan, scale=outcome.score_scale or ScoreScale.rating, checked=checked
         )
         _save(
             writer,
@@ -313,6 +315,8 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
             message="Something went wrong while importing; nothing was imported. Try again, "
             "or ask an administrator to look at the log.",
         )
+    finally:
+        checked.unlink(missing_ok=True)
 
 
 def tidy(session: Session) -> None:

@@ -8,6 +8,7 @@ in batches with bulk inserts: one INSERT per 1,000 rows, not one ORM object per 
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import bulk
 from app.core.errors import ValidationFailed
 from app.core.models import utcnow
 from app.core.types import check_line, check_text
@@ -230,9 +232,26 @@ def _existing_references(session: Session, channel: Channel, references: list[st
     return {r for r in found if r}
 
 
-def check(session: Session, *, actor: Person, plan: Plan, progress: Progress | None = None) -> Outcome:
-    """Reads and checks every row; writes nothing. The outcome says what an import would do."""
+def check(
+    session: Session,
+    *,
+    actor: Person,
+    plan: Plan,
+    progress: Progress | None = None,
+    keep: Path | None = None,
+) -> Outcome:
+    """Reads and checks every row; writes nothing. The outcome says what an import would do.
+    With `keep`, the checked rows are also kept in that file for `write` (so the import does not
+    read and convert the file a second time: 1 s of 2.5 s for 100,000 rows)."""
     insight_permissions.check(actor, "create")
+    kept: list[dict[str, Any]] = []
+    spill = keep.open("wb") if keep is not None else None
+
+    def keep_batch() -> None:
+        if spill is not None and kept:
+            pickle.dump(kept, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        kept.clear()
+
     departments = _departments(session)
     outcome = Outcome(dry_run=True)
     first_seen: dict[str, int] = {}
@@ -263,25 +282,60 @@ def check(session: Session, *, actor: Person, plan: Plan, progress: Progress | N
                 pending.append(reference)
                 if len(pending) >= BATCH:
                     flush_pending()
+            if spill is not None and not outcome.error_count:
+                kept.append(values)
+                if len(kept) >= BATCH:
+                    keep_batch()
         if progress is not None and outcome.rows_read % BATCH == 0:
             progress(outcome)
     flush_pending()
+    keep_batch()
+    if spill is not None:
+        spill.close()
     outcome.score_scale = ScoreScale.nps if scores_beyond_rating else ScoreScale.rating
     if outcome.rows_read == 0:
         raise ValidationFailed({"file": "The file has a header row but no rows of feedback."})
     return outcome
 
 
-def write(session: Session, *, actor: Person, plan: Plan, scale: ScoreScale) -> tuple[int, int]:
-    """Writes every row not yet in the portal, in this session's one transaction, and commits.
-    Returns (imported, skipped as already there). Call only after `check` found no bad row."""
+# The insight columns an import fills per row; the rest are the same on every row (`write`).
+ROW_COLUMNS = (
+    "id", "title", "quote", "body", "external_id", "product_area", "segment", "score", "score_scale",
+    "sentiment", "received_at", "department_id",
+)  # fmt: skip
+
+
+def _kept_rows(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as f:
+        while True:
+            try:
+                yield from pickle.load(f)  # our own file, written by `check` moments ago
+            except EOFError:
+                return
+
+
+def write(
+    session: Session, *, actor: Person, plan: Plan, scale: ScoreScale, checked: Path
+) -> tuple[int, int]:
+    """Writes the rows `check` kept in `checked` that are not yet in the portal, in this session's
+    one transaction, and commits. Returns (imported, skipped as already there).
+    Call only after `check` found no bad row."""
     insight_permissions.check(actor, "create")
     assert actor.id is not None
     write_limits.check(session, person=actor, action="upload")  # counted in this same transaction
-    departments = _departments(session)
+    connection = session.connection()
     tag_ids: dict[str, int] = {}
     imported = skipped = 0
     now = utcnow()
+    constants = {
+        "kind": Kind.feedback,
+        "status": Status.published,
+        "channel": plan.channel,
+        "author_id": actor.id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    outbox_constants = {"entity_type": "insight", "op": "upsert", "created_at": now, "attempts": 0}
     batch: list[dict[str, Any]] = []
 
     def flush() -> None:
@@ -291,52 +345,39 @@ def write(session: Session, *, actor: Person, plan: Plan, scale: ScoreScale) -> 
         existing = _existing_references(
             session, plan.channel, [v["external_id"] for v in batch if v["external_id"]]
         )
-        fresh = [v for v in batch if v["external_id"] not in existing or v["external_id"] is None]
+        fresh = [v for v in batch if v["external_id"] is None or v["external_id"] not in existing]
         skipped += len(batch) - len(fresh)
         batch.clear()
         if not fresh:
             return
-        tags = [v.pop("tags") for v in fresh]
-        for v in fresh:
-            v.update(
-                kind=Kind.feedback,
-                status=Status.published,
-                channel=plan.channel,
-                author_id=actor.id,
-                created_at=now,
-                updated_at=now,
-                quotes=[],
-                persona="",
-                goals="",
-                frustrations="",
-                score_scale=scale if v["score"] is not None else None,
-            )
-            if v["sentiment"] is None and v["score"] is not None:
-                v["sentiment"] = _sentiment_from_score(v["score"], scale)
         ids = _reserve_ids(session, len(fresh))
+        rows = []
         for id_, v in zip(ids, fresh, strict=True):
-            v["id"] = id_
-        # Core inserts with explicit ids: executemany, no RETURNING and no ORM bookkeeping per row
-        # (the ORM bulk path ran 18 s for 100,000 rows, one statement per row).
-        connection = session.connection()
-        connection.execute(insert(INSIGHT_TABLE), fresh)
-        _link_tags(session, list(zip(ids, tags, strict=True)), tag_ids)
-        connection.execute(
-            insert(OUTBOX_TABLE),
-            [{"entity_type": "insight", "entity_id": i, "op": "upsert", "created_at": now} for i in ids],
-        )
+            score, sentiment = v["score"], v["sentiment"]
+            if sentiment is None and score is not None:
+                sentiment = _sentiment_from_score(score, scale)
+            received = v["received_at"]
+            rows.append(
+                (
+                    id_, v["title"], v["quote"], v["body"], v["external_id"], v["product_area"],
+                    v["segment"], score, scale.value if score is not None else None,
+                    sentiment.value if sentiment else None,
+                    bulk.bound(INSIGHT_TABLE, "received_at", received, connection) if received else None,
+                    v["department_id"],
+                )
+            )  # fmt: skip
+        # Explicit ids and plain tuples: one executemany, no RETURNING, no per-row ORM or type
+        # processing (18 s for 100,000 rows through the ORM; 4 s through Core; see app/core/bulk.py).
+        bulk.insert_rows(connection, INSIGHT_TABLE, ROW_COLUMNS, rows, constants)
+        _link_tags(session, [(i, v["tags"]) for i, v in zip(ids, fresh, strict=True)], tag_ids)
+        bulk.insert_rows(connection, OUTBOX_TABLE, ("entity_id",), [(i,) for i in ids], outbox_constants)
         imported += len(ids)
 
     try:
-        for _number, values, error in _rows(plan, departments):
-            if error:
-                raise ValidationFailed(
-                    {"file": "The file changed while it was imported; nothing was imported."}
-                )
-            if values is not None:
-                batch.append(values)
-                if len(batch) >= BATCH:
-                    flush()
+        for values in _kept_rows(checked):
+            batch.append(values)
+            if len(batch) >= BATCH:
+                flush()
         flush()
         audit_service.record(
             session,
@@ -386,9 +427,8 @@ def _link_tags(session: Session, rows: list[tuple[int, list[str]]], tag_ids: dic
             session.connection().execute(insert(TAG_TABLE), [{"name": n} for n in missing])
             for id_, name in session.exec(select(Tag.id, Tag.name).where(col(Tag.name).in_(missing))).all():
                 tag_ids[name] = id_ or 0
-    links = [{"insight_id": i, "tag_id": tag_ids[name]} for i, tags in rows for name in tags]
-    if links:
-        session.connection().execute(insert(INSIGHT_TAG_TABLE), links)
+    links = [(i, tag_ids[name]) for i, tags in rows for name in tags]
+    bulk.insert_rows(session.connection(), INSIGHT_TAG_TABLE, ("insight_id", "tag_id"), links)
 
 
 def import_file(
@@ -401,17 +441,26 @@ def import_file(
     before_write: Progress | None = None,
 ) -> Outcome:
     """Check, then (unless a dry run) write. Raises ImportRejected when any row is bad."""
-    outcome = check(session, actor=actor, plan=plan, progress=progress)
-    if outcome.error_count:
-        raise ImportRejected(outcome)
-    outcome.imported = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates
-    if dry_run:
+    checked = checked_rows_path(plan)
+    try:
+        outcome = check(session, actor=actor, plan=plan, progress=progress, keep=None if dry_run else checked)
+        if outcome.error_count:
+            raise ImportRejected(outcome)
+        outcome.imported = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates
+        if dry_run:
+            return outcome
+        if before_write is not None:
+            before_write(outcome)
+        outcome.dry_run = False
+        session.rollback()  # end the checking read before the write transaction begins
+        outcome.imported, outcome.skipped_duplicates = write(
+            session, actor=actor, plan=plan, scale=outcome.score_scale or ScoreScale.rating, checked=checked
+        )
         return outcome
-    if before_write is not None:
-        before_write(outcome)
-    outcome.dry_run = False
-    session.rollback()  # end the checking read before the write transaction begins
-    outcome.imported, outcome.skipped_duplicates = write(
-        session, actor=actor, plan=plan, scale=outcome.score_scale or ScoreScale.rating
-    )
-    return outcome
+    finally:
+        checked.unlink(missing_ok=True)
+
+
+def checked_rows_path(plan: Plan) -> Path:
+    """Where `check` keeps the checked rows of a file for `write`: beside the file, removed after."""
+    return plan.path.with_name(plan.path.name + ".checked")
