@@ -1,9 +1,10 @@
 """`make bench` (import part): 100,000 rows of feedback built from the shared review data.
 
 Measures, on SQLite in a scratch folder: the time until the import is acknowledged (every row
-checked, then written in one transaction), the same rows written with raw sqlite3 executemany into an
-empty copy of the same schema in the same run (the reference), the peak memory of the process, and the time until the
-search index finds the last imported row (the drainer applying the outbox, up to 90 s).
+checked, then written in one transaction), the same rows written with raw sqlite3 executemany
+into an empty copy of the same schema in the same run (the reference), the peak memory of the
+process, and the time until the search index finds the last imported row (the drainer applying the
+outbox, up to 90 s).
 Run: python -m tests.bench.import_bench --rows 100000 --backend whoosh
 """
 
@@ -120,7 +121,11 @@ def main() -> None:
         checked = time.perf_counter()
         session.rollback()
         imported, _ = import_service.write(
-            session, actor=actor, plan=plan, scale=outcome.score_scale, checked=kept  # type: ignore[arg-type]
+            session,
+            actor=actor,
+            plan=plan,
+            scale=outcome.score_scale,
+            checked=kept,  # type: ignore[arg-type]
         )
         acknowledged = time.perf_counter()
         kept.unlink()
@@ -147,7 +152,9 @@ def main() -> None:
         f"raw sqlite3 executemany of the same rows into the same schema: {raw:.2f} s"
         f" (the insight table alone {raw_insights:.2f} s)"
     )
-    say(f"  import at {raw / (acknowledged - started):.2f}x raw; its write phase at {raw / write_time:.2f}x raw")
+    say(
+        f"  import at {raw / (acknowledged - started):.2f}x raw; its write phase at {raw / write_time:.2f}x raw"
+    )
     say(f"peak RSS {rss_peak:.0f} MB (before the import {rss_before:.0f} MB)")
     if searchable is None:
         say(f"NOT searchable within {SEARCHABLE_WITHIN:.0f} s: {backlog:,} rows still queued")

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, func, select
 from app.audit.models import AuditEvent
 from app.auth import service as auth_service
 from app.core.errors import PermissionDenied, ValidationFailed
-from app.imports import service as import_service
 from app.core.models import aware, utcnow
+from app.imports import service as import_service
 from app.insights.models import Channel, Insight, InsightTag, Kind, ScoreScale, Sentiment, Status
 from app.people.models import Person
 from app.search.models import SearchOutbox
