@@ -152,9 +152,8 @@ def main() -> None:
         f"raw sqlite3 executemany of the same rows into the same schema: {raw:.2f} s"
         f" (the insight table alone {raw_insights:.2f} s)"
     )
-    say(
-        f"  import at {raw / (acknowledged - started):.2f}x raw; its write phase at {raw / write_time:.2f}x raw"
-    )
+    whole = acknowledged - started
+    say(f"  import at {raw / whole:.2f}x raw; its write phase at {raw / write_time:.2f}x raw")
     say(f"peak RSS {rss_peak:.0f} MB (before the import {rss_before:.0f} MB)")
     if searchable is None:
         say(f"NOT searchable within {SEARCHABLE_WITHIN:.0f} s: {backlog:,} rows still queued")
