@@ -143,6 +143,10 @@ class SecurityHeadersMiddleware:
 IMPORT_PATHS = ("/imports/", "/api/v1/imports/")
 
 
+def is_import_path(path: str) -> bool:
+    return path == "/imports" or path.startswith(IMPORT_PATHS)
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over the limit while they arrive (413), whether or not they say their
     length up front; neither uvicorn nor Starlette limits the total body (security.md finding 4)."""
@@ -155,7 +159,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         settings = get_settings()
-        is_import = scope["path"].startswith(IMPORT_PATHS)
+        is_import = is_import_path(scope["path"])
         upload = settings.max_import_bytes if is_import else settings.max_upload_bytes
         limit = upload + 256 * 1024  # room for the other form fields
         declared = dict(scope.get("headers", [])).get(b"content-length")
@@ -197,7 +201,7 @@ class _BodyTooLarge(StarletteHTTPException):
 
 def too_large_message(path: str = "") -> str:
     settings = get_settings()
-    limit = settings.max_import_mb if path.startswith(IMPORT_PATHS) else settings.max_upload_mb
+    limit = settings.max_import_mb if is_import_path(path) else settings.max_upload_mb
     return f"The upload is too large: at most {limit} MB is accepted."
 
 

@@ -121,16 +121,19 @@ def _csv_rows(path: Path, table: Table) -> Iterator[tuple[int, list[str]]]:
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook  # imported here: only XLSX uploads pay for it
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001  openpyxl raises many kinds for a damaged file
-        raise _refuse("This file is not an Excel workbook we can read. Save it as .xlsx or CSV.") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(v) for v in values]
-    finally:
-        workbook.close()
+    # Opened as a file, not a path: openpyxl refuses a path whose name does not end in .xlsx, and
+    # uploads are kept under names of our own.
+    with path.open("rb") as f:
+        try:
+            workbook = load_workbook(f, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001  openpyxl raises many kinds for a damaged file
+            raise _refuse("This file is not an Excel workbook we can read. Save it as .xlsx or CSV.") from exc
+        try:
+            sheet = workbook.worksheets[0]
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell_text(v) for v in values]
+        finally:
+            workbook.close()
 
 
 def _cell_text(value: Any) -> str:
@@ -152,11 +155,12 @@ def count_rows(path: Path, table: Table) -> int:
         return sum(1 for _ in rows(path, table))
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return max((workbook.worksheets[0].max_row or 1) - 1, 0)
-    finally:
-        workbook.close()
+    with path.open("rb") as f:
+        workbook = load_workbook(f, read_only=True, data_only=True)
+        try:
+            return max((workbook.worksheets[0].max_row or 1) - 1, 0)
+        finally:
+            workbook.close()
 
 
 def preview(path: Path, table: Table, limit: int = 5) -> list[list[str]]:

@@ -224,6 +224,19 @@ def test_api_imports_then_skips_duplicates(browser: Browser, db: Session, cx: Pe
     assert (again.json()["imported"], again.json()["skipped_duplicates"]) == (0, 15)
 
 
+def test_api_imports_an_xlsx_upload(browser: Browser, db: Session, cx: Person) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in review_rows(7):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)  # uploads are kept under a name of our own, not *.xlsx: read by content
+    response = _post(browser, db, cx, out.getvalue(), REVIEW_MAP)
+    assert response.status_code == 200, response.text
+    assert response.json()["imported"] == 7 and feedback_count(db) == 7
+
+
 def test_api_bad_rows_answer_422_and_import_nothing(browser: Browser, db: Session, cx: Person) -> None:
     rows = review_rows(8)
     rows[3][5] = "99"

@@ -226,3 +226,36 @@ def test_a_mapping_error_is_shown_on_the_mapping_form(browser: Browser, db: Sess
 def test_employees_cannot_reach_the_import_pages(browser: Browser, employee: Person) -> None:
     browser.sign_in_as(employee)
     assert browser.get("/imports").status_code == 403
+
+
+def test_the_upload_page_takes_files_up_to_the_import_limit_not_the_attachment_limit(
+    browser: Browser, db: Session, cx: Person, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.config import get_settings
+
+    monkeypatch.setenv("PORTAL_MAX_UPLOAD_MB", "1")
+    monkeypatch.setenv("PORTAL_MAX_IMPORT_MB", "3")
+    get_settings.cache_clear()
+    rows = review_rows(3000)  # about 2 MB
+    body = csv_bytes(rows)
+    assert 1024 * 1024 < len(body) < 3 * 1024 * 1024
+    browser.sign_in_as(cx)
+    accepted = browser.post("/imports", files={"file": ("big.csv", body, "text/csv")})
+    assert accepted.status_code == 303
+    too_big = browser.post("/imports", files={"file": ("huge.csv", body * 4, "text/csv")})
+    assert too_big.status_code == 413 and "at most 3 MB" in too_big.text
+
+
+def test_an_xlsx_upload_is_counted_and_previewed(db: Session, cx: Person) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in review_rows(12):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    job = jobs.upload(db, actor=cx, file_name="reviews.xlsx", source=io.BytesIO(out.getvalue()))
+    assert (job.file_format, job.rows_total, job.mapping["quote"]) == ("xlsx", 12, "Review Text")
+    assert len(jobs.preview(job)) == 5
