@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from app.core.config import get_settings
 from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
@@ -43,7 +44,12 @@ def _list_page(
     return render(
         request,
         "imports/list.html",
-        {"jobs": jobs.list_jobs(session, actor=me), "error": error, "people": jobs.uploaders(session)},
+        {
+            "jobs": jobs.list_jobs(session, actor=me),
+            "error": error,
+            "people": jobs.uploaders(session),
+            "max_import_mb": get_settings().max_import_mb,
+        },
         status_code=status_code,
     )
 
