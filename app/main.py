@@ -26,7 +26,6 @@ from app.comments import api as comment_api
 from app.comments import routes as comment_routes
 from app.core import logging as portal_logging
 from app.core.config import get_settings
-from app.core.deps import gate, is_api, verify_csrf
 from app.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from app.core.htmx import get_htmx
 from app.core.templating import render
@@ -51,6 +50,7 @@ from app.search import api as search_api
 from app.search import routes as search_routes
 from app.search.worker import Drainer
 from app.web import health, home
+from app.web.deps import gate, is_api, verify_csrf
 
 log = logging.getLogger("portal.errors")
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"

@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
-import app.core.registry  # noqa: F401  (registers every table)
+import app.registry  # noqa: F401  (registers every table)
 from app.core.db import get_engine
 from app.core.migrate import include_object
 

@@ -30,9 +30,10 @@ from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
-from app.core.db import get_engine, get_session  # noqa: E402
+from app.core.db import get_engine  # noqa: E402
 from app.main import app  # noqa: E402
 from app.people.models import Person, Role  # noqa: E402
+from app.web.deps import get_session  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.browser import Browser  # noqa: E402
 

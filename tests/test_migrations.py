@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 
-import app.core.registry  # noqa: F401
+import app.registry  # noqa: F401
 from app.core.migrate import alembic_config, include_object
 from tests.databases import create_database, drop_database
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.audit import service as audit_service
-from app.core.deps import SessionDep
 from app.core.templating import render
 from app.core.types import PageNumber
+from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/admin")
 

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import service as auth_service
 from app.auth.security import verify_password
 from app.core.config import get_settings
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import RateLimited, ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
@@ -27,6 +26,7 @@ from app.notifications import digest as digest_service
 from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.proposals import service as proposal_service
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from app.comments import service as comment_service
 from app.comments.service import CommentIn, CommentRead
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.types import PathId
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 

@@ -10,11 +10,11 @@ from pydantic import ValidationError
 
 from app.comments import service as comment_service
 from app.comments.models import Comment
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import NotFound, ValidationFailed
-from app.core.htmx import get_htmx, see_other
+from app.core.htmx import fragment_or_redirect
 from app.core.templating import render
 from app.core.types import MAX_ID, PathId, parse_id
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 
@@ -65,12 +65,15 @@ def comments_context(
 def _after(
     request: Request, session: SessionDep, me: CurrentPerson, comment: Comment, message: str
 ) -> Response:
-    if get_htmx(request).wants_fragment:
-        return section(request, session, me, comment.target_type, comment.target_id)
     _title, url = comment_service.target_title(
         session, actor=me, target_type=comment.target_type, target_id=comment.target_id
     )
-    return see_other(f"{url}#comments", flash=message)
+    return fragment_or_redirect(
+        request,
+        lambda: section(request, session, me, comment.target_type, comment.target_id),
+        f"{url}#comments",
+        flash=message,
+    )
 
 
 @router.post("/comments", name="comments:create", response_class=HTMLResponse)

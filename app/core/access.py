@@ -8,7 +8,7 @@ domain's permissions.py and are checked by the services.
 
 from __future__ import annotations
 
-from app.people.models import Role
+from app.core.roles import Role
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = frozenset(Role)

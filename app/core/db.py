@@ -9,11 +9,9 @@ Reads (GET requests) use a second engine that begins DEFERRED, so pages never qu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
@@ -68,17 +66,6 @@ def dispose_engines() -> None:
         factory.cache_clear()
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; the services commit, routes never do."""
-    from app.core.access import AUDITED_READS
-
-    route_name = getattr(request.scope.get("route"), "name", "")
-    reads_only = request.method in SAFE_METHODS and route_name not in AUDITED_READS
-    engine = get_read_engine() if reads_only else get_engine()
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
 def new_session() -> Session:
     """A write session for commands and background work."""
     return Session(get_engine(), expire_on_commit=False)
@@ -89,4 +76,4 @@ def ping(session: Session) -> bool:
     return True
 
 
-__all__ = ["get_engine", "get_read_engine", "get_session", "new_session", "ping"]
+__all__ = ["SAFE_METHODS", "get_engine", "get_read_engine", "new_session", "ping"]

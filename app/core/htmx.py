@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,13 @@ def see_other(url: str, *, flash: str | None = None) -> RedirectResponse:
     if flash:
         response.set_cookie("il_flash", quote(flash[:200]), path="/", httponly=True, samesite="lax")
     return response
+
+
+def fragment_or_redirect(
+    request: Request, fragment: Callable[[], Response], url: str, *, flash: str | None = None
+) -> Response:
+    """After a change made from an htmx form: the updated fragment for htmx (built only then), or
+    for a plain form post a 303 to `url` with a one-time message (every page works without JS)."""
+    if get_htmx(request).wants_fragment:
+        return fragment()
+    return see_other(url, flash=flash)

@@ -7,12 +7,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.audit import service as audit_service
 from app.core.csvexport import to_csv
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.templating import render
 from app.dashboard import service as dashboard_service
 from app.insights.journey import EMOTION_LABELS
 from app.proposals import decisions
 from app.pulse import service as pulse_service
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.exports import service as export_service
 from app.insights import service as insight_service
 from app.people.models import Person
 from app.proposals import service as proposal_service
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 api_router = APIRouter(prefix="/api/v1/exports", tags=["exports"])

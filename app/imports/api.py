@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.core.config import get_settings
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import ValidationFailed
 from app.imports import service as import_service
 from app.insights.models import Channel
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 

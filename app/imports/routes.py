@@ -9,7 +9,6 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.config import get_settings
-from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
@@ -19,6 +18,7 @@ from app.imports import service as import_service
 from app.imports.models import ImportJob
 from app.insights.models import Channel
 from app.people.models import Person
+from app.web.deps import CurrentPerson, FormDep, SessionDep
 
 router = APIRouter()
 

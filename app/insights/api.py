@@ -8,12 +8,12 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
 from app.core.config import get_settings
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.types import PathId
 from app.insights import attachments as attachment_service
 from app.insights import service as insight_service
 from app.insights.models import Kind, Status
 from app.insights.schemas import AttachmentRead, InsightCreate, InsightPage, InsightRead, InsightUpdate
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
 

@@ -10,9 +10,8 @@ from pydantic import ValidationError
 
 from app.comments import routes as comment_routes
 from app.core.config import get_settings
-from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
-from app.core.htmx import get_htmx, see_other
+from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId
 from app.dashboard import service as dashboard_service
@@ -24,6 +23,7 @@ from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale,
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people import service as people_service
 from app.proposals import service as proposal_service
+from app.web.deps import CurrentPerson, FormDep, SessionDep
 
 router = APIRouter()
 
@@ -282,9 +282,12 @@ def _stage_from_form(form: FormDep) -> tuple[StageIn | None, dict[str, Any], dic
 def _after_stage_change(
     request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, message: str
 ) -> Response:
-    if get_htmx(request).wants_fragment:
-        return _stages_page(request, session, me, insight_id)
-    return see_other(f"/insights/{insight_id}/stages", flash=message)
+    return fragment_or_redirect(
+        request,
+        lambda: _stages_page(request, session, me, insight_id),
+        f"/insights/{insight_id}/stages",
+        flash=message,
+    )
 
 
 @router.get("/insights/{insight_id}/stages", name="insights:stages", response_class=HTMLResponse)

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from app.auth.routes import safe_next
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import NotFound, ValidationFailed
 from app.core.htmx import see_other
 from app.core.types import parse_id
 from app.insights import service as insight_service
 from app.notifications import service as notification_service
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 _LABELS = {"insight": "this insight", "tag": "the tag", "search": "the saved search"}

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from app.core.deps import CurrentPerson, SessionDep
-from app.core.htmx import get_htmx, see_other
+from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId
 from app.notifications import service as notification_service
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 
@@ -45,9 +45,7 @@ def badge(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
 @router.post("/notifications/{notification_id}/read", name="notifications:read")
 def read(request: Request, session: SessionDep, me: CurrentPerson, notification_id: PathId) -> Response:
     notification_service.mark_read(session, person=me, notification_id=notification_id)
-    if get_htmx(request).wants_fragment:
-        return list_page(request, session, me)
-    return see_other("/notifications")
+    return fragment_or_redirect(request, lambda: list_page(request, session, me), "/notifications")
 
 
 @router.post("/notifications/read-all", name="notifications:read_all")

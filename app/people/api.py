@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.people import service as people_service
 from app.people.models import PersonRead
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
 

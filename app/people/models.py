@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Check
@@ -12,14 +11,8 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from app.core.models import utcnow
+from app.core.roles import Role
 from app.core.types import Line
-
-
-class Role(StrEnum):
-    employee = "employee"
-    cx = "cx"
-    leader = "leader"
-    admin = "admin"
 
 
 class Department(SQLModel, table=True):

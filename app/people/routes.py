@@ -9,13 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, parse_id
 from app.people import service as people_service
 from app.people.models import PersonCreate, PersonUpdate, Role
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/admin")
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.types import PathId
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
 from app.proposals.service import ProposalCreate, ProposalPage, ProposalRead
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.config import get_settings
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
@@ -18,6 +17,7 @@ from app.proposals import service as proposal_service
 from app.proposals.decisions import Decision
 from app.proposals.routes import detail_context
 from app.proposals.service import ProposalRead
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 

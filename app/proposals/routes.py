@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.comments import routes as comment_routes
-from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import Conflict, ValidationFailed
-from app.core.htmx import get_htmx, see_other
+from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, QueryId, parse_id
 from app.insights import service as insight_service
@@ -22,6 +21,7 @@ from app.people.models import Team
 from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
+from app.web.deps import CurrentPerson, FormDep, SessionDep
 
 router = APIRouter()
 
@@ -166,11 +166,14 @@ def detail_context(session: SessionDep, me: CurrentPerson, proposal_id: int) -> 
 def _support_block(
     request: Request, session: SessionDep, me: CurrentPerson, proposal_id: int, message: str
 ) -> Response:
-    if get_htmx(request).wants_fragment:
-        return render(
+    return fragment_or_redirect(
+        request,
+        lambda: render(
             request, "proposals/detail.html", detail_context(session, me, proposal_id), block="support"
-        )
-    return see_other(f"/proposals/{proposal_id}", flash=message)
+        ),
+        f"/proposals/{proposal_id}",
+        flash=message,
+    )
 
 
 @router.post("/proposals/{proposal_id}/support", name="proposals:support", response_class=HTMLResponse)

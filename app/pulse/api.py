@@ -7,11 +7,11 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.types import PathId
 from app.pulse import service as pulse_service
 from app.pulse.items import DOMAINS
 from app.pulse.service import AnswersIn, RoundCreate
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1/pulse", tags=["pulse"])
 

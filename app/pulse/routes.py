@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from app.core.config import get_settings
 from app.core.csvexport import to_csv
-from app.core.deps import CurrentPerson, FormDep, SessionDep
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.models import utcnow
@@ -21,6 +20,7 @@ from app.insights.forms import errors_from
 from app.people import service as people_service
 from app.pulse import service as pulse_service
 from app.pulse.items import DOMAINS, FREE_TEXT_QUESTION, SCALE
+from app.web.deps import CurrentPerson, FormDep, SessionDep
 
 router = APIRouter()
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.errors import DomainError
 from app.insights.models import Kind
 from app.search import service as search_service
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 

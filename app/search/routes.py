@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.templating import render
 from app.core.types import PageNumber
 from app.insights.models import KIND_LABELS, Kind
 from app.search import service as search_service
 from app.search.backend import FACET_FIELDS
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 

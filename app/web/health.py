@@ -15,9 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__
 from app.core.config import get_settings
 from app.core.db import ping
-from app.core.deps import SessionDep
 from app.search import outbox
 from app.search import service as search_service
+from app.web.deps import SessionDep
 
 router = APIRouter()
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.deps import CurrentPerson, SessionDep
 from app.core.templating import render
 from app.insights import service as insight_service
 from app.insights.models import Kind
 from app.people import service as people_service
 from app.people.models import Team
 from app.pulse import service as pulse_service
+from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
 

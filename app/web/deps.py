@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,13 +13,29 @@ from starlette.datastructures import FormData
 
 from app.auth import service as auth_service
 from app.core import access
+from app.core.access import AUDITED_READS
 from app.core.config import get_settings
-from app.core.db import get_session
+from app.core.db import SAFE_METHODS, get_engine, get_read_engine
 from app.core.errors import NotAuthenticated, PermissionDenied
 from app.core.websecurity import UNSAFE_METHODS, client_ip, csrf_token_valid, same_origin, session_token
 from app.people.models import Person
 
 log = logging.getLogger("portal.access")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request. The services commit; whatever a failed request left uncommitted is
+    rolled back here. GET requests read on the deferred engine, except the audited ones."""
+    route_name = getattr(request.scope.get("route"), "name", "")
+    reads_only = request.method in SAFE_METHODS and route_name not in AUDITED_READS
+    engine = get_read_engine() if reads_only else get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
