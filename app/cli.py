@@ -35,6 +35,9 @@ def _check_config() -> None:
         get_settings().resolved_secret_key()
     except ConfigurationError as exc:
         _fail(str(exc))
+    # With the postgres search backend, commits index their changes in the same transaction: the
+    # hook lives in the search flow (the web app loads it through its routes).
+    import app.flows.search  # noqa: F401
 
 
 @cli.command()
@@ -104,8 +107,8 @@ def worker(
     import signal
 
     from app.core import logging as portal_logging
+    from app.flows.search_worker import Drainer
     from app.imports.worker import ImportRunner
-    from app.search.worker import Drainer
 
     _check_config()
     portal_logging.configure(get_settings().log_level)
@@ -152,7 +155,7 @@ def seed() -> None:
 def reindex() -> None:
     """Rebuild the search index from the database (into a fresh folder, then swapped in)."""
     from app.core.db import new_session
-    from app.search import service as search_service
+    from app.flows import search as search_service
 
     _check_config()
     with new_session() as session:
@@ -201,7 +204,7 @@ def restore(
 
     from app.core import backup as backups
     from app.core.db import dispose_engines, new_session
-    from app.search import service as search_service
+    from app.flows import search as search_service
 
     _check_config()
     if not yes and not typer.confirm(f"Replace everything in the database with {source}?"):
@@ -221,7 +224,7 @@ def restore(
 def index_drain() -> None:
     """Apply pending changes to the search index now (the app does this every second by itself)."""
     from app.core.db import new_session
-    from app.search import service as search_service
+    from app.flows import search as search_service
 
     _check_config()
     with new_session() as session:

@@ -32,6 +32,7 @@ from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.dashboard import routes as dashboard_routes
 from app.exports import routes as export_routes
+from app.flows.search_worker import Drainer
 from app.imports import api as import_api
 from app.imports import routes as import_routes
 from app.imports.worker import ImportRunner
@@ -48,7 +49,6 @@ from app.pulse import api as pulse_api
 from app.pulse import routes as pulse_routes
 from app.search import api as search_api
 from app.search import routes as search_routes
-from app.search.worker import Drainer
 from app.web import health, home
 from app.web.deps import gate, is_api, verify_csrf
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
-from app.auth.security import hash_password
+from app.core.credentials import hash_password
 from app.core.models import utcnow
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind

@@ -123,7 +123,7 @@ def personas(employee: Person, cx: Person, leader: Person, admin: Person) -> dic
 @pytest.fixture
 def search_index(db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SearchIndex]:
     """A fresh index for one test; `.sync()` drains the outbox the way the app's drainer does."""
-    from app.search import service as search_service
+    from app.flows import search as search_service
     from app.search.backend import WhooshBackend
 
     backend = WhooshBackend(tmp_path / "search_index")
@@ -139,6 +139,6 @@ class SearchIndex:
         self.db = db
 
     def sync(self) -> int:
-        from app.search import service as search_service
+        from app.flows import search as search_service
 
         return search_service.drain(self.db, backend=self.backend)  # type: ignore[arg-type]

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.auth.security import hash_password
 from app.comments.models import Comment
+from app.core.credentials import hash_password
 from app.core.models import utcnow
 from app.imports.models import ImportJob
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag

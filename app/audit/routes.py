@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.audit import service as audit_service
 from app.core.templating import render
 from app.core.types import PageNumber
+from app.flows import audit_log as audit_log_flow
 from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/admin")
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/admin")
 
 @router.get("/audit", name="admin:audit", response_class=HTMLResponse)
 def audit_log(request: Request, session: SessionDep, action: str = "", page: PageNumber = 1) -> Response:
-    total, rows = audit_service.list_events(session, action=action[:64] or None, page=page)
+    total, rows = audit_log_flow.list_events(session, action=action[:64] or None, page=page)
     return render(
         request,
         "admin/audit.html",

@@ -1,15 +1,16 @@
-"""Recording and reading audit events. Recording never commits: the event joins the caller's
-transaction, so a rolled-back action leaves no audit row."""
+"""Recording audit events. Recording never commits: the event joins the caller's transaction, so
+a rolled-back action leaves no audit row. (The audit log page reads them in app/flows/audit_log.py.)"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.audit.models import AuditEvent
-from app.people.models import Person
+
+if TYPE_CHECKING:  # every domain records audit events, people included: only the type is needed
+    from app.people.models import Person
 
 
 def record(
@@ -32,29 +33,6 @@ def record(
     )
     session.add(event)
     return event
-
-
-def list_events(
-    session: Session,
-    *,
-    action: str | None = None,
-    actor_id: int | None = None,
-    page: int = 1,
-    per_page: int = 50,
-) -> tuple[int, list[tuple[AuditEvent, Person | None]]]:
-    query = select(AuditEvent, Person).join(Person, col(AuditEvent.actor_id) == Person.id, isouter=True)
-    count_query = select(func.count()).select_from(AuditEvent)
-    if action:
-        query = query.where(AuditEvent.action == action)
-        count_query = count_query.where(AuditEvent.action == action)
-    if actor_id:
-        query = query.where(AuditEvent.actor_id == actor_id)
-        count_query = count_query.where(AuditEvent.actor_id == actor_id)
-    total = session.exec(count_query).one()
-    rows = session.exec(
-        query.order_by(col(AuditEvent.id).desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return total, [(event, person) for event, person in rows]
 
 
 def distinct_actions(session: Session) -> list[str]:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as auth_service
-from app.auth.security import verify_password
 from app.core.config import get_settings
+from app.core.credentials import verify_password
 from app.core.errors import RateLimited, ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
@@ -183,7 +183,7 @@ def change_password(
         )
     try:
         assert me.id is not None
-        people_service.set_password(session, actor=me, person_id=me.id, password=new_password)
+        auth_service.set_password(session, actor=me, person_id=me.id, password=new_password)
     except ValidationFailed as exc:
         errors = {"new_password": exc.errors.get("password", exc.message)}
         return _profile(request, session, me, errors=errors, status_code=422)

@@ -12,10 +12,17 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.auth.models import ApiToken, LoginFailure, UserSession
-from app.auth.security import new_token, token_digest, verify_password
 from app.core.config import get_settings
+from app.core.credentials import (
+    check_password_policy,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
 from app.core.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 from app.core.models import aware, utcnow
+from app.people import permissions as people_permissions
 from app.people import service as people_service
 from app.people.models import Person, PersonCreate, Role
 
@@ -135,13 +142,39 @@ def sign_out(session: Session, *, token: str) -> None:
         session.commit()
 
 
+def set_password(session: Session, *, actor: Person, person_id: int, password: str) -> None:
+    """An admin sets someone's password (or the person their own); all their sessions end."""
+    person = people_service.get(session, person_id=person_id)
+    if actor.id != person.id:
+        people_permissions.check(actor, "people.manage")
+    check_password_policy(password, email=person.email)
+    person.password_hash = hash_password(password)
+    session.add(person)
+    delete_sessions(session, person_id=person.id)
+    audit_service.record(
+        session,
+        actor=actor,
+        action="person.password_set",
+        entity_type="person",
+        entity_id=person.id,
+        summary=person.name,
+    )
+    session.commit()
+
+
+def delete_sessions(session: Session, *, person_id: int | None) -> int:
+    """Ends every session of a person, in the caller's transaction (no commit)."""
+    rows = session.exec(select(UserSession).where(UserSession.person_id == person_id)).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
 def end_all_sessions(session: Session, *, actor: Person, person_id: int) -> int:
     person = people_service.get(session, person_id=person_id)
     if actor.id != person.id and actor.role != Role.admin:
         raise PermissionDenied()
-    rows = session.exec(select(UserSession).where(UserSession.person_id == person.id)).all()
-    for row in rows:
-        session.delete(row)
+    ended = delete_sessions(session, person_id=person.id)
     audit_service.record(
         session,
         actor=actor,
@@ -151,7 +184,7 @@ def end_all_sessions(session: Session, *, actor: Person, person_id: int) -> int:
         summary=person.name,
     )
     session.commit()
-    return len(rows)
+    return ended
 
 
 def person_from_proxy_header(session: Session, *, email: str, name: str | None) -> Person | None:

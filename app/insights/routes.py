@@ -15,6 +15,7 @@ from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId
 from app.dashboard import service as dashboard_service
+from app.flows import finding
 from app.insights import attachments as attachment_service
 from app.insights import journey
 from app.insights import service as insight_service
@@ -151,7 +152,7 @@ def pick(
     request: Request, session: SessionDep, me: CurrentPerson, q: str = "", kind: str = "feedback"
 ) -> Response:
     """Evidence picker: feedback matching the typed words, as checkboxes for the pain point form."""
-    found = insight_service.find(session, actor=me, text=q, kind=_kind(kind) or Kind.feedback)
+    found = finding.find_insights(session, actor=me, text=q, kind=_kind(kind) or Kind.feedback)
     return render(request, "insights/_pick.html", {"found": found, "q": q})
 
 

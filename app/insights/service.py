@@ -871,44 +871,10 @@ def suggest_tags(session: Session, *, actor: Person, prefix: str, limit: int = 8
     return [name for name, _ in rows]
 
 
-def find(
-    session: Session, *, actor: Person, text: str, kind: Kind | None = None, limit: int = 10
-) -> list[Insight]:
-    """Published insights (of one kind, if given) for the words typed, best match first, or the one with
-    that number: for picking evidence and the insights a proposal addresses. Uses the search index
-    (stemming, relevance); plain substring matching when the index is unavailable."""
-    from app.search import service as search_service  # the search service reads insights: import late
-
-    text = text.strip()[:100]
-    if not text:
-        return []
-    if text.isdigit():
-        insight_id = parse_id(text)
-        found = session.get(Insight, insight_id) if insight_id is not None else None
-        ok = found is not None and found.status == Status.published and (kind is None or found.kind == kind)
-        return [found] if found is not None and ok and permissions.can(actor, "view", found) else []
-    query = text if text.endswith(("*", '"')) or len(text.split()[-1]) < 2 else text + "*"  # still typing
-    try:
-        page = search_service.search(
-            session,
-            actor=actor,
-            text=query,
-            per_page=limit,
-            with_facets=False,
-            filters={"kind": kind.value} if kind else {"status": "published"},
-        )
-        return [
-            hit.record
-            for hit in page.hits
-            if hit.type == "insight" and hit.record is not None and hit.record.status == Status.published
-        ]
-    except (search_service.QueryError, search_service.SearchUnavailable):
-        return _find_by_substring(session, actor=actor, text=text, kind=kind, limit=limit)
-
-
-def _find_by_substring(
+def find_by_substring(
     session: Session, *, actor: Person, text: str, kind: Kind | None, limit: int
 ) -> list[Insight]:
+    """Published insights whose title or words contain `text` (when the search index is unavailable)."""
     like = f"%{escape_like(text.lower())}%"
     conditions = [
         permissions.visible_filter(actor),

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from app.auth import service as auth_service
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, parse_id
+from app.flows import accounts
 from app.people import service as people_service
 from app.people.models import PersonCreate, PersonUpdate, Role
 from app.web.deps import CurrentPerson, SessionDep
@@ -122,7 +124,7 @@ def person_update(
         data = PersonUpdate(
             name=name, handle=handle, role=role, team_id=_team_id(team_id), is_active=bool(is_active)
         )
-        people_service.update(session, actor=me, person_id=person_id, data=data)
+        accounts.update_person(session, actor=me, person_id=person_id, data=data)
     except ValidationError as exc:
         return _person_form(
             request, session, values=values, errors=_errors(exc), person_id=person_id, status_code=422
@@ -145,7 +147,7 @@ def person_password(
 ) -> Response:
     person = people_service.get(session, person_id=person_id)
     try:
-        people_service.set_password(session, actor=me, person_id=person_id, password=password)
+        auth_service.set_password(session, actor=me, person_id=person_id, password=password)
     except ValidationFailed as exc:
         return _person_form(
             request,

@@ -9,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
-from app.auth.models import UserSession
-from app.auth.security import check_password_policy, hash_password
+from app.core.credentials import check_password_policy, hash_password
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import escape_like
 from app.people import permissions
@@ -103,7 +102,9 @@ def create(session: Session, *, actor: Person | None, data: PersonCreate, commit
     return person
 
 
-def update(session: Session, *, actor: Person, person_id: int, data: PersonUpdate) -> Person:
+def update(
+    session: Session, *, actor: Person, person_id: int, data: PersonUpdate, commit: bool = True
+) -> Person:
     permissions.check(actor, "people.manage")
     person = get(session, person_id=person_id)
     if person.id == actor.id and (data.role != Role.admin or not data.is_active):
@@ -131,7 +132,8 @@ def update(session: Session, *, actor: Person, person_id: int, data: PersonUpdat
             summary=f"{person.name}: {changes['role'][0]} → {changes['role'][1]}",
         )
     if "is_active" in changes and not data.is_active:
-        _end_sessions(session, person)
+        # Their sessions stop working at once (sign-in refuses inactive people); app/flows/accounts.py
+        # also deletes them.
         audit_service.record(
             session,
             actor=actor,
@@ -150,33 +152,9 @@ def update(session: Session, *, actor: Person, person_id: int, data: PersonUpdat
             summary=person.name,
             details={"changed": sorted(changes)},
         )
-    session.commit()
+    if commit:
+        session.commit()
     return person
-
-
-def set_password(session: Session, *, actor: Person, person_id: int, password: str) -> None:
-    """An admin sets someone's password (or the person their own); all their sessions end."""
-    person = get(session, person_id=person_id)
-    if actor.id != person.id:
-        permissions.check(actor, "people.manage")
-    check_password_policy(password, email=person.email)
-    person.password_hash = hash_password(password)
-    session.add(person)
-    _end_sessions(session, person)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="person.password_set",
-        entity_type="person",
-        entity_id=person.id,
-        summary=person.name,
-    )
-    session.commit()
-
-
-def _end_sessions(session: Session, person: Person) -> None:
-    for row in session.exec(select(UserSession).where(UserSession.person_id == person.id)).all():
-        session.delete(row)
 
 
 def list_people(

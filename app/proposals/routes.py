@@ -13,6 +13,7 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, QueryId, parse_id
+from app.flows import finding
 from app.insights import service as insight_service
 from app.insights.forms import errors_from
 from app.notifications import service as notification_service
@@ -120,13 +121,13 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
 def similar(
     request: Request, session: SessionDep, me: CurrentPerson, title: str = "", problem: str = ""
 ) -> Response:
-    found = proposal_service.similar(session, actor=me, text=f"{title[:200]} {problem[:500]}")
+    found = finding.similar_proposals(session, actor=me, text=f"{title[:200]} {problem[:500]}")
     return render(request, "proposals/_similar.html", {"found": found})
 
 
 @router.get("/proposals/pick-insights", name="proposals:pick_insights", response_class=HTMLResponse)
 def pick_insights(request: Request, session: SessionDep, me: CurrentPerson, q: str = "") -> Response:
-    found = insight_service.find(session, actor=me, text=q)
+    found = finding.find_insights(session, actor=me, text=q)
     return render(request, "proposals/_pick_insights.html", {"found": found, "q": q})
 
 

@@ -470,29 +470,3 @@ def people_to_tell(session: Session, *, proposal_id: int) -> set[int]:
         ).all()
     )
     return {proposal.author_id} | supporters_ids | evidence_authors
-
-
-def similar(session: Session, *, actor: Person, text: str, limit: int = 5) -> list[Proposal]:
-    """Up to 5 existing proposals like the one being typed, found by the search backend."""
-    from app.search import service as search_service
-
-    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if len(w) > 3][:12]
-    if not words:
-        return []
-    try:
-        page = search_service.search(
-            session,
-            actor=actor,
-            text=" OR ".join(words),
-            filters={"kind": "proposal"},
-            per_page=limit,
-            with_facets=False,
-        )
-    except (search_service.QueryError, search_service.SearchUnavailable):
-        return []
-    hits = [hit for hit in page.hits if hit.type == "proposal"]
-    # A word every proposal shares ("customers") should not make them all "similar": keep the close ones.
-    best = max((hit.score for hit in hits), default=0.0)
-    ids = [hit.id for hit in hits if hit.score >= best * SIMILAR_SHARE_OF_BEST]
-    found = {p.id: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()}
-    return [found[i] for i in ids if i in found]

@@ -3,7 +3,7 @@ intent to index is atomic with the change itself: a crash between commit and ind
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
@@ -15,16 +15,8 @@ def enqueue(session: Session, entity_type: str, entity_id: int | None, op: str =
     if entity_id is not None:
         session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id, op=op))
         if get_settings().search_backend == "postgres":
-            # Indexed in this very transaction, just before it commits (app/search/postgres.py).
+            # Indexed in this very transaction, just before it commits (app/flows/search.py).
             session.info.setdefault("search_outbox", set()).add((entity_type, entity_id))
-
-
-@event.listens_for(Session, "before_commit")
-def _index_in_the_same_transaction(session: Session) -> None:
-    if session.info.get("search_outbox"):
-        from app.search import postgres
-
-        postgres.sync(session)
 
 
 def pending(session: Session, *, limit: int = 500, after_id: int = 0) -> list[SearchOutbox]:

@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from app.search.backend import (
     FACET_FIELDS,
@@ -273,19 +272,3 @@ class PostgresBackend:
             raise
         except SQLAlchemyError as exc:
             raise SearchUnavailable("search is temporarily unavailable") from exc
-
-
-# --- the same transaction as the change ---------------------------------------------------------------
-
-
-def sync(session: Session) -> None:
-    """Index what this session changed, inside its own transaction (called just before it commits).
-    The outbox rows stay for `portal worker`, which sends saved-search alerts and marks them done;
-    applying them again there is harmless."""
-    from app.search import service as search_service
-
-    pending = session.info.pop("search_outbox", None)
-    if not pending:
-        return
-    upserts, deletes = search_service.documents_for(session, pending)
-    PostgresBackend().write(session.connection(), upserts, deletes)

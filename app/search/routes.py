@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.templating import render
 from app.core.types import PageNumber
+from app.flows import search as search_service
 from app.insights.models import KIND_LABELS, Kind
-from app.search import service as search_service
 from app.search.backend import FACET_FIELDS
 from app.web.deps import CurrentPerson, SessionDep
 

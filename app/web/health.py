@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__
 from app.core.config import get_settings
 from app.core.db import ping
+from app.flows import search as search_service
 from app.search import outbox
-from app.search import service as search_service
 from app.web.deps import SessionDep
 
 router = APIRouter()

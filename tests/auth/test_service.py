@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.auth import service as auth_service
 from app.auth.models import ApiToken, UserSession
-from app.auth.security import token_digest
+from app.core.credentials import token_digest
 from app.core.errors import NotFound, RateLimited, ValidationFailed
 from app.core.models import utcnow
 from app.people.models import Person, Role

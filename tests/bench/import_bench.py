@@ -89,12 +89,12 @@ def main() -> None:
     )
     from app.core import migrate
     from app.core.db import new_session
+    from app.flows import search as search_service
     from app.imports import service as import_service
     from app.insights.models import Channel
     from app.limits import service as write_limits
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
-    from app.search import service as search_service
     from app.search.backend import SearchQuery
 
     migrate.upgrade()

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from app.core.db import _make_engine
 from app.core.errors import Conflict, ValidationFailed
 from app.core.migrate import alembic_config
+from app.flows import finding
 from app.notifications import service as notification_service
 from app.people.models import Person
 from app.proposals import service as proposal_service
@@ -95,7 +96,7 @@ def test_similar_proposals_come_from_the_search_index(
 ) -> None:
     pid = propose(db, employee, title="Evening delivery slots for working families")
     search_index.sync()
-    found = proposal_service.similar(db, actor=cx, text="Deliveries in the evening please")
+    found = finding.similar_proposals(db, actor=cx, text="Deliveries in the evening please")
     assert [p.id for p in found] == [pid]
 
 

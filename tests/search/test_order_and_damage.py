@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import Session
 
 from app.auth import service as auth_service
+from app.flows import search as search_service
 from app.people.models import Person
-from app.search import service as search_service
 from app.search.backend import SearchDoc, SearchQuery, SearchUnavailable, WhooshBackend
 from app.search.tantivy_backend import TantivyBackend
 from tests.browser import Browser, bearer

@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from app.core.errors import ValidationFailed
+from app.flows import search as search_service
 from app.insights import service as insight_service
 from app.insights.models import Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people.models import Person
-from app.search import service as search_service
 from app.search.backend import SearchUnavailable, WhooshBackend
 from app.search.models import SearchOutbox
 from tests.conftest import SearchIndex

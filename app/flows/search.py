@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from app.comments import search as comment_search
@@ -73,6 +74,21 @@ def documents_for(session: Session, changed: Iterable[tuple[str, int]]) -> tuple
             else:
                 upserts.append(doc)
     return upserts, deletes
+
+
+@event.listens_for(Session, "before_commit")
+def _index_in_the_same_transaction(session: Session) -> None:
+    """With the postgres backend, what a session changed is indexed inside its own transaction,
+    just before it commits. The outbox rows stay for `portal worker`, which sends saved-search alerts
+    and marks them done; applying them again there is harmless (and is what happens when a process
+    that never loaded this module commits)."""
+    pending = session.info.pop("search_outbox", None)
+    if not pending:
+        return
+    from app.search.postgres import PostgresBackend
+
+    upserts, deletes = documents_for(session, pending)
+    PostgresBackend().write(session.connection(), upserts, deletes)
 
 
 # --- keeping the index in step with the database ------------------------------------------------

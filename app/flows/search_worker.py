@@ -9,7 +9,7 @@ import logging
 import threading
 
 from app.core.db import new_session
-from app.search import service as search_service
+from app.flows import search as search_service
 
 log = logging.getLogger("portal.search")
 

@@ -1,0 +1,18 @@
+"""Account changes that touch two domains: a person deactivated on the admin pages also loses
+every open session (people owns the person, auth the sessions), in one transaction."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.auth import service as auth_service
+from app.people import service as people_service
+from app.people.models import Person, PersonUpdate
+
+
+def update_person(session: Session, *, actor: Person, person_id: int, data: PersonUpdate) -> Person:
+    person = people_service.update(session, actor=actor, person_id=person_id, data=data, commit=False)
+    if not person.is_active:
+        auth_service.delete_sessions(session, person_id=person.id)
+    session.commit()
+    return person
