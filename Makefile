@@ -23,9 +23,10 @@ test: $(STAMP) ## Set up and run the whole test suite (SQLite; PostgreSQL when P
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the import layers (import-linter)
 	$(BIN)/ruff check app tests migrations
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 .PHONY: fmt
 fmt: $(STAMP) ## Format the code with ruff

@@ -19,6 +19,7 @@ from app.core.websecurity import (
     SESSION_COOKIE_SECURE,
     client_ip,
     cookie_is_secure,
+    safe_next,
     session_cookie_name,
     session_token,
 )
@@ -29,13 +30,6 @@ from app.proposals import service as proposal_service
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
-
-
-def safe_next(value: str | None) -> str:
-    """Only a path on this site; never //host, \\host or a scheme (security.md C5)."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or "\n" in value:
-        return "/"
-    return value
 
 
 @router.get("/login", name="auth:login_form", response_class=HTMLResponse)

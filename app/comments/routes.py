@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,6 +14,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.htmx import fragment_or_redirect
 from app.core.templating import render
 from app.core.types import MAX_ID, PathId, parse_id
+from app.flows import pages
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
@@ -33,33 +34,11 @@ def section(
     return render(
         request,
         "comments/_section.html",
-        comments_context(
+        pages.comments_section(
             session, me, target_type=target_type, target_id=target_id, errors=errors, editing=editing
         ),
         status_code=status_code,
     )
-
-
-def comments_context(
-    session: SessionDep,
-    me: CurrentPerson,
-    *,
-    target_type: str,
-    target_id: int,
-    errors: dict[str, str] | None = None,
-    editing: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "threads": comment_service.threads(session, target_type=target_type, target_id=target_id),
-        "target_type": target_type,
-        "target_id": target_id,
-        "comment_errors": errors or {},
-        "editing": editing,
-        # The anonymous author of this proposal is warned before commenting under their name.
-        "named_warning": comment_service.speaks_as_anonymous_author(
-            session, actor=me, target_type=target_type, target_id=target_id
-        ),
-    }
 
 
 def _after(

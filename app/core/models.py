@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 # Constraint names must be stable before the first migration, or Alembic cannot alter them later.
@@ -26,6 +29,11 @@ def utcnow() -> datetime:
 def aware(value: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were stored as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def enum_column(enum: type[StrEnum], length: int = 16) -> Any:
+    """An enum stored as VARCHAR, so a new value needs no database enum migration."""
+    return SAEnum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def created_at_field() -> datetime:

@@ -224,3 +224,10 @@ async def _send_413(scope: Scope, send: Send) -> None:
 
 def describe(request: Request) -> dict[str, Any]:
     return {"method": request.method, "path": request.url.path, "ip": client_ip(request)}
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site; never //host, \\host or a scheme (security.md C5)."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or "\n" in value:
+        return "/"
+    return value

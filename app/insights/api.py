@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.core.config import get_settings
 from app.core.types import PathId
+from app.flows import outcomes
 from app.insights import attachments as attachment_service
 from app.insights import service as insight_service
 from app.insights.models import Kind, Status
@@ -29,18 +30,18 @@ def list_insights(
 ) -> InsightPage:
     filters = insight_service.ListFilters(kind=kind, tag=tag, status=status, page=page)
     total, items = insight_service.list_insights(session, actor=me, filters=filters)
-    return InsightPage(total=total, page=page, items=insight_service.to_read_many(session, items))
+    return InsightPage(total=total, page=page, items=outcomes.read_many(session, items))
 
 
 @router.post("", name="api:insights_create", response_model=InsightRead, status_code=201)
 def create_insight(session: SessionDep, me: CurrentPerson, data: InsightCreate) -> InsightRead:
-    insight = insight_service.create(session, actor=me, data=data)
-    return insight_service.to_read(session, insight)
+    insight = outcomes.create_insight(session, actor=me, data=data)
+    return outcomes.read(session, insight)
 
 
 @router.get("/{insight_id}", name="api:insight_get", response_model=InsightRead)
 def get_insight(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> InsightRead:
-    return insight_service.to_read(
+    return outcomes.read(
         session, insight_service.get_visible(session, actor=me, insight_id=insight_id)
     )
 
@@ -49,8 +50,8 @@ def get_insight(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> I
 def update_insight(
     session: SessionDep, me: CurrentPerson, insight_id: PathId, data: InsightUpdate
 ) -> InsightRead:
-    insight = insight_service.update(session, actor=me, insight_id=insight_id, data=data)
-    return insight_service.to_read(session, insight)
+    insight = outcomes.update_insight(session, actor=me, insight_id=insight_id, data=data)
+    return outcomes.read(session, insight)
 
 
 @router.delete("/{insight_id}", name="api:insight_archive", status_code=204)

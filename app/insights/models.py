@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
-from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
-
-
-def _enum(enum: type[StrEnum], length: int = 16) -> Any:
-    """Stored as VARCHAR, so a new value needs no database enum migration."""
-    return SAEnum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from app.core.models import enum_column, utcnow
 
 
 class Kind(StrEnum):
@@ -69,7 +62,7 @@ class Insight(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_insight_channel_external_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: Kind = Field(sa_type=_enum(Kind), index=True)
+    kind: Kind = Field(sa_type=enum_column(Kind), index=True)
     title: str = Field(max_length=200)
     body: str = Field(default="", sa_type=Text)
     product_area: str = Field(default="", max_length=80, index=True)
@@ -77,15 +70,15 @@ class Insight(SQLModel, table=True):
     author_id: int = Field(foreign_key="person.id", index=True)
     # The department the insight concerns (e.g. a delivery complaint concerns Logistics).
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
-    status: Status = Field(default=Status.published, sa_type=_enum(Status), index=True)
+    status: Status = Field(default=Status.published, sa_type=enum_column(Status), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     # feedback (quote also for success stories)
     quote: str = Field(default="", sa_type=Text)
-    channel: Channel | None = Field(default=None, sa_type=_enum(Channel))
+    channel: Channel | None = Field(default=None, sa_type=enum_column(Channel))
     score: int | None = Field(default=None)
-    score_scale: ScoreScale | None = Field(default=None, sa_type=_enum(ScoreScale))
-    sentiment: Sentiment | None = Field(default=None, sa_type=_enum(Sentiment), index=True)
+    score_scale: ScoreScale | None = Field(default=None, sa_type=enum_column(ScoreScale))
+    sentiment: Sentiment | None = Field(default=None, sa_type=enum_column(Sentiment), index=True)
     external_id: str | None = Field(default=None, max_length=120)
     received_at: date | None = Field(default=None, sa_type=Date)
     # pain point

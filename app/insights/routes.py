@@ -8,14 +8,12 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.comments import routes as comment_routes
 from app.core.config import get_settings
 from app.core.errors import ValidationFailed
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId
-from app.dashboard import service as dashboard_service
-from app.flows import finding
+from app.flows import finding, outcomes, pages
 from app.insights import attachments as attachment_service
 from app.insights import journey
 from app.insights import service as insight_service
@@ -120,7 +118,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
         return see_other("/insights/new")
     values = fields_from_form(kind, form)
     try:
-        insight = insight_service.create(session, actor=me, data=InsightCreate(kind=kind, **values))
+        insight = outcomes.create_insight(session, actor=me, data=InsightCreate(kind=kind, **values))
     except ValidationError as exc:
         return _form_error(request, session, me, kind, values, errors_from(exc))
     except ValidationFailed as exc:
@@ -182,28 +180,15 @@ def _detail_page(
     upload_error: str = "",
     status_code: int = 200,
 ) -> Response:
-    info = insight_service.detail(session, actor=me, insight_id=insight_id)
-    dashboard_service.record_reach(session, person=me)
-    context: dict[str, Any] = {
-        "proposals": proposal_service.for_insight(session, insight_id=insight_id),
-        "sources": proposal_service.stories_sources(session, story_id=insight_id),
-        "comments": comment_routes.comments_context(session, me, target_type="insight", target_id=insight_id),
-        "info": info,
-        "insight": info.insight,
-        "upload_error": upload_error,
-        "max_upload_mb": get_settings().max_upload_mb,
-    }
-    if info.insight.kind == Kind.journey_map:
-        context["curve"] = journey.emotion_curve(info.stages)
-        context["artefact"] = attachment_service.artefact(info.attachments)
-        context["emotion_labels"] = journey.EMOTION_LABELS
+    context = pages.insight_page(session, me, insight_id)
+    context.update(upload_error=upload_error, max_upload_mb=get_settings().max_upload_mb)
     return render(request, "insights/detail.html", context, status_code=status_code)
 
 
 @router.get("/insights/{insight_id}/edit", name="insights:edit_form", response_class=HTMLResponse)
 def edit_form(request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
-    values = insight_service.to_read(session, insight).model_dump()
+    values = outcomes.read(session, insight).model_dump()
     return render(
         request, "insights/form.html", _form_context(session, me, insight.kind, values, {}, insight)
     )
@@ -216,7 +201,7 @@ def update(
     insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
     values = fields_from_form(insight.kind, form)
     try:
-        insight_service.update(session, actor=me, insight_id=insight_id, data=InsightUpdate(**values))
+        outcomes.update_insight(session, actor=me, insight_id=insight_id, data=InsightUpdate(**values))
     except ValidationError as exc:
         return _form_error(request, session, me, insight.kind, values, errors_from(exc), insight)
     except ValidationFailed as exc:

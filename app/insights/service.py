@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,6 @@ from app.insights.schemas import (
 )
 from app.notifications import service as notification_service
 from app.people.models import Department, Person, Team
-from app.proposals.models import Proposal, ProposalInsight, ProposalOutcome, ProposalStatus, Support
 from app.search import outbox
 
 PER_PAGE = 20
@@ -325,13 +324,19 @@ def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail
     return info
 
 
-def to_read(session: Session, insight: Insight) -> InsightRead:
-    """The API shape of one insight."""
-    return to_read_many(session, [insight])[0]
+def to_read(
+    session: Session, insight: Insight, *, proposal_ids: Mapping[int, list[int]] | None = None
+) -> InsightRead:
+    """The API shape of one insight (its `proposal_ids` come from app/flows/outcomes.py)."""
+    return to_read_many(session, [insight], proposal_ids=proposal_ids)[0]
 
 
-def to_read_many(session: Session, insights: Sequence[Insight]) -> list[InsightRead]:
-    """The API shape of several insights, with a fixed number of queries however many there are."""
+def to_read_many(
+    session: Session, insights: Sequence[Insight], *, proposal_ids: Mapping[int, list[int]] | None = None
+) -> list[InsightRead]:
+    """The API shape of several insights, with a fixed number of queries however many there are.
+    Proposals are another domain: the proposals linked to each insight are given by the caller
+    (app/flows/outcomes.py `read_many`), none when not given."""
     ids = [i.id for i in insights if i.id is not None]
     if not ids:
         return []
@@ -392,21 +397,7 @@ def to_read_many(session: Session, insights: Sequence[Insight]) -> list[InsightR
             )
         )
     tags = tags_by_insight(session, ids)
-    # proposal_ids: for a success story the proposals it came from; for any other kind, those addressing it.
-    outcomes: dict[int, list[int]] = defaultdict(list)
-    for story_id, proposal_id in session.exec(
-        select(ProposalOutcome.story_id, ProposalOutcome.proposal_id).where(
-            col(ProposalOutcome.story_id).in_(ids)
-        )
-    ).all():
-        outcomes[story_id].append(proposal_id)
-    addressing: dict[int, list[int]] = defaultdict(list)
-    for insight_id, proposal_id in session.exec(
-        select(ProposalInsight.insight_id, ProposalInsight.proposal_id).where(
-            col(ProposalInsight.insight_id).in_(ids)
-        )
-    ).all():
-        addressing[insight_id].append(proposal_id)
+    linked = proposal_ids or {}
     result = []
     for insight in insights:
         assert insight.id is not None
@@ -454,9 +445,7 @@ def to_read_many(session: Session, insights: Sequence[Insight]) -> list[InsightR
                     for st in stages.get(insight.id, [])
                 ],
                 teams=teams.get(insight.id, []),
-                proposal_ids=sorted(
-                    (outcomes if insight.kind == Kind.success_story else addressing).get(insight.id, [])
-                ),
+                proposal_ids=sorted(linked.get(insight.id, [])),
                 goals=insight.goals,
                 frustrations=insight.frustrations,
                 quotes=list(insight.quotes or []),
@@ -469,7 +458,7 @@ def to_read_many(session: Session, insights: Sequence[Insight]) -> list[InsightR
 # --- writing -----------------------------------------------------------------------------------------
 
 
-def _validate(session: Session, kind: Kind, data: InsightFields, insight_id: int | None) -> dict[str, str]:
+def validate(session: Session, kind: Kind, data: InsightFields, insight_id: int | None) -> dict[str, str]:
     """Rules that pydantic cannot see: per-kind requirements and links to other records."""
     errors: dict[str, str] = {}
     if data.department_id is not None and session.get(Department, data.department_id) is None:
@@ -520,20 +509,6 @@ def _validate(session: Session, kind: Kind, data: InsightFields, insight_id: int
             unknown = [t for t in data.teams if t not in names]
             if unknown:
                 errors["teams"] = f"Unknown teams: {', '.join(unknown)}."
-        if data.proposal_ids:
-            done = set(
-                session.exec(
-                    select(Proposal.id).where(
-                        col(Proposal.id).in_(data.proposal_ids), Proposal.status == ProposalStatus.done
-                    )
-                ).all()
-            )
-            not_done = [p for p in data.proposal_ids if p not in done]
-            if not_done:
-                errors["proposal_ids"] = (
-                    "A success story comes from done proposals; these are not: "
-                    f"{', '.join(map(str, not_done))}."
-                )
     if kind == Kind.persona and not data.segment:
         errors["segment"] = "A persona stands for a customer segment; name it."
     return errors
@@ -586,8 +561,10 @@ def _replace_stages(session: Session, journey_id: int, stages: list[StageIn]) ->
 
 
 def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool = True) -> Insight:
+    if data.proposal_ids:
+        raise ValueError("a success story's proposals are linked by app.flows.outcomes.create_insight")
     permissions.check(actor, "create")
-    errors = _validate(session, data.kind, data, None)
+    errors = validate(session, data.kind, data, None)
     if errors:
         raise ValidationFailed(errors)
     insight = Insight(kind=data.kind, title=data.title, author_id=actor.id or 0)
@@ -606,7 +583,6 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
         _replace_stages(session, insight.id, data.stages)
     if data.kind == Kind.success_story:
         _set_teams(session, insight.id, data.teams)
-        _set_outcomes(session, actor=actor, story=insight, proposal_ids=data.proposal_ids)
     # "create" is an upsert that also tells people who follow a matching saved search (see search.drain).
     outbox.enqueue(session, "insight", insight.id, "create")
     _notify_tag_followers(session, actor=actor, insight=insight, tags=parse_tags(data.tags))
@@ -623,31 +599,6 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
     return insight
 
 
-def _set_outcomes(session: Session, *, actor: Person, story: Insight, proposal_ids: list[int]) -> None:
-    """Link the done proposals a success story came from; their proposers and supporters are told."""
-    assert story.id is not None
-    existing = set(
-        session.exec(select(ProposalOutcome.proposal_id).where(ProposalOutcome.story_id == story.id)).all()
-    )
-    session.exec(delete(ProposalOutcome).where(col(ProposalOutcome.story_id) == story.id))
-    for proposal_id in sorted(set(proposal_ids)):
-        session.add(ProposalOutcome(proposal_id=proposal_id, story_id=story.id))
-        if proposal_id in existing:
-            continue
-        proposal = session.get(Proposal, proposal_id)
-        if proposal is None:
-            continue
-        backers = set(session.exec(select(Support.person_id).where(Support.proposal_id == proposal_id)).all())
-        notification_service.notify(
-            session,
-            person_ids=backers | {proposal.author_id},
-            exclude=actor.id,
-            url=f"/insights/{story.id}",
-            text=f"You said, we did: “{proposal.title}” led to the success story “{story.title}”.",
-        )
-        outbox.enqueue(session, "proposal", proposal_id)
-
-
 def _notify_tag_followers(session: Session, *, actor: Person, insight: Insight, tags: list[str]) -> None:
     if insight.status != Status.published or not tags:
         return
@@ -662,12 +613,16 @@ def _notify_tag_followers(session: Session, *, actor: Person, insight: Insight, 
         )
 
 
-def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpdate) -> Insight:
+def update(
+    session: Session, *, actor: Person, insight_id: int, data: InsightUpdate, commit: bool = True
+) -> Insight:
     insight = session.get(Insight, insight_id)
     if insight is None:
         raise NotFound("There is no such insight.")
     permissions.check(actor, "edit", insight)
     changes = data.model_dump(exclude_unset=True)
+    if "proposal_ids" in changes:
+        raise ValueError("a success story's proposals are linked by app.flows.outcomes.update_insight")
     status = changes.pop("status", None)
     current = to_read(session, insight).model_dump()
     base = {k: v for k, v in current.items() if k in InsightFields.model_fields}
@@ -678,7 +633,7 @@ def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpd
         raise ValidationFailed(
             {".".join(str(p) for p in e["loc"]) or "input": e["msg"] for e in exc.errors()}
         ) from None
-    errors = _validate(session, insight.kind, merged, insight.id)
+    errors = validate(session, insight.kind, merged, insight.id)
     if errors:
         raise ValidationFailed(errors)
     _apply_fields(insight, merged)
@@ -692,8 +647,6 @@ def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpd
         _set_evidence(session, insight_id, merged.evidence_ids)
     if "teams" in changes and insight.kind == Kind.success_story:
         _set_teams(session, insight_id, merged.teams)
-    if "proposal_ids" in changes and insight.kind == Kind.success_story:
-        _set_outcomes(session, actor=actor, story=insight, proposal_ids=merged.proposal_ids)
     if "stages" in changes and insight.kind == Kind.journey_map:
         _replace_stages(session, insight_id, merged.stages)
     outbox.enqueue(session, "insight", insight.id)
@@ -706,7 +659,8 @@ def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpd
         summary=insight.title,
         details={"changed": sorted(changes)},
     )
-    session.commit()
+    if commit:
+        session.commit()
     return insight
 
 

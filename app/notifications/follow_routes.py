@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from app.auth.routes import safe_next
 from app.core.errors import NotFound, ValidationFailed
 from app.core.htmx import see_other
 from app.core.types import parse_id
+from app.core.websecurity import safe_next
 from app.insights import service as insight_service
 from app.notifications import service as notification_service
 from app.web.deps import CurrentPerson, SessionDep

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.core.types import PathId
+from app.flows import proposal_list
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
 from app.proposals.service import ProposalCreate, ProposalPage, ProposalRead
@@ -33,7 +34,7 @@ def list_proposals(
     sort: Annotated[str, Query(pattern="^(trending|support|newest)$")] = "newest",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> ProposalPage:
-    total, items = proposal_service.list_proposals(
+    total, items = proposal_list.list_proposals(
         session, filters=proposal_service.ListFilters(status=status, sort=sort, page=page)
     )
     return ProposalPage(total=total, page=page, items=[proposal_service.to_read(session, p) for p in items])

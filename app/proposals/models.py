@@ -8,8 +8,7 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
-from app.insights.models import _enum
+from app.core.models import enum_column, utcnow
 
 
 class ProposalStatus(StrEnum):
@@ -35,7 +34,9 @@ class Proposal(SQLModel, table=True):
     # Kept even for anonymous proposals, so the author still gets every answer; never shown to others.
     author_id: int = Field(foreign_key="person.id", index=True)
     is_anonymous: bool = Field(default=False)
-    status: ProposalStatus = Field(default=ProposalStatus.new, sa_type=_enum(ProposalStatus), index=True)
+    status: ProposalStatus = Field(
+        default=ProposalStatus.new, sa_type=enum_column(ProposalStatus), index=True
+    )
     support_count: int = Field(default=0, index=True)  # kept in step with the support table
     owner_team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     duplicate_of_id: int | None = Field(default=None, foreign_key="proposal.id")
@@ -82,8 +83,8 @@ class ProposalResponse(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
     author_id: int = Field(foreign_key="person.id")
-    from_status: ProposalStatus = Field(sa_type=_enum(ProposalStatus))
-    to_status: ProposalStatus = Field(sa_type=_enum(ProposalStatus))
+    from_status: ProposalStatus = Field(sa_type=enum_column(ProposalStatus))
+    to_status: ProposalStatus = Field(sa_type=enum_column(ProposalStatus))
     body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 

@@ -12,10 +12,10 @@ from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PathId, parse_id
+from app.flows import pages
 from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.decisions import Decision
-from app.proposals.routes import detail_context
 from app.proposals.service import ProposalRead
 from app.web.deps import CurrentPerson, SessionDep
 
@@ -57,7 +57,7 @@ def decide(
         proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
     except ValidationFailed as exc:
         session.rollback()
-        context = detail_context(session, me, proposal_id)
+        context = pages.proposal_page(session, me, proposal_id)
         context.update(decision_errors=exc.errors, decision_values=decision.model_dump())
         return render(request, "proposals/detail.html", context, status_code=422)
     return see_other(

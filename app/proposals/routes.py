@@ -8,18 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.comments import routes as comment_routes
 from app.core.errors import Conflict, ValidationFailed
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, QueryId, parse_id
-from app.flows import finding
+from app.flows import finding, pages, proposal_list
 from app.insights import service as insight_service
 from app.insights.forms import errors_from
 from app.notifications import service as notification_service
 from app.people import service as people_service
-from app.people.models import Team
-from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
 from app.web.deps import CurrentPerson, FormDep, SessionDep
@@ -41,7 +38,7 @@ def list_page(
     filters = proposal_service.ListFilters.parse(
         status=status, department=department, tag=tag, sort=sort, page=page
     )
-    total, items = proposal_service.list_proposals(session, filters=filters)
+    total, items = proposal_list.list_proposals(session, filters=filters)
     return render(
         request,
         "proposals/list.html",
@@ -133,35 +130,7 @@ def pick_insights(request: Request, session: SessionDep, me: CurrentPerson, q: s
 
 @router.get("/proposals/{proposal_id}", name="proposals:detail", response_class=HTMLResponse)
 def detail(request: Request, session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
-    return render(request, "proposals/detail.html", detail_context(session, me, proposal_id))
-
-
-def detail_context(session: SessionDep, me: CurrentPerson, proposal_id: int) -> dict[str, Any]:
-    info = proposal_service.detail(session, actor=me, proposal_id=proposal_id)
-    context: dict[str, Any] = {
-        "info": info,
-        "proposal": info.proposal,
-        "closed": info.proposal.status in proposal_service.CLOSED,
-        "comments": comment_routes.comments_context(
-            session, me, target_type="proposal", target_id=proposal_id
-        ),
-        "timeline": decisions.timeline(session, proposal_id=proposal_id),
-        "owner_team": session.get(Team, info.proposal.owner_team_id) if info.proposal.owner_team_id else None,
-        "duplicate_of": proposal_service.get(session, proposal_id=info.proposal.duplicate_of_id)
-        if info.proposal.duplicate_of_id
-        else None,
-        "duplicates": proposal_service.duplicates_of(session, proposal_id=proposal_id),
-        "outcomes": proposal_service.outcomes_of(session, proposal_id=proposal_id),
-        "can_decide": decisions.can_decide(me),
-        "statuses": list(ProposalStatus),
-        "decision_errors": {},
-        "decision_values": {},
-    }
-    if context["can_decide"]:
-        loads = decisions.team_loads(session)
-        context["loads"] = loads
-        context["suggested"] = decisions.suggest_team(session, proposal_id=proposal_id, loads=loads)
-    return context
+    return render(request, "proposals/detail.html", pages.proposal_page(session, me, proposal_id))
 
 
 def _support_block(
@@ -170,7 +139,7 @@ def _support_block(
     return fragment_or_redirect(
         request,
         lambda: render(
-            request, "proposals/detail.html", detail_context(session, me, proposal_id), block="support"
+            request, "proposals/detail.html", pages.proposal_page(session, me, proposal_id), block="support"
         ),
         f"/proposals/{proposal_id}",
         flash=message,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -14,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.models import aware, utcnow
+from app.core.models import utcnow
 from app.core.types import DbId, Line, Text, parse_id
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
@@ -142,14 +141,13 @@ class ListFilters:
 
 
 def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list[Proposal]]:
+    """Most supported or newest first. "Trending" also weighs recent comments, which are another
+    domain: app/flows/proposal_list.py ranks it."""
+    if filters.sort == "trending":
+        raise ValueError("trending lists are ranked by app.flows.proposal_list")
     condition = list_conditions(filters)
     total = session.exec(select(func.count()).select_from(Proposal).where(*condition)).one()
     page = max(filters.page, 1)
-    if filters.sort == "trending":
-        rows = session.exec(select(Proposal).where(*condition)).all()
-        scores = trending_scores(session, rows)
-        ranked = sorted(rows, key=lambda p: scores.get(p.id or 0, 0.0), reverse=True)
-        return total, list(ranked[(page - 1) * PER_PAGE : page * PER_PAGE])
     order = (
         [col(Proposal.support_count).desc(), col(Proposal.created_at).desc()]
         if filters.sort == "support"
@@ -188,45 +186,6 @@ def list_conditions(filters: ListFilters) -> list[Any]:
             )
         )
     return condition
-
-def trending_scores(
-    session: Session, proposals: Sequence[Proposal], *, now: datetime | None = None
-) -> dict[int, float]:
-    """Recent support and comments count most; everything decays with age (half-life one week).
-    Two queries for the whole list, however long it is."""
-    from app.comments.models import Comment
-
-    now = now or utcnow()
-    since = now - timedelta(days=28)
-    ids = [p.id for p in proposals if p.id is not None]
-
-    def weight(moment: datetime) -> float:
-        return float(0.5 ** ((now - aware(moment)).total_seconds() / (7 * 86400)))
-
-    scores = {
-        p.id: 1.0 / (1 + (now - aware(p.created_at)).total_seconds() / 86400)
-        for p in proposals
-        if p.id is not None
-    }
-    if not ids:
-        return scores
-    for proposal_id, moment in session.exec(
-        select(Support.proposal_id, Support.created_at).where(
-            col(Support.proposal_id).in_(ids), col(Support.created_at) > since
-        )
-    ).all():
-        scores[proposal_id] += weight(moment)
-    for proposal_id, moment in session.exec(
-        select(Comment.target_id, Comment.created_at).where(
-            Comment.target_type == "proposal",
-            col(Comment.target_id).in_(ids),
-            col(Comment.created_at) > since,
-            col(Comment.deleted_at).is_(None),
-        )
-    ).all():
-        scores[proposal_id] += 0.5 * weight(moment)
-    return scores
-
 
 # --- support -------------------------------------------------------------------------------------
 

@@ -25,16 +25,18 @@ log = logging.getLogger("portal.access")
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request. The services commit; whatever a failed request left uncommitted is
-    rolled back here. GET requests read on the deferred engine, except the audited ones."""
+    rolled back when the session closes, which happens as soon as an error leaves the route. (Closing
+    rolls back without expiring the loaded objects, so the error page can still show who is signed
+    in; `rollback()` would expire them.) GET requests read on the deferred engine, except the audited
+    ones."""
     route_name = getattr(request.scope.get("route"), "name", "")
     reads_only = request.method in SAFE_METHODS and route_name not in AUDITED_READS
     engine = get_read_engine() if reads_only else get_engine()
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

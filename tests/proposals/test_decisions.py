@@ -198,7 +198,7 @@ def test_decision_api(browser: Browser, db: Session, employee: Person, leader: P
 def test_success_story_names_done_proposals_and_their_people_hear_it(
     browser: Browser, db: Session, employee: Person, cx: Person, leader: Person, admin: Person
 ) -> None:
-    from app.insights import service as insight_service
+    from app.flows import outcomes
     from app.insights.schemas import InsightCreate
 
     team = factories.team(db, name="Last Mile")
@@ -206,7 +206,7 @@ def test_success_story_names_done_proposals_and_their_people_hear_it(
     proposal_service.support(db, actor=admin, proposal_id=pid)
     not_done = propose(db, employee, title="Still open")
     with pytest.raises(ValidationFailed):
-        insight_service.create(
+        outcomes.create_insight(
             db,
             actor=cx,
             data=InsightCreate.model_validate(
@@ -221,14 +221,14 @@ def test_success_story_names_done_proposals_and_their_people_hear_it(
             proposal_id=pid,
             decision=Decision(status=status, response=response, owner_team=team.id),
         )
-    story = insight_service.create(
+    story = outcomes.create_insight(
         db,
         actor=cx,
         data=InsightCreate.model_validate(
             {"kind": "success_story", "title": "Missed deliveries down a third", "proposal_ids": [pid]}
         ),
     )
-    assert insight_service.to_read(db, story).proposal_ids == [pid]
+    assert outcomes.read(db, story).proposal_ids == [pid]
     said_did = (
         "You said, we did: “Call before delivery” led to the success story “Missed deliveries down a third”."
     )

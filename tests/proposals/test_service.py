@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from app.core.db import _make_engine
 from app.core.errors import Conflict, ValidationFailed
 from app.core.migrate import alembic_config
-from app.flows import finding
+from app.flows import finding, proposal_list
 from app.notifications import service as notification_service
 from app.people.models import Person
 from app.proposals import service as proposal_service
@@ -158,7 +158,7 @@ def test_trending_puts_recent_support_first(
     busy = propose(db, employee, title="Busy proposal here")
     for backer in (cx, leader):
         proposal_service.support(db, actor=backer, proposal_id=busy)
-    _total, ranked = proposal_service.list_proposals(
+    _total, ranked = proposal_list.list_proposals(
         db, filters=proposal_service.ListFilters(sort="trending")
     )
     assert [p.id for p in ranked] == [busy, quiet]
