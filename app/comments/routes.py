@@ -86,7 +86,6 @@ def create(
             errors={"body": "Write something first (at most 10,000 characters)."},
         )
     except ValidationFailed as exc:
-        session.rollback()
         return section(request, session, me, target_type, target_id, errors=exc.errors, status_code=422)
     return _after(request, session, me, comment, "Comment posted.")
 
@@ -109,9 +108,7 @@ def update(
     try:
         comment = comment_service.edit(session, actor=me, comment_id=comment_id, body=body)
     except ValidationError:
-        comment_row = session.get(Comment, comment_id)
-        if comment_row is None:
-            raise NotFound("There is no such comment.") from None
+        comment_row = comment_service.editable(session, actor=me, comment_id=comment_id)
         return section(
             request,
             session,

@@ -10,6 +10,7 @@ from pydantic import Field as Check
 from sqlmodel import Session, col, select
 
 from app.comments.models import Comment
+from app.core.db import owns_transaction
 from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
@@ -81,6 +82,7 @@ def speaks_as_anonymous_author(session: Session, *, actor: Person, target_type: 
     return proposal is not None and proposal.is_anonymous and proposal.author_id == actor.id
 
 
+@owns_transaction
 def add(session: Session, *, actor: Person, target_type: str, target_id: int, data: CommentIn) -> Comment:
     title, url = target_title(session, actor=actor, target_type=target_type, target_id=target_id)
     assert actor.id is not None
@@ -152,6 +154,7 @@ def editable(session: Session, *, actor: Person, comment_id: int) -> Comment:
     return comment
 
 
+@owns_transaction
 def edit(session: Session, *, actor: Person, comment_id: int, body: str) -> Comment:
     comment = editable(session, actor=actor, comment_id=comment_id)
     data = CommentIn(body=body)

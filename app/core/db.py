@@ -9,8 +9,10 @@ Reads (GET requests) use a second engine that begins DEFERRED, so pages never qu
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
@@ -66,6 +68,28 @@ def dispose_engines() -> None:
         factory.cache_clear()
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def owns_transaction(fn: Callable[P, R]) -> Callable[P, R]:
+    """Marks a service function that is one whole transaction: it commits when it succeeds, and
+    when it raises, nothing it did stays pending in the session, so the route can go on reading
+    (to show the form again with its errors) without a rollback of its own."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except BaseException:
+            session = kwargs.get("session", args[0] if args else None)
+            if isinstance(session, Session):
+                session.rollback()
+            raise
+
+    return wrapper
+
+
 def new_session() -> Session:
     """A write session for commands and background work."""
     return Session(get_engine(), expire_on_commit=False)
@@ -76,4 +100,4 @@ def ping(session: Session) -> bool:
     return True
 
 
-__all__ = ["SAFE_METHODS", "get_engine", "get_read_engine", "new_session", "ping"]
+__all__ = ["SAFE_METHODS", "get_engine", "get_read_engine", "new_session", "owns_transaction", "ping"]

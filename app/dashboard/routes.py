@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.audit import service as audit_service
 from app.core.csvexport import to_csv
 from app.core.templating import render
 from app.dashboard import service as dashboard_service
@@ -37,9 +36,7 @@ def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
 
 @router.get("/dashboard.csv", name="dashboard:csv")
 def as_csv(session: SessionDep, me: CurrentPerson) -> Response:
-    body = to_csv(dashboard_service.csv_rows(dashboard_service.build(session)))
-    audit_service.record(session, actor=me, action="dashboard.export", entity_type="dashboard", summary="CSV")
-    session.commit()
+    body = to_csv(dashboard_service.export_rows(session, actor=me))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

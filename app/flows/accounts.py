@@ -6,10 +6,12 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.auth import service as auth_service
+from app.core.db import owns_transaction
 from app.people import service as people_service
 from app.people.models import Person, PersonUpdate
 
 
+@owns_transaction
 def update_person(session: Session, *, actor: Person, person_id: int, data: PersonUpdate) -> Person:
     person = people_service.update(session, actor=actor, person_id=person_id, data=data, commit=False)
     if not person.is_active:

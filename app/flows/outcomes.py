@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, delete, select
 
+from app.core.db import owns_transaction
 from app.core.errors import NotFound, ValidationFailed
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind
@@ -42,6 +43,7 @@ def _not_done(session: Session, proposal_ids: Sequence[int]) -> dict[str, str]:
     }
 
 
+@owns_transaction
 def create_insight(session: Session, *, actor: Person, data: InsightCreate) -> Insight:
     """Publishes an insight; a success story is linked to the done proposals it came from, whose
     proposers and supporters are told."""
@@ -57,6 +59,7 @@ def create_insight(session: Session, *, actor: Person, data: InsightCreate) -> I
     return insight
 
 
+@owns_transaction
 def update_insight(session: Session, *, actor: Person, insight_id: int, data: InsightUpdate) -> Insight:
     changes = data.model_dump(exclude_unset=True)
     proposal_ids = changes.pop("proposal_ids", None)

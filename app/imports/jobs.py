@@ -20,6 +20,7 @@ from typing import BinaryIO
 from sqlmodel import Session, col, select, update
 
 from app.core.config import get_settings
+from app.core.db import owns_transaction
 from app.core.errors import DomainError, NotFound, PermissionDenied, StorageFull, ValidationFailed
 from app.core.models import aware, utcnow
 from app.imports import reader
@@ -82,6 +83,7 @@ def _check_may_import(actor: Person) -> None:
     insight_permissions.check(actor, "create")
 
 
+@owns_transaction
 def upload(session: Session, *, actor: Person, file_name: str, source: BinaryIO) -> ImportJob:
     """Keeps the file, reads its header, and opens a job waiting for its mapping."""
     _check_may_import(actor)
@@ -179,6 +181,7 @@ class StartRequest:
     dry_run: bool
 
 
+@owns_transaction
 def start(session: Session, *, actor: Person, job_id: int, request: StartRequest) -> ImportJob:
     """Checks the mapping against the file and queues the job. The person who uploaded the file
     (or an admin) starts it."""

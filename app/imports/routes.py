@@ -61,7 +61,6 @@ def upload(
     try:
         job = jobs.upload(session, actor=me, file_name=file.filename or "upload", source=file.file)
     except ValidationFailed as exc:
-        session.rollback()
         return _list_page(request, session, me, error=exc.errors.get("file", exc.message), status_code=422)
     return see_other(f"/imports/{job.id}", flash=f"Uploaded “{job.file_name}”: now map its columns.")
 
@@ -88,7 +87,7 @@ def _detail(
         # what the mapping form shows: the person's last choice, or what the job holds
         "chosen": chosen
         or jobs.StartRequest(dict(job.mapping), Channel(job.channel), job.skip_empty, job.dry_run),
-        "author": session.get(Person, job.created_by_id),
+        "author": jobs.uploaders(session).get(job.created_by_id, ""),
     }
     return render(request, "imports/detail.html", context, block=block, status_code=status_code)
 
@@ -117,7 +116,6 @@ def start(
     try:
         job = jobs.start(session, actor=me, job_id=job_id, request=start_request)
     except ValidationFailed as exc:
-        session.rollback()
         job = jobs.get(session, actor=me, job_id=job_id)
         return _detail(request, session, me, job, errors=exc.errors, chosen=start_request, status_code=422)
     what = "Checking every row (nothing is imported yet)" if job.dry_run else "Importing"

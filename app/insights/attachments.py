@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core.config import get_settings
+from app.core.db import owns_transaction
 from app.core.errors import DomainError, NotFound, StorageFull, ValidationFailed
 from app.insights import permissions
 from app.insights.models import Attachment, Insight
@@ -136,6 +137,7 @@ def _upload_root() -> Path:
     return root
 
 
+@owns_transaction
 def store(session: Session, *, actor: Person, insight_id: int, filename: str, data: bytes) -> Attachment:
     insight = session.get(Insight, insight_id)
     if insight is None:

@@ -205,7 +205,6 @@ def update(
     except ValidationError as exc:
         return _form_error(request, session, me, insight.kind, values, errors_from(exc), insight)
     except ValidationFailed as exc:
-        session.rollback()
         return _form_error(request, session, me, insight.kind, values, exc.errors, insight)
     return see_other(f"/insights/{insight_id}", flash="Changes saved.")
 
@@ -400,7 +399,6 @@ def attach(
         )
     except (ValidationFailed, attachment_service.UnsupportedFile, attachment_service.FileTooLarge) as exc:
         message = exc.errors.get("file", exc.message) if isinstance(exc, ValidationFailed) else exc.message
-        session.rollback()
         return _detail_page(
             request, session, me, insight_id, upload_error=message, status_code=exc.status_code
         )

@@ -48,8 +48,7 @@ def follow(
     next: Annotated[str, Form(max_length=2000)] = "/me",
 ) -> Response:
     key = _check(session, me, target_type, target_key)
-    notification_service.follow(session, person=me, target_type=target_type, target_key=key)
-    session.commit()
+    notification_service.start_following(session, person=me, target_type=target_type, target_key=key)
     shown = (
         f"#{key}"
         if target_type == "tag"
@@ -68,6 +67,5 @@ def unfollow(
     target_key: Annotated[str, Form(max_length=400)],
     next: Annotated[str, Form(max_length=2000)] = "/me",
 ) -> Response:
-    notification_service.unfollow(session, person=me, target_type=target_type, target_key=target_key)
-    session.commit()
+    notification_service.stop_following(session, person=me, target_type=target_type, target_key=target_key)
     return see_other(safe_next(next), flash="Unfollowed.")

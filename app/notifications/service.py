@@ -40,6 +40,17 @@ def unfollow(session: Session, *, person: Person, target_type: str, target_key: 
         session.delete(row)
 
 
+def start_following(session: Session, *, person: Person, target_type: str, target_key: str) -> None:
+    """Follow from the follow buttons: one transaction of its own."""
+    follow(session, person=person, target_type=target_type, target_key=target_key)
+    session.commit()
+
+
+def stop_following(session: Session, *, person: Person, target_type: str, target_key: str) -> None:
+    unfollow(session, person=person, target_type=target_type, target_key=target_key)
+    session.commit()
+
+
 def is_following(session: Session, *, person: Person, target_type: str, target_key: str) -> bool:
     return (
         session.exec(

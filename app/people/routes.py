@@ -130,7 +130,6 @@ def person_update(
             request, session, values=values, errors=_errors(exc), person_id=person_id, status_code=422
         )
     except ValidationFailed as exc:
-        session.rollback()
         return _person_form(
             request, session, values=values, errors=exc.errors, person_id=person_id, status_code=422
         )

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core.config import get_settings
+from app.core.db import owns_transaction
 from app.core.errors import PermissionDenied, ValidationFailed
 from app.core.markdown import plain_excerpt
 from app.core.models import aware, utcnow
@@ -42,6 +43,7 @@ def can_decide(person: Person | None) -> bool:
     return person is not None and person.is_active and person.role in DECIDERS
 
 
+@owns_transaction
 def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decision) -> Proposal:
     """Change the status with an official response. A refused decision leaves the proposal as it was."""
     if not can_decide(actor):

@@ -56,7 +56,6 @@ def decide(
     try:
         proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
     except ValidationFailed as exc:
-        session.rollback()
         context = pages.proposal_page(session, me, proposal_id)
         context.update(decision_errors=exc.errors, decision_values=decision.model_dump())
         return render(request, "proposals/detail.html", context, status_code=422)

@@ -108,7 +108,6 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     except ValidationError as exc:
         return _form(request, session, me, values, errors_from(exc), status_code=422)
     except ValidationFailed as exc:
-        session.rollback()
         return _form(request, session, me, values, exc.errors, status_code=422)
     note = " Nobody else sees that it was you." if proposal.is_anonymous else ""
     return see_other(f"/proposals/{proposal.id}", flash=f"Your proposal is published.{note}")
@@ -165,14 +164,16 @@ def unsupport(request: Request, session: SessionDep, me: CurrentPerson, proposal
 
 @router.post("/proposals/{proposal_id}/follow", name="proposals:follow")
 def follow(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
-    proposal_service.get(session, proposal_id=proposal_id)
-    notification_service.follow(session, person=me, target_type="proposal", target_key=str(proposal_id))
-    session.commit()
+    proposal_service.get(session, proposal_id=proposal_id)  # a proposal that exists
+    notification_service.start_following(
+        session, person=me, target_type="proposal", target_key=str(proposal_id)
+    )
     return see_other(f"/proposals/{proposal_id}", flash="You follow this proposal.")
 
 
 @router.post("/proposals/{proposal_id}/unfollow", name="proposals:unfollow")
 def unfollow(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
-    notification_service.unfollow(session, person=me, target_type="proposal", target_key=str(proposal_id))
-    session.commit()
+    notification_service.stop_following(
+        session, person=me, target_type="proposal", target_key=str(proposal_id)
+    )
     return see_other(f"/proposals/{proposal_id}", flash="You no longer follow this proposal.")

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.types import DbId, Line, Text, parse_id
@@ -73,6 +74,7 @@ def get(session: Session, *, proposal_id: int) -> Proposal:
     return proposal
 
 
+@owns_transaction
 def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal:
     """Anyone signed in may propose. The author follows their proposal (and hears every answer)."""
     assert actor.id is not None

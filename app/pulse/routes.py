@@ -82,7 +82,6 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     except ValidationError as exc:
         return _new_form(request, session, values, errors_from(exc), status_code=422)
     except ValidationFailed as exc:
-        session.rollback()
         return _new_form(request, session, values, exc.errors, status_code=422)
     invited = pulse_service.invited_count(session, round_id=round_.id or 0)
     return see_other(f"/pulse/{round_.id}", flash=f"Pulse round opened for {invited} people.")
@@ -142,7 +141,6 @@ def answer(
             request, session, me, round_id, errors=errors_from(exc), values=values, status_code=422
         )
     except ValidationFailed as exc:
-        session.rollback()
         return _round_page(request, session, me, round_id, errors=exc.errors, values=values, status_code=422)
     return see_other(
         f"/pulse/{round_id}", flash="Thank you. Your answers are in, with nothing that links them to you."

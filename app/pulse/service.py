@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core.config import get_settings
+from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
 from app.core.types import DbId, Line, Text
@@ -68,6 +69,7 @@ def _check_opener(actor: Person) -> None:
 # --- opening and closing --------------------------------------------------------------------------
 
 
+@owns_transaction
 def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRound:
     _check_opener(actor)
     k = get_settings().min_group
@@ -162,6 +164,7 @@ def is_open(round_: PulseRound, *, today: date | None = None) -> bool:
 # --- answering -----------------------------------------------------------------------------------
 
 
+@owns_transaction
 def answer(session: Session, *, actor: Person, round_id: int, data: AnswersIn) -> None:
     round_ = get(session, round_id=round_id)
     close_if_due(session, round_)
