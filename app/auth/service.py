@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.auth.models import ApiToken, LoginFailure, UserSession
+from app.core.access import owns_or_admin
 from app.core.config import get_settings
 from app.core.credentials import (
     check_password_policy,
@@ -172,7 +173,7 @@ def delete_sessions(session: Session, *, person_id: int | None) -> int:
 
 def end_all_sessions(session: Session, *, actor: Person, person_id: int) -> int:
     person = people_service.get(session, person_id=person_id)
-    if actor.id != person.id and actor.role != Role.admin:
+    if not owns_or_admin(actor, person.id):
         raise PermissionDenied()
     ended = delete_sessions(session, person_id=person.id)
     audit_service.record(
@@ -211,7 +212,7 @@ class NewToken:
 
 
 def create_token(session: Session, *, actor: Person, owner: Person, name: str = "") -> NewToken:
-    if actor.id != owner.id and actor.role != Role.admin:
+    if not owns_or_admin(actor, owner.id):
         raise PermissionDenied()
     name = name.strip() or "API token"
     if len(name) > 80:
@@ -244,7 +245,7 @@ def list_tokens(session: Session, *, owner: Person) -> list[ApiToken]:
 def revoke_token(session: Session, *, actor: Person, token_id: int) -> ApiToken:
     record = session.get(ApiToken, token_id)
     # Another person's token answers 404, not 403, so token ids cannot be probed.
-    if record is None or (record.person_id != actor.id and actor.role != Role.admin):
+    if record is None or not owns_or_admin(actor, record.person_id):
         raise NotFound("There is no such token.")
     if record.revoked_at is None:
         record.revoked_at = utcnow()

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Check
 from sqlmodel import Session, col, select
 
+from app.comments import permissions
 from app.comments.models import Comment
 from app.core.db import owns_transaction
-from app.core.errors import NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
 from app.core.types import DbId, Text
@@ -20,7 +21,7 @@ from app.insights.models import Insight
 from app.limits import service as write_limits
 from app.notifications import service as notification_service
 from app.people import service as people_service
-from app.people.models import Person, Role
+from app.people.models import Person
 from app.proposals.models import Proposal
 from app.search import outbox
 
@@ -149,8 +150,7 @@ def editable(session: Session, *, actor: Person, comment_id: int) -> Comment:
     if comment is None or comment.deleted_at is not None:
         raise NotFound("There is no such comment.")
     target_title(session, actor=actor, target_type=comment.target_type, target_id=comment.target_id)
-    if comment.author_id != actor.id and actor.role != Role.admin:
-        raise PermissionDenied("You can only change your own comments.")
+    permissions.check(actor, "edit", comment)
     return comment
 
 

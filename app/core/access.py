@@ -16,6 +16,18 @@ CX = frozenset({Role.cx, Role.admin})
 LEADERS = frozenset({Role.leader, Role.admin})
 ADMINS = frozenset({Role.admin})
 EXPORTERS = CX | LEADERS  # take data out of the portal (exports are audited)
+# The role groups the domains' object rules are written in, defined once here with the routes.
+PUBLISHERS = CX  # publish, edit and archive insights; import feedback
+DECIDERS = LEADERS  # decide on proposals
+PULSE_OPENERS = LEADERS  # open pulse rounds and read their results
+
+
+def owns_or_admin(person: object, owner_id: int | None) -> bool:
+    """The one rule for "your own thing": its owner, or an admin (comments, tokens, sessions,
+    uploads). `person` is a signed-in Person (typed loosely: core knows no domain)."""
+    return owner_id is not None and (
+        getattr(person, "id", None) == owner_id or getattr(person, "role", None) == Role.admin
+    )
 
 Rule = str | frozenset[Role]
 

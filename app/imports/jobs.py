@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, col, select, update
 
+from app.core.access import owns_or_admin
 from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import DomainError, NotFound, PermissionDenied, StorageFull, ValidationFailed
@@ -28,7 +29,7 @@ from app.imports import service as import_service
 from app.imports.models import ImportJob, JobStatus
 from app.insights import permissions as insight_permissions
 from app.insights.models import Channel, ScoreScale
-from app.people.models import Person, Role
+from app.people.models import Person
 
 log = logging.getLogger("portal.imports")
 
@@ -186,7 +187,7 @@ def start(session: Session, *, actor: Person, job_id: int, request: StartRequest
     """Checks the mapping against the file and queues the job. The person who uploaded the file
     (or an admin) starts it."""
     job = get(session, actor=actor, job_id=job_id)
-    if job.created_by_id != actor.id and actor.role != Role.admin:
+    if not owns_or_admin(actor, job.created_by_id):
         raise PermissionDenied("Only the person who uploaded this file can start its import.")
     if not can_start(job):
         raise ValidationFailed({"file": "This import has already run; upload the file again to repeat it."})

@@ -6,11 +6,10 @@ from typing import Any
 
 from sqlmodel import col
 
+from app.core.access import PUBLISHERS
 from app.core.errors import NotFound, PermissionDenied
 from app.insights.models import Insight, Status
-from app.people.models import Person, Role
-
-PUBLISHERS = frozenset({Role.cx, Role.admin})
+from app.people.models import Person
 
 
 def can(person: Person | None, action: str, insight: Insight | None = None) -> bool:

@@ -15,18 +15,18 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.core.config import get_settings
 from app.core.db import owns_transaction
-from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.markdown import plain_excerpt
 from app.core.models import aware, utcnow
 from app.core.types import DbId, Text, parse_id
 from app.notifications import service as notification_service
 from app.notifications.models import Follow
-from app.people.models import Department, Person, Role, Team
+from app.people.models import Department, Person, Team
+from app.proposals import permissions as proposal_permissions
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, ProposalDepartment, ProposalResponse, ProposalStatus, Support
 from app.search import outbox
 
-DECIDERS = frozenset({Role.leader, Role.admin})
 OPEN_WORK = (ProposalStatus.accepted, ProposalStatus.in_progress)
 
 
@@ -40,14 +40,13 @@ class Decision(BaseModel):
 
 
 def can_decide(person: Person | None) -> bool:
-    return person is not None and person.is_active and person.role in DECIDERS
+    return proposal_permissions.can(person, "decide")
 
 
 @owns_transaction
 def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decision) -> Proposal:
     """Change the status with an official response. A refused decision leaves the proposal as it was."""
-    if not can_decide(actor):
-        raise PermissionDenied("Only leaders decide on proposals.")
+    proposal_permissions.check(actor, "decide")
     proposal = proposal_service.get(session, proposal_id=proposal_id)
     errors: dict[str, str] = {}
     if decision.status not in ProposalStatus.__members__:

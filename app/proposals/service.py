@@ -21,6 +21,7 @@ from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
 from app.notifications import service as notification_service
 from app.people.models import Department, Person
+from app.proposals import permissions
 from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight, ProposalStatus, Support
 from app.search import outbox
 
@@ -189,6 +190,7 @@ def list_conditions(filters: ListFilters) -> list[Any]:
         )
     return condition
 
+
 # --- support -------------------------------------------------------------------------------------
 
 
@@ -272,7 +274,9 @@ class ProposalDetail:
 def detail(session: Session, *, actor: Person, proposal_id: int) -> ProposalDetail:
     proposal = get(session, proposal_id=proposal_id)
     is_author = proposal.author_id == actor.id
-    author = session.get(Person, proposal.author_id) if (not proposal.is_anonymous or is_author) else None
+    author = (
+        session.get(Person, proposal.author_id) if permissions.can(actor, "see_author", proposal) else None
+    )
     return ProposalDetail(
         proposal=proposal,
         author=author,

@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core.access import PULSE_OPENERS
 from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
 from app.core.types import DbId, Line, Text
-from app.people.models import Department, Person, Role, Team
+from app.people.models import Department, Person, Team
 from app.pulse import release as rules
 from app.pulse.items import CATALOGUE
 from app.pulse.models import (
@@ -36,7 +37,7 @@ from app.pulse.models import (
     random_id,
 )
 
-OPENERS = frozenset({Role.leader, Role.admin})
+OPENERS = PULSE_OPENERS
 TEXT_MIN_GROUP = 10  # free-text comments need at least 10 respondents (security.md R2)
 _shuffle = random.SystemRandom().shuffle
 
