@@ -11,8 +11,8 @@ from app.core.markdown import strip_markup
 from app.core.models import aware
 from app.insights.models import Insight
 from app.proposals.models import Proposal
-from app.search.backend import SearchDoc
 from app.search.documents import all_docs_in_chunks
+from app.search.types import SearchDoc
 
 ENTITY = "comment"
 

@@ -23,14 +23,14 @@ from app.people.models import Person
 from app.proposals import search as proposal_search
 from app.proposals.models import Proposal
 from app.search import outbox
-from app.search.backend import (
+from app.search.backend import WhooshBackend
+from app.search.types import (
     FACET_FIELDS,
     QueryError,
     SearchBackend,
     SearchDoc,
     SearchQuery,
     SearchUnavailable,
-    WhooshBackend,
 )
 
 log = logging.getLogger("portal.search")

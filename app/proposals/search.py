@@ -12,8 +12,8 @@ from app.core.models import aware
 from app.insights.models import InsightTag, Tag
 from app.people.models import Department
 from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight
-from app.search.backend import SearchDoc
 from app.search.documents import all_docs_in_chunks
+from app.search.types import SearchDoc
 
 ENTITY = "proposal"
 

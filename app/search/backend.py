@@ -20,10 +20,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from whoosh import columns, scoring
 from whoosh import query as wq
@@ -43,10 +43,22 @@ from whoosh.qparser import (
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
+from app.search.types import (
+    FACET_FIELDS,
+    MAX_QUERY_LENGTH,
+    Hit,
+    QueryError,
+    QueryNode,
+    SearchDoc,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    stable_key,
+)
+
 log = logging.getLogger("portal.search")
 
 SCHEMA_VERSION = "6"  # 6: the stable tie-break key column
-MAX_QUERY_LENGTH = 200
 MIN_PREFIX = 2
 MAX_PREFIX_TERMS = 12  # a prefix* stands for at most this many words: the most frequent ones
 # Field boosts title > tags > body, in one field: the title goes in 3 times, the tags twice.
@@ -94,7 +106,6 @@ class _TfScorer(scoring.BaseScorer):
 
 _WEIGHTING = _Bm25WithoutLength()
 _PART_BREAK = " zqxpartbreak "
-FACET_FIELDS = ("kind", "department", "product_area", "tag", "sentiment", "status")
 _SINGLE_VALUED = ("kind", "department", "product_area", "sentiment", "status")
 
 # CJK scripts have no spaces between words: each character becomes a token, so a Chinese word is
@@ -140,86 +151,11 @@ def make_schema() -> Schema:
     )
 
 
-# Ties are broken by type, then by id: the same order whatever the order of indexing.
-_TYPE_RANK = {"insight": 1, "proposal": 2, "comment": 3}
-
-
-def stable_key(doc_type: str, entity_id: int) -> int:
-    return _TYPE_RANK.get(doc_type, 9) * 2**48 + entity_id % 2**48
-
-
 def _storage(directory: Path) -> FileStorage:
     """Index files are read with plain reads, never memory-mapped: a segment file truncated under a
     mapped reader kills the whole process with SIGBUS (no exception, no log); read normally, the
     same damage raises an error that search catches, and the portal keeps serving pages."""
     return FileStorage(str(directory), supports_mmap=False)
-
-
-@dataclass
-class SearchDoc:
-    """What the index knows of one record; built by each domain's search.py from the database."""
-
-    doc_id: str  # "insight:42"
-    type: str
-    entity_id: int
-    kind: str
-    title: str
-    body: str
-    tags: list[str] = field(default_factory=list)
-    department: str = ""
-    product_area: str = ""
-    sentiment: str = ""
-    status: str = "published"
-    created: int = 0  # unix seconds
-    support: int = 0
-
-
-@dataclass
-class SearchQuery:
-    text: str
-    filters: dict[str, str] = field(default_factory=dict)
-    sort: str = "relevance"  # relevance | newest | support
-    page: int = 1
-    per_page: int = 20
-    published_only: bool = True
-    with_facets: bool = True
-
-
-@dataclass
-class Hit:
-    doc_id: str
-    type: str
-    entity_id: int
-    score: float
-
-
-@dataclass
-class SearchResult:
-    total: int
-    hits: list[Hit]
-    facets: dict[str, dict[str, int]]
-    suggestion: str | None
-    terms: set[str]  # analysed query words, for highlighting
-    prefixes: set[str]
-
-
-class QueryError(ValueError):
-    """The query cannot be run; the message says why in words a person understands."""
-
-
-class SearchUnavailable(RuntimeError):
-    """The index is missing or broken; pages keep working and `portal reindex` repairs it."""
-
-
-class SearchBackend(Protocol):
-    def apply(self, upserts: list[SearchDoc], deletes: list[str]) -> None: ...
-    def rebuild(self, docs: Iterable[SearchDoc], *, procs: int = 1) -> int: ...
-    def search(self, query: SearchQuery) -> SearchResult: ...
-    def status(self) -> str: ...
-    def doc_ids(self) -> set[str]: ...
-    def find_matches(self, text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]: ...
-    @contextmanager
-    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]: ...
 
 
 def fresh_folder(directory: Path) -> Path:
@@ -836,11 +772,6 @@ def analysed(text: str) -> str:
         if word and word not in _STOP_WORDS:
             words.append(_stem(word))
     return " ".join(words)
-
-
-# A parsed query as plain data, for engines other than Whoosh: ("term", word), ("prefix", start),
-# ("phrase", [words]), ("and", [nodes]), ("or", [nodes]), ("not", node); words already analysed.
-QueryNode = tuple[Any, ...]
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.search.backend import SearchDoc
+from app.search.types import SearchDoc
 
 
 def all_docs_in_chunks(

@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.search.backend import (
+from app.search.backend import analysed, find_matches, parse_for_tsquery, suggest_words
+from app.search.types import (
     FACET_FIELDS,
     Hit,
     QueryError,
@@ -30,11 +31,7 @@ from app.search.backend import (
     SearchQuery,
     SearchResult,
     SearchUnavailable,
-    analysed,
-    find_matches,
-    parse_for_tsquery,
     stable_key,
-    suggest_words,
 )
 
 _SINGLE = ("kind", "department", "product_area", "sentiment", "status")

@@ -12,7 +12,7 @@ from app.core.templating import render
 from app.core.types import PageNumber
 from app.flows import search as search_service
 from app.insights.models import KIND_LABELS, Kind
-from app.search.backend import FACET_FIELDS
+from app.search.types import FACET_FIELDS
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()

@@ -22,6 +22,16 @@ from typing import Any
 import tantivy
 
 from app.search.backend import (
+    analysed,
+    find_matches,
+    fresh_folder,
+    indexer_lock,
+    parse_tree,
+    plain_words,
+    suggest_words,
+    swap_in,
+)
+from app.search.types import (
     FACET_FIELDS,
     Hit,
     QueryError,
@@ -30,15 +40,7 @@ from app.search.backend import (
     SearchQuery,
     SearchResult,
     SearchUnavailable,
-    analysed,
-    find_matches,
-    fresh_folder,
-    indexer_lock,
-    parse_tree,
-    plain_words,
     stable_key,
-    suggest_words,
-    swap_in,
 )
 
 SCHEMA_VERSION = "tantivy-1"

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.search.backend import QueryError, SearchBackend, SearchDoc, SearchQuery, WhooshBackend
+from app.search.backend import WhooshBackend
 from app.search.tantivy_backend import TantivyBackend
+from app.search.types import QueryError, SearchBackend, SearchDoc, SearchQuery
 from tests.databases import postgres_search_backend
 
 DOCS = [

@@ -14,8 +14,9 @@ from sqlmodel import Session
 from app.auth import service as auth_service
 from app.flows import search as search_service
 from app.people.models import Person
-from app.search.backend import SearchDoc, SearchQuery, SearchUnavailable, WhooshBackend
+from app.search.backend import WhooshBackend
 from app.search.tantivy_backend import TantivyBackend
+from app.search.types import SearchDoc, SearchQuery, SearchUnavailable
 from tests.browser import Browser, bearer
 from tests.conftest import SearchIndex
 

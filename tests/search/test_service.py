@@ -14,8 +14,9 @@ from app.insights import service as insight_service
 from app.insights.models import Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people.models import Person
-from app.search.backend import SearchUnavailable, WhooshBackend
+from app.search.backend import WhooshBackend
 from app.search.models import SearchOutbox
+from app.search.types import SearchUnavailable
 from tests.conftest import SearchIndex
 
 
