@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.core.credentials import hash_password
 from app.core.models import utcnow
 from app.insights import service as insight_service
+from app.insights import stages as stage_service
 from app.insights.models import Insight, Kind
 from app.insights.schemas import InsightCreate, StageIn
 from app.limits import service as write_limits
@@ -117,7 +118,7 @@ def _load_insights(session: Session) -> int:
             stages=[StageIn(**stage) for stage in spec["stages"]],
         )
         assert journey.id is not None
-        for stage in insight_service.stages_of(session, journey.id):
+        for stage in stage_service.stages_of(session, journey.id):
             stage_ids[(spec["key"], stage.name)] = stage.id or 0
     for spec in other["pain_points"]:
         publish(

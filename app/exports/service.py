@@ -17,6 +17,7 @@ from app.core.access import EXPORTERS
 from app.core.csvexport import to_csv
 from app.core.errors import PermissionDenied
 from app.insights import service as insight_service
+from app.insights import tags as tag_service
 from app.insights.models import Insight
 from app.people.models import Department, Person, Team
 from app.proposals import service as proposal_service
@@ -70,7 +71,7 @@ def insight_rows(
     check_may_export(actor)
     for batch in _batches(session, Insight, insight_service.list_conditions(actor, filters)):
         ids = [i.id for i in batch]
-        tags = insight_service.tags_by_insight(session, ids)
+        tags = tag_service.tags_by_insight(session, ids)
         authors = _names(session, Person, {i.author_id for i in batch})
         departments = _names(session, Department, {i.department_id for i in batch if i.department_id})
         yield [

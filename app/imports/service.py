@@ -26,7 +26,7 @@ from app.core.types import check_line, check_text
 from app.imports import reader
 from app.insights import permissions as insight_permissions
 from app.insights.models import Channel, Insight, InsightTag, Kind, ScoreScale, Sentiment, Status, Tag
-from app.insights.service import parse_tags
+from app.insights.tags import parse_tags
 from app.limits import service as write_limits
 from app.people.models import Department, Person
 from app.search.models import SearchOutbox

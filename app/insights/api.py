@@ -41,9 +41,7 @@ def create_insight(session: SessionDep, me: CurrentPerson, data: InsightCreate) 
 
 @router.get("/{insight_id}", name="api:insight_get", response_model=InsightRead)
 def get_insight(session: SessionDep, me: CurrentPerson, insight_id: PathId) -> InsightRead:
-    return outcomes.read(
-        session, insight_service.get_visible(session, actor=me, insight_id=insight_id)
-    )
+    return outcomes.read(session, insight_service.get_visible(session, actor=me, insight_id=insight_id))
 
 
 @router.patch("/{insight_id}", name="api:insight_update", response_model=InsightRead)

@@ -10,7 +10,8 @@ from starlette.datastructures import FormData
 
 from app.core.types import parse_id
 from app.insights.models import Kind
-from app.insights.service import KIND_FIELDS, parse_tags
+from app.insights.service import KIND_FIELDS
+from app.insights.tags import parse_tags
 
 _INT_FIELDS = {"score", "severity", "customers_affected", "journey_stage_id", "department_id"}
 _OPTIONAL_CHOICES = {"channel", "score_scale", "sentiment", "received_at", "external_id"}

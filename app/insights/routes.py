@@ -17,6 +17,8 @@ from app.flows import finding, outcomes, pages
 from app.insights import attachments as attachment_service
 from app.insights import journey
 from app.insights import service as insight_service
+from app.insights import stages as stage_service
+from app.insights import tags as tag_service
 from app.insights.forms import errors_from, fields_from_form
 from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale, Sentiment, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
@@ -65,7 +67,7 @@ def list_page(
             "total": total,
             "filters": filters,
             "pages": max((total + 19) // 20, 1),
-            "tags": insight_service.tags_by_insight(session, ids),
+            "tags": tag_service.tags_by_insight(session, ids),
             "evidence": insight_service.evidence_counts(session, ids),
             "authors": insight_service.authors(session, items),
             "options": insight_service.filter_options(session, actor=me),
@@ -96,7 +98,7 @@ def _form_context(
         "channels": list(Channel),
         "sentiments": list(Sentiment),
         "scales": list(ScoreScale),
-        "stages": insight_service.all_stages(session) if kind == Kind.pain_point else [],
+        "stages": stage_service.all_stages(session) if kind == Kind.pain_point else [],
         "evidence": evidence,
         "done_proposals": proposal_service.done_proposals(session) if kind == Kind.success_story else [],
     }
@@ -162,7 +164,7 @@ def suggest_tags(
     return render(
         request,
         "insights/_tag_suggestions.html",
-        {"suggestions": insight_service.suggest_tags(session, actor=me, prefix=typed[:50])},
+        {"suggestions": tag_service.suggest_tags(session, actor=me, prefix=typed[:50])},
     )
 
 
@@ -291,7 +293,7 @@ def stage_add(
     if stage is None:
         return _stages_page(request, session, me, insight_id, errors=errors, values=values, status_code=422)
     try:
-        insight_service.add_stage(session, actor=me, journey_id=insight_id, stage=stage)
+        stage_service.add_stage(session, actor=me, journey_id=insight_id, stage=stage)
     except ValidationFailed as exc:
         return _stages_page(
             request, session, me, insight_id, errors=exc.errors, values=values, status_code=422
@@ -312,7 +314,7 @@ def stage_import(
     data = file.file.read()
     try:
         parsed = journey.parse_stages(file.filename or "", data)
-        count = insight_service.append_stages(session, actor=me, journey_id=insight_id, stages=parsed)
+        count = stage_service.append_stages(session, actor=me, journey_id=insight_id, stages=parsed)
     except journey.StageImportFailed as exc:
         return _stages_page(
             request,
@@ -349,7 +351,7 @@ def stage_update(
             errors={f"{stage_id}:{k}": v for k, v in errors.items()},
             status_code=422,
         )
-    insight_service.update_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, stage=stage)
+    stage_service.update_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, stage=stage)
     return _after_stage_change(request, session, me, insight_id, f"Stage “{stage.name}” saved.")
 
 
@@ -365,7 +367,7 @@ def stage_move(
     direction: Annotated[str, Form(max_length=10)] = "down",
 ) -> Response:
     offset = -1 if direction == "up" else 1
-    insight_service.move_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, offset=offset)
+    stage_service.move_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, offset=offset)
     return _after_stage_change(request, session, me, insight_id, "Stage moved.")
 
 
@@ -377,7 +379,7 @@ def stage_move(
 def stage_remove(
     request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId, stage_id: PathId
 ) -> Response:
-    insight_service.remove_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id)
+    stage_service.remove_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id)
     return _after_stage_change(request, session, me, insight_id, "Stage removed.")
 
 

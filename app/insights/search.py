@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.core.markdown import plain_excerpt
 from app.core.models import aware
 from app.insights.models import Insight, JourneyStage, Kind
-from app.insights.service import tags_by_insight
+from app.insights.tags import tags_by_insight
 from app.people.models import Department
 from app.search.documents import all_docs_in_chunks
 from app.search.types import SearchDoc

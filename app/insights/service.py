@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +18,8 @@ from app.core.models import utcnow
 from app.core.text import escape_like
 from app.core.types import parse_id
 from app.insights import permissions
+from app.insights import stages as stage_service
+from app.insights import tags as tag_service
 from app.insights.models import (
     Attachment,
     CreditedTeam,
@@ -42,7 +42,6 @@ from app.insights.schemas import (
     StageIn,
     StageRead,
 )
-from app.notifications import service as notification_service
 from app.people.models import Department, Person, Team
 from app.search import outbox
 
@@ -58,25 +57,6 @@ KIND_FIELDS: dict[Kind, set[str]] = {
 }
 ALL_KIND_FIELDS = set().union(*KIND_FIELDS.values())
 _EMPTY: dict[str, Any] = {"quote": "", "persona": "", "goals": "", "frustrations": "", "quotes": []}
-
-_TAG_CHARS = re.compile(r"[^\w-]+", re.UNICODE)
-
-
-def normalise_tag(raw: str) -> str:
-    """Tags are lower case words joined by dashes: 'Late Delivery' -> 'late-delivery'."""
-    text = unicodedata.normalize("NFC", raw).strip().lower()
-    text = _TAG_CHARS.sub("-", text).strip("-_")
-    return re.sub(r"-{2,}", "-", text)[:50]
-
-
-def parse_tags(raw: str | Iterable[str]) -> list[str]:
-    items = raw.split(",") if isinstance(raw, str) else list(raw)
-    seen: list[str] = []
-    for item in items:
-        tag = normalise_tag(item)
-        if tag and tag not in seen:
-            seen.append(tag)
-    return seen
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -176,7 +156,7 @@ def list_conditions(actor: Person, filters: ListFilters) -> list[Any]:
         tagged = (
             select(InsightTag.insight_id)
             .join(Tag, col(Tag.id) == InsightTag.tag_id)
-            .where(Tag.name == normalise_tag(filters.tag))
+            .where(Tag.name == tag_service.normalise_tag(filters.tag))
         )
         condition.append(col(Insight.id).in_(tagged))
     return condition
@@ -205,20 +185,6 @@ def filter_options(session: Session, *, actor: Person) -> dict[str, list[Any]]:
     }
 
 
-def tags_by_insight(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
-    result: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = session.exec(
-            select(InsightTag.insight_id, Tag.name)
-            .join(Tag, col(Tag.id) == InsightTag.tag_id)
-            .where(col(InsightTag.insight_id).in_(ids))
-            .order_by(Tag.name)
-        ).all()
-        for insight_id, name in rows:
-            result[insight_id].append(name)
-    return result
-
-
 def evidence_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:
     if not ids:
         return {}
@@ -228,32 +194,6 @@ def evidence_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:
         .group_by(col(Evidence.pain_point_id))
     ).all()
     return dict(rows)
-
-
-def stages_of(session: Session, journey_id: int) -> list[JourneyStage]:
-    return list(
-        session.exec(
-            select(JourneyStage)
-            .where(JourneyStage.journey_id == journey_id)
-            .order_by(col(JourneyStage.position), col(JourneyStage.id))
-        ).all()
-    )
-
-
-def pain_points_by_stage(
-    session: Session, *, actor: Person, stage_ids: Sequence[int]
-) -> dict[int, list[Insight]]:
-    result: dict[int, list[Insight]] = defaultdict(list)
-    if stage_ids:
-        rows = session.exec(
-            select(Insight)
-            .where(col(Insight.journey_stage_id).in_(stage_ids), permissions.visible_filter(actor))
-            .order_by(col(Insight.severity).desc())
-        ).all()
-        for insight in rows:
-            assert insight.journey_stage_id is not None
-            result[insight.journey_stage_id].append(insight)
-    return result
 
 
 @dataclass
@@ -280,7 +220,7 @@ def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail
         insight=insight,
         author=session.get(Person, insight.author_id),
         department=session.get(Department, insight.department_id) if insight.department_id else None,
-        tags=tags_by_insight(session, [insight.id]).get(insight.id, []),
+        tags=tag_service.tags_by_insight(session, [insight.id]).get(insight.id, []),
         attachments=list(
             session.exec(
                 select(Attachment).where(Attachment.insight_id == insight.id).order_by(col(Attachment.id))
@@ -308,8 +248,8 @@ def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail
             ).all()
         )
     if insight.kind == Kind.journey_map:
-        info.stages = stages_of(session, insight.id)
-        info.stage_pain_points = pain_points_by_stage(
+        info.stages = stage_service.stages_of(session, insight.id)
+        info.stage_pain_points = stage_service.pain_points_by_stage(
             session, actor=actor, stage_ids=[s.id for s in info.stages if s.id is not None]
         )
     if insight.kind == Kind.success_story:
@@ -396,7 +336,7 @@ def to_read_many(
                 url=f"/attachments/{a.id}",
             )
         )
-    tags = tags_by_insight(session, ids)
+    tags = tag_service.tags_by_insight(session, ids)
     linked = proposal_ids or {}
     result = []
     for insight in insights:
@@ -528,18 +468,6 @@ def _apply_fields(insight: Insight, data: InsightFields) -> None:
         setattr(insight, name, value)
 
 
-def _set_tags(session: Session, insight_id: int, tags: list[str]) -> None:
-    session.exec(delete(InsightTag).where(col(InsightTag.insight_id) == insight_id))
-    for name in parse_tags(tags):
-        tag = session.exec(select(Tag).where(Tag.name == name)).first()
-        if tag is None:
-            tag = Tag(name=name)
-            session.add(tag)
-            session.flush()
-        assert tag.id is not None
-        session.add(InsightTag(insight_id=insight_id, tag_id=tag.id))
-
-
 def _set_evidence(session: Session, insight_id: int, evidence_ids: list[int]) -> None:
     session.exec(delete(Evidence).where(col(Evidence.pain_point_id) == insight_id))
     for feedback_id in sorted(set(evidence_ids)):
@@ -552,12 +480,6 @@ def _set_teams(session: Session, insight_id: int, team_names: list[str]) -> None
         for team_id in session.exec(select(Team.id).where(col(Team.name).in_(team_names))).all():
             assert team_id is not None
             session.add(CreditedTeam(insight_id=insight_id, team_id=team_id))
-
-
-def _replace_stages(session: Session, journey_id: int, stages: list[StageIn]) -> None:
-    session.exec(delete(JourneyStage).where(col(JourneyStage.journey_id) == journey_id))
-    for position, stage in enumerate(stages):
-        session.add(JourneyStage(journey_id=journey_id, position=position, **stage.model_dump()))
 
 
 def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool = True) -> Insight:
@@ -576,16 +498,18 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
         session.rollback()
         raise ValidationFailed({"external_id": "This customer reference is already used."}) from exc
     assert insight.id is not None
-    _set_tags(session, insight.id, data.tags)
+    tag_service.set_tags(session, insight.id, data.tags)
     if data.kind == Kind.pain_point:
         _set_evidence(session, insight.id, data.evidence_ids)
     if data.kind == Kind.journey_map:
-        _replace_stages(session, insight.id, data.stages)
+        stage_service.replace_stages(session, insight.id, data.stages)
     if data.kind == Kind.success_story:
         _set_teams(session, insight.id, data.teams)
     # "create" is an upsert that also tells people who follow a matching saved search (see search.drain).
     outbox.enqueue(session, "insight", insight.id, "create")
-    _notify_tag_followers(session, actor=actor, insight=insight, tags=parse_tags(data.tags))
+    tag_service.notify_followers(
+        session, actor=actor, insight=insight, tags=tag_service.parse_tags(data.tags)
+    )
     audit_service.record(
         session,
         actor=actor,
@@ -597,20 +521,6 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
     if commit:
         session.commit()
     return insight
-
-
-def _notify_tag_followers(session: Session, *, actor: Person, insight: Insight, tags: list[str]) -> None:
-    if insight.status != Status.published or not tags:
-        return
-    for tag in tags:
-        followers = notification_service.followers(session, target_type="tag", target_keys=[tag])
-        notification_service.notify(
-            session,
-            person_ids=followers,
-            exclude=actor.id,
-            url=f"/insights/{insight.id}",
-            text=f"New {insight.kind.label.lower()} tagged #{tag}: “{insight.title}”.",
-        )
 
 
 def update(
@@ -642,13 +552,13 @@ def update(
         _change_status(session, actor, insight, Status(status))
     session.add(insight)
     if "tags" in changes:
-        _set_tags(session, insight_id, merged.tags)
+        tag_service.set_tags(session, insight_id, merged.tags)
     if "evidence_ids" in changes and insight.kind == Kind.pain_point:
         _set_evidence(session, insight_id, merged.evidence_ids)
     if "teams" in changes and insight.kind == Kind.success_story:
         _set_teams(session, insight_id, merged.teams)
     if "stages" in changes and insight.kind == Kind.journey_map:
-        _replace_stages(session, insight_id, merged.stages)
+        stage_service.replace_stages(session, insight_id, merged.stages)
     outbox.enqueue(session, "insight", insight.id)
     audit_service.record(
         session,
@@ -692,137 +602,7 @@ def _change_status(session: Session, actor: Person, insight: Insight, status: St
     )
 
 
-# --- journey stages ------------------------------------------------------------------------------
-
-
-def _journey_for_edit(session: Session, actor: Person, journey_id: int) -> Insight:
-    journey = session.get(Insight, journey_id)
-    if journey is None or journey.kind != Kind.journey_map:
-        raise NotFound("There is no such journey map.")
-    permissions.check(actor, "edit", journey)
-    return journey
-
-
-def _touch(session: Session, journey: Insight) -> None:
-    """A stage changed: the journey map is updated, and its stages are part of its search text."""
-    journey.updated_at = utcnow()
-    session.add(journey)
-    outbox.enqueue(session, "insight", journey.id)
-
-
-def add_stage(session: Session, *, actor: Person, journey_id: int, stage: StageIn) -> JourneyStage:
-    journey = _journey_for_edit(session, actor, journey_id)
-    existing = stages_of(session, journey_id)
-    if len(existing) >= 40:
-        raise ValidationFailed({"name": "A journey map has at most 40 stages."})
-    row = JourneyStage(journey_id=journey_id, position=len(existing), **stage.model_dump())
-    session.add(row)
-    _touch(session, journey)
-    session.commit()
-    return row
-
-
-def update_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int, stage: StageIn) -> None:
-    journey = _journey_for_edit(session, actor, journey_id)
-    row = session.get(JourneyStage, stage_id)
-    if row is None or row.journey_id != journey_id:
-        raise NotFound("There is no such stage.")
-    for key, value in stage.model_dump().items():
-        setattr(row, key, value)
-    session.add(row)
-    _touch(session, journey)
-    session.commit()
-
-
-def move_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int, offset: int) -> None:
-    journey = _journey_for_edit(session, actor, journey_id)
-    stages = stages_of(session, journey_id)
-    index = next((i for i, s in enumerate(stages) if s.id == stage_id), None)
-    if index is None:
-        raise NotFound("There is no such stage.")
-    target = max(0, min(len(stages) - 1, index + offset))
-    stages.insert(target, stages.pop(index))
-    for position, row in enumerate(stages):
-        row.position = position
-        session.add(row)
-    _touch(session, journey)
-    session.commit()
-
-
-def remove_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int) -> None:
-    journey = _journey_for_edit(session, actor, journey_id)
-    row = session.get(JourneyStage, stage_id)
-    if row is None or row.journey_id != journey_id:
-        raise NotFound("There is no such stage.")
-    for pain_point in session.exec(select(Insight).where(Insight.journey_stage_id == stage_id)).all():
-        pain_point.journey_stage_id = None
-        session.add(pain_point)
-    session.delete(row)
-    session.flush()
-    for position, remaining in enumerate(stages_of(session, journey_id)):
-        remaining.position = position
-        session.add(remaining)
-    _touch(session, journey)
-    session.commit()
-
-
-def append_stages(session: Session, *, actor: Person, journey_id: int, stages: list[StageIn]) -> int:
-    journey = _journey_for_edit(session, actor, journey_id)
-    existing = len(stages_of(session, journey_id))
-    if existing + len(stages) > 40:
-        raise ValidationFailed({"file": f"A journey map has at most 40 stages; this one has {existing}."})
-    for offset, stage in enumerate(stages):
-        session.add(JourneyStage(journey_id=journey_id, position=existing + offset, **stage.model_dump()))
-    _touch(session, journey)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="insight.import_stages",
-        entity_type="insight",
-        entity_id=journey_id,
-        summary=f"{len(stages)} stages into {journey.title}",
-    )
-    session.commit()
-    return len(stages)
-
-
-def all_stages(session: Session) -> list[tuple[JourneyStage, Insight]]:
-    """Every stage of every published journey map, for the pain point form."""
-    rows = session.exec(
-        select(JourneyStage, Insight)
-        .join(Insight, col(Insight.id) == JourneyStage.journey_id)
-        .where(Insight.status == Status.published)
-        .order_by(Insight.title, col(JourneyStage.position))
-    ).all()
-    return [(s, j) for s, j in rows]
-
-
-# --- tags and pickers --------------------------------------------------------------------------------
-
-
-def suggest_tags(session: Session, *, actor: Person, prefix: str, limit: int = 8) -> list[str]:
-    """Tags in use on insights this person may see (an archived insight's tags stay hidden from
-    those who cannot see it), most used first."""
-    prefix = normalise_tag(prefix)
-    if not prefix:
-        return []
-    escaped = escape_like(prefix)
-    rows = session.exec(
-        select(Tag.name, func.count(col(InsightTag.insight_id)))
-        .join(InsightTag, col(InsightTag.tag_id) == Tag.id)
-        .join(Insight, col(Insight.id) == InsightTag.insight_id)
-        .where(
-            permissions.visible_filter(actor),
-            or_(
-                col(Tag.name).like(f"{escaped}%", escape="\\"),
-                col(Tag.name).like(f"%-{escaped}%", escape="\\"),
-            ),
-        )
-        .group_by(Tag.name)
-        .order_by(func.count(col(InsightTag.insight_id)).desc(), Tag.name)
-        .limit(limit)
-    ).all()
-    return [name for name, _ in rows]
+# --- pickers ---------------------------------------------------------------------------------------
 
 
 def find_by_substring(

@@ -12,6 +12,7 @@ from app.core.htmx import see_other
 from app.core.types import parse_id
 from app.core.websecurity import safe_next
 from app.insights import service as insight_service
+from app.insights import tags as tag_service
 from app.notifications import service as notification_service
 from app.web.deps import CurrentPerson, SessionDep
 
@@ -27,7 +28,7 @@ def _check(session: SessionDep, me: CurrentPerson, target_type: str, target_key:
         insight_service.get_visible(session, actor=me, insight_id=insight_id)
         return target_key
     if target_type == "tag":
-        tag = insight_service.normalise_tag(target_key)
+        tag = tag_service.normalise_tag(target_key)
         if not tag:
             raise ValidationFailed({"target_key": "Name a tag."})
         return tag

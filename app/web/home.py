@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.templating import render
 from app.insights import service as insight_service
+from app.insights import tags as tag_service
 from app.insights.models import Kind
 from app.people import service as people_service
 from app.people.models import Team
@@ -34,7 +35,7 @@ def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
             "for_department": for_department,
             "counts": insight_service.counts_by_kind(session, actor=me),
             "pain_points": insight_service.latest(session, actor=me, kinds=[Kind.pain_point], limit=3),
-            "tags": insight_service.tags_by_insight(session, ids),
+            "tags": tag_service.tags_by_insight(session, ids),
             "kinds": list(Kind),
             "pulse_rounds": pulse_service.open_for(session, person=me),
         },

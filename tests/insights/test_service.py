@@ -9,6 +9,8 @@ from app.audit.models import AuditEvent
 from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.insights import journey
 from app.insights import service as insight_service
+from app.insights import stages as stage_service
+from app.insights import tags as tag_service
 from app.insights.models import Insight, Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people.models import Person
@@ -208,20 +210,20 @@ def test_stages_are_added_moved_and_removed_in_order(db: Session, cx: Person) ->
         ),
     )
     jid = journey_map.id or 0
-    added = insight_service.add_stage(db, actor=cx, journey_id=jid, stage=StageIn(name="C", emotion=-2))
-    names = lambda: [s.name for s in insight_service.stages_of(db, jid)]  # noqa: E731
+    added = stage_service.add_stage(db, actor=cx, journey_id=jid, stage=StageIn(name="C", emotion=-2))
+    names = lambda: [s.name for s in stage_service.stages_of(db, jid)]  # noqa: E731
     assert names() == ["A", "B", "C"]
-    insight_service.move_stage(db, actor=cx, journey_id=jid, stage_id=added.id or 0, offset=-1)
+    stage_service.move_stage(db, actor=cx, journey_id=jid, stage_id=added.id or 0, offset=-1)
     assert names() == ["A", "C", "B"]
-    first = insight_service.stages_of(db, jid)[0]
+    first = stage_service.stages_of(db, jid)[0]
     pain = insight_service.create(
         db,
         actor=cx,
         data=InsightCreate(kind=Kind.pain_point, title="p", severity=2, journey_stage_id=first.id),
     )
-    insight_service.remove_stage(db, actor=cx, journey_id=jid, stage_id=first.id or 0)
+    stage_service.remove_stage(db, actor=cx, journey_id=jid, stage_id=first.id or 0)
     assert names() == ["C", "B"]
-    assert [s.position for s in insight_service.stages_of(db, jid)] == [0, 1]
+    assert [s.position for s in stage_service.stages_of(db, jid)] == [0, 1]
     db.refresh(pain)
     assert pain.journey_stage_id is None
 
@@ -238,11 +240,11 @@ def test_stage_import_with_a_bad_row_names_it_and_imports_nothing(db: Session, c
     journey_map = insight_service.create(db, actor=cx, data=InsightCreate(kind=Kind.journey_map, title="J"))
     bad = b"name,emotion\nDiscover,1\n,0\nPay,7\n"
     with pytest.raises(journey.StageImportFailed) as exc:
-        insight_service.append_stages(
+        stage_service.append_stages(
             db, actor=cx, journey_id=journey_map.id or 0, stages=journey.parse_stages("s.csv", bad)
         )
     assert [n for n, _ in exc.value.rows] == [3, 4]
-    assert insight_service.stages_of(db, journey_map.id or 0) == []
+    assert stage_service.stages_of(db, journey_map.id or 0) == []
 
 
 def test_stage_import_refuses_unknown_columns_and_non_utf8(db: Session) -> None:
@@ -261,8 +263,8 @@ def test_emotion_curve_puts_plus_two_on_top() -> None:
 
 def test_tag_suggestions_match_word_starts(db: Session, cx: Person) -> None:
     insight_service.create(db, actor=cx, data=feedback(tags=["late-delivery", "delivery-window", "price"]))
-    assert set(insight_service.suggest_tags(db, actor=cx, prefix="deliv")) == {
+    assert set(tag_service.suggest_tags(db, actor=cx, prefix="deliv")) == {
         "late-delivery",
         "delivery-window",
     }
-    assert insight_service.suggest_tags(db, actor=cx, prefix="%") == []
+    assert tag_service.suggest_tags(db, actor=cx, prefix="%") == []

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.core.errors import ValidationFailed
 from app.flows import search as search_service
 from app.insights import service as insight_service
+from app.insights import stages as stage_service
 from app.insights.models import Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people.models import Person
@@ -77,7 +78,7 @@ def test_journey_stage_text_is_searchable(
         actor=cx,
         data=InsightCreate(kind=Kind.journey_map, title="Buying online", stages=[StageIn(name="Discover")]),
     )
-    insight_service.add_stage(
+    stage_service.add_stage(
         db, actor=cx, journey_id=journey.id or 0, stage=StageIn(name="Wait", thoughts="Is the courier coming")
     )
     search_index.sync()
