@@ -58,19 +58,18 @@ class ScoreScale(StrEnum):
     rating = "rating"  # 1-5
 
 
-class Insight(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_insight_channel_external_id"),)
+class InsightBase(SQLModel):
+    """The fields an insight has in the database and in the API's answers (InsightRead), written
+    once. What people may send is checked by app/insights/schemas.py (InsightFields, InsightUpdate)."""
 
-    id: int | None = Field(default=None, primary_key=True)
     kind: Kind = Field(sa_type=enum_column(Kind), index=True)
+    status: Status = Field(default=Status.published, sa_type=enum_column(Status), index=True)
     title: str = Field(max_length=200)
     body: str = Field(default="", sa_type=Text)
     product_area: str = Field(default="", max_length=80, index=True)
     segment: str = Field(default="", max_length=80, index=True)
-    author_id: int = Field(foreign_key="person.id", index=True)
     # The department the insight concerns (e.g. a delivery complaint concerns Logistics).
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
-    status: Status = Field(default=Status.published, sa_type=enum_column(Status), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     # feedback (quote also for success stories)
@@ -84,6 +83,19 @@ class Insight(SQLModel, table=True):
     # pain point
     severity: int | None = Field(default=None)
     customers_affected: int | None = Field(default=None)
+    # journey map
+    persona: str = Field(default="", max_length=200)
+    # persona
+    goals: str = Field(default="", sa_type=Text)
+    frustrations: str = Field(default="", sa_type=Text)
+    quotes: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class Insight(InsightBase, table=True):
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_insight_channel_external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="person.id", index=True)
     # Stages belong to insights and pain points point at stages: a cycle, so this key is added
     # after both tables exist (use_alter).
     journey_stage_id: int | None = Field(
@@ -95,12 +107,6 @@ class Insight(SQLModel, table=True):
             nullable=True,
         ),
     )
-    # journey map
-    persona: str = Field(default="", max_length=200)
-    # persona
-    goals: str = Field(default="", sa_type=Text)
-    frustrations: str = Field(default="", sa_type=Text)
-    quotes: list[str] = Field(default_factory=list, sa_type=JSON)
 
 
 class JourneyStage(SQLModel, table=True):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.types import DbId, Line, Text
-from app.insights.models import Channel, Kind, ScoreScale, Sentiment, Status
+from app.insights.models import Channel, InsightBase, Kind, ScoreScale, Sentiment, Status
 
 
 class StageIn(BaseModel):
@@ -144,39 +144,19 @@ class AttachmentRead(BaseModel):
     url: str
 
 
-class InsightRead(BaseModel):
+class InsightRead(InsightBase):
+    """An insight as the API answers: its own fields (InsightBase) and what links to it."""
+
     id: int
     url: str
-    kind: Kind
-    status: Status
-    title: str
-    body: str
     tags: list[str]
-    product_area: str
-    segment: str
     department: str | None
-    department_id: int | None
     author: str
-    created_at: datetime
-    updated_at: datetime
-    quote: str
-    channel: Channel | None
-    score: int | None
-    score_scale: ScoreScale | None
-    sentiment: Sentiment | None
-    external_id: str | None
-    received_at: date | None
-    severity: int | None
-    customers_affected: int | None
     journey_stage_id: int | None
     evidence_ids: list[int]
-    persona: str
     stages: list[StageRead]
     teams: list[str]
     proposal_ids: list[int]
-    goals: str
-    frustrations: str
-    quotes: list[str]
     attachments: list[AttachmentRead]
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from app.insights.models import (
     CreditedTeam,
     Evidence,
     Insight,
+    InsightBase,
     InsightTag,
     JourneyStage,
     Kind,
@@ -264,6 +266,11 @@ def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail
     return info
 
 
+def _attributes(record: Any, model: type[BaseModel]) -> dict[str, Any]:
+    """The values of `record` for the fields `model` declares (as stored, for model_validate)."""
+    return {name: getattr(record, name) for name in model.model_fields if hasattr(record, name)}
+
+
 def to_read(
     session: Session, insight: Insight, *, proposal_ids: Mapping[int, list[int]] | None = None
 ) -> InsightRead:
@@ -342,54 +349,29 @@ def to_read_many(
     for insight in insights:
         assert insight.id is not None
         result.append(
-            InsightRead(
-                id=insight.id,
-                url=f"/insights/{insight.id}",
-                kind=insight.kind,
-                status=insight.status,
-                title=insight.title,
-                body=insight.body,
-                tags=tags.get(insight.id, []),
-                product_area=insight.product_area,
-                segment=insight.segment,
-                department=departments.get(insight.department_id) if insight.department_id else None,
-                department_id=insight.department_id,
-                author=authors.get(insight.author_id, ""),
-                created_at=insight.created_at,
-                updated_at=insight.updated_at,
-                quote=insight.quote,
-                channel=insight.channel,
-                score=insight.score,
-                score_scale=insight.score_scale,
-                sentiment=insight.sentiment,
-                external_id=insight.external_id,
-                received_at=insight.received_at,
-                severity=insight.severity,
-                customers_affected=insight.customers_affected,
-                journey_stage_id=insight.journey_stage_id,
-                evidence_ids=evidence.get(insight.id, []),
-                persona=insight.persona,
-                stages=[
-                    StageRead(
-                        id=st.id or 0,
-                        position=st.position,
-                        name=st.name,
-                        goal=st.goal,
-                        actions=st.actions,
-                        touchpoints=st.touchpoints,
-                        thoughts=st.thoughts,
-                        emotion=st.emotion,
-                        opportunities=st.opportunities,
-                        pain_point_ids=sorted(by_stage.get(st.id or 0, [])),
-                    )
-                    for st in stages.get(insight.id, [])
-                ],
-                teams=teams.get(insight.id, []),
-                proposal_ids=sorted(linked.get(insight.id, [])),
-                goals=insight.goals,
-                frustrations=insight.frustrations,
-                quotes=list(insight.quotes or []),
-                attachments=attachments.get(insight.id, []),
+            InsightRead.model_validate(
+                {
+                    **_attributes(insight, InsightBase),
+                    "id": insight.id,
+                    "journey_stage_id": insight.journey_stage_id,
+                    "url": f"/insights/{insight.id}",
+                    "tags": tags.get(insight.id, []),
+                    "department": departments.get(insight.department_id) if insight.department_id else None,
+                    "author": authors.get(insight.author_id, ""),
+                    "evidence_ids": evidence.get(insight.id, []),
+                    "stages": [
+                        StageRead.model_validate(
+                            {
+                                **st.model_dump(exclude={"journey_id"}),
+                                "pain_point_ids": sorted(by_stage.get(st.id or 0, [])),
+                            }
+                        )
+                        for st in stages.get(insight.id, [])
+                    ],
+                    "teams": teams.get(insight.id, []),
+                    "proposal_ids": sorted(linked.get(insight.id, [])),
+                    "attachments": attachments.get(insight.id, []),
+                }
             )
         )
     return result
