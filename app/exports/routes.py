@@ -16,6 +16,7 @@ from app.insights import service as insight_service
 from app.people.models import Person
 from app.proposals import service as proposal_service
 from app.web.deps import CurrentPerson, SessionDep
+from app.web.filters import InsightFiltersDep, ProposalFiltersDep
 
 router = APIRouter()
 api_router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
@@ -82,39 +83,15 @@ def proposals(
 
 @router.get("/exports/insights.{file_format}", name="exports:insights", response_class=StreamingResponse)
 def insights_page(
-    session: SessionDep,
-    me: CurrentPerson,
-    file_format: FileFormat,
-    kind: str = "",
-    tag: str = "",
-    department: str = "",
-    product_area: str = "",
-    segment: str = "",
-    sentiment: str = "",
-    status: str = "",
+    session: SessionDep, me: CurrentPerson, file_format: FileFormat, filters: InsightFiltersDep
 ) -> StreamingResponse:
-    filters = insight_service.ListFilters.parse(
-        kind=kind,
-        tag=tag,
-        department=department,
-        product_area=product_area,
-        segment=segment,
-        sentiment=sentiment,
-        status=status,
-    )
     return insights(session, me, file_format, filters)
 
 
 @router.get("/exports/proposals.{file_format}", name="exports:proposals", response_class=StreamingResponse)
 def proposals_page(
-    session: SessionDep,
-    me: CurrentPerson,
-    file_format: FileFormat,
-    status: str = "",
-    department: str = "",
-    tag: str = "",
+    session: SessionDep, me: CurrentPerson, file_format: FileFormat, filters: ProposalFiltersDep
 ) -> StreamingResponse:
-    filters = proposal_service.ListFilters.parse(status=status, department=department, tag=tag)
     return proposals(session, me, file_format, filters)
 
 
@@ -124,14 +101,10 @@ def proposals_page(
 def insights_api(
     session: SessionDep,
     me: CurrentPerson,
+    filters: InsightFiltersDep,
     file_format: Annotated[FileFormat, Query(alias="format")] = "json",
-    kind: str = "",
-    tag: str = "",
-    department: str = "",
-    status: str = "",
 ) -> StreamingResponse:
-    """Every insight you may see (filters as GET /api/v1/insights), as CSV or JSON. Audited."""
-    filters = insight_service.ListFilters.parse(kind=kind, tag=tag, department=department, status=status)
+    """Every insight you may see (the insight list's filters), as CSV or JSON. Audited."""
     return insights(session, me, file_format, filters)
 
 
@@ -141,11 +114,8 @@ def insights_api(
 def proposals_api(
     session: SessionDep,
     me: CurrentPerson,
+    filters: ProposalFiltersDep,
     file_format: Annotated[FileFormat, Query(alias="format")] = "json",
-    status: str = "",
-    department: str = "",
-    tag: str = "",
 ) -> StreamingResponse:
     """Every proposal (no author for anonymous ones), as CSV or JSON. Audited."""
-    filters = proposal_service.ListFilters.parse(status=status, department=department, tag=tag)
     return proposals(session, me, file_format, filters)

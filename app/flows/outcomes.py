@@ -109,20 +109,15 @@ def linked_proposals(session: Session, insights: Sequence[Insight]) -> dict[int,
     stories = [i.id for i in insights if i.id is not None and i.kind == Kind.success_story]
     others = [i.id for i in insights if i.id is not None and i.kind != Kind.success_story]
     linked: dict[int, list[int]] = defaultdict(list)
-    if stories:
-        for story_id, proposal_id in session.exec(
-            select(ProposalOutcome.story_id, ProposalOutcome.proposal_id).where(
-                col(ProposalOutcome.story_id).in_(stories)
-            )
-        ).all():
-            linked[story_id].append(proposal_id)
-    if others:
-        for insight_id, proposal_id in session.exec(
-            select(ProposalInsight.insight_id, ProposalInsight.proposal_id).where(
-                col(ProposalInsight.insight_id).in_(others)
-            )
-        ).all():
-            linked[insight_id].append(proposal_id)
+    for ids, insight_column, proposal_column in (
+        (stories, ProposalOutcome.story_id, ProposalOutcome.proposal_id),
+        (others, ProposalInsight.insight_id, ProposalInsight.proposal_id),
+    ):
+        if ids:
+            for insight_id, proposal_id in session.exec(
+                select(insight_column, proposal_column).where(col(insight_column).in_(ids))
+            ).all():
+                linked[insight_id].append(proposal_id)
     return linked
 
 

@@ -297,30 +297,23 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
         )
         stored_path(job).unlink(missing_ok=True)
     except DomainError as exc:
-        writer.rollback()
-        _save(
-            writer,
-            job_id,
-            status=JobStatus.failed,
-            finished_at=utcnow(),
-            imported=0,
-            message=exc.message[:1000],
-        )
+        _fail(writer, job_id, exc.message)
     except Exception:
-        writer.rollback()
         # The job id only: the file holds customers' words, which stay out of the log.
         log.exception("import job failed", extra={"event": "import.failed", "job_id": job_id})
-        _save(
+        _fail(
             writer,
             job_id,
-            status=JobStatus.failed,
-            finished_at=utcnow(),
-            imported=0,
-            message="Something went wrong while importing; nothing was imported. Try again, "
+            "Something went wrong while importing; nothing was imported. Try again, "
             "or ask an administrator to look at the log.",
         )
     finally:
         checked.unlink(missing_ok=True)
+
+
+def _fail(writer: Session, job_id: int, message: str) -> None:
+    writer.rollback()
+    _save(writer, job_id, status=JobStatus.failed, finished_at=utcnow(), imported=0, message=message[:1000])
 
 
 def tidy(session: Session) -> None:

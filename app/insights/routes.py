@@ -12,7 +12,7 @@ from app.core.config import get_settings
 from app.core.errors import ValidationFailed
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
-from app.core.types import PageNumber, PathId
+from app.core.types import PathId
 from app.flows import finding, outcomes, pages
 from app.insights import attachments as attachment_service
 from app.insights import journey
@@ -25,6 +25,7 @@ from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people import service as people_service
 from app.proposals import service as proposal_service
 from app.web.deps import CurrentPerson, FormDep, SessionDep
+from app.web.filters import InsightFiltersDep
 
 router = APIRouter()
 
@@ -38,25 +39,8 @@ def list_page(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    kind: str = "",
-    tag: str = "",
-    department: str = "",
-    product_area: str = "",
-    segment: str = "",
-    sentiment: str = "",
-    status: str = "",
-    page: PageNumber = 1,
+    filters: InsightFiltersDep,
 ) -> Response:
-    filters = insight_service.ListFilters.parse(
-        kind=kind,
-        tag=tag,
-        department=department,
-        product_area=product_area,
-        segment=segment,
-        sentiment=sentiment,
-        status=status,
-        page=page,
-    )
     total, items = insight_service.list_insights(session, actor=me, filters=filters)
     ids = [i.id for i in items if i.id is not None]
     return render(

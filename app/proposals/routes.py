@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from app.core.errors import Conflict, ValidationFailed
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
-from app.core.types import PageNumber, PathId, QueryId, parse_id
+from app.core.types import PathId, QueryId, parse_id
 from app.flows import finding, pages, proposal_list
 from app.insights import service as insight_service
 from app.insights.forms import errors_from
@@ -20,6 +20,7 @@ from app.people import service as people_service
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
 from app.web.deps import CurrentPerson, FormDep, SessionDep
+from app.web.filters import ProposalFiltersDep
 
 router = APIRouter()
 
@@ -29,15 +30,8 @@ def list_page(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
-    status: str = "",
-    department: str = "",
-    tag: str = "",
-    sort: str = "trending",
-    page: PageNumber = 1,
+    filters: ProposalFiltersDep,
 ) -> Response:
-    filters = proposal_service.ListFilters.parse(
-        status=status, department=department, tag=tag, sort=sort, page=page
-    )
     total, items = proposal_list.list_proposals(session, filters=filters)
     return render(
         request,
