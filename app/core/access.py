@@ -29,6 +29,7 @@ def owns_or_admin(person: object, owner_id: int | None) -> bool:
         getattr(person, "id", None) == owner_id or getattr(person, "role", None) == Role.admin
     )
 
+
 Rule = str | frozenset[Role]
 
 # GET routes that write one audit row (exports): their session begins as a write (BEGIN IMMEDIATE

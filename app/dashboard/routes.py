@@ -8,9 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.core.csvexport import to_csv
 from app.core.templating import render
 from app.dashboard import service as dashboard_service
-from app.insights.journey import EMOTION_LABELS
-from app.proposals import decisions
-from app.pulse import service as pulse_service
+from app.flows import pages
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
@@ -18,20 +16,7 @@ router = APIRouter()
 
 @router.get("/dashboard", name="dashboard:index", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
-    board = dashboard_service.build(session)
-    widest = max((d.proposals + d.comments + d.supports for d in board.departments), default=0)
-    return render(
-        request,
-        "dashboard/index.html",
-        {
-            "board": board,
-            "full": decisions.can_decide(me),
-            "widest": max(widest, 1),
-            "emotion_labels": EMOTION_LABELS,
-            # Aggregates of the latest closed pulse round only, with its suppression applied.
-            "pulse": pulse_service.department_safety(session) if decisions.can_decide(me) else None,
-        },
-    )
+    return render(request, "dashboard/index.html", pages.dashboard(session, me))
 
 
 @router.get("/dashboard.csv", name="dashboard:csv")

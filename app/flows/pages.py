@@ -12,11 +12,14 @@ from app.dashboard import service as dashboard_service
 from app.insights import attachments as attachment_service
 from app.insights import journey
 from app.insights import service as insight_service
-from app.insights.models import Kind
+from app.insights import tags as tag_service
+from app.insights.models import Kind, Sentiment
+from app.people import service as people_service
 from app.people.models import Person, Team
 from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
+from app.pulse import service as pulse_service
 
 
 def comments_section(
@@ -85,3 +88,57 @@ def proposal_page(session: Session, me: Person, proposal_id: int) -> dict[str, A
         context["loads"] = loads
         context["suggested"] = decisions.suggest_team(session, proposal_id=proposal_id, loads=loads)
     return context
+
+
+def home(session: Session, me: Person) -> dict[str, Any]:
+    """The home page: what is new, what is new for the person's department, what to do next."""
+    team = session.get(Team, me.team_id) if me.team_id else None
+    latest = insight_service.latest(session, actor=me, limit=6)
+    for_department = (
+        insight_service.latest(session, actor=me, department_id=team.department_id, limit=5) if team else []
+    )
+    ids = [i.id for i in [*latest, *for_department] if i.id is not None]
+    return {
+        "profile": people_service.to_read(session, me),
+        "latest": latest,
+        "for_department": for_department,
+        "counts": insight_service.counts_by_kind(session, actor=me),
+        "pain_points": insight_service.latest(session, actor=me, kinds=[Kind.pain_point], limit=3),
+        "tags": tag_service.tags_by_insight(session, ids),
+        "kinds": list(Kind),
+        "pulse_rounds": pulse_service.open_for(session, person=me),
+    }
+
+
+def insight_list(session: Session, me: Person, filters: insight_service.ListFilters) -> dict[str, Any]:
+    """The insight list: one page of insights with their tags, evidence and authors, and the values
+    the filters offer."""
+    total, items = insight_service.list_insights(session, actor=me, filters=filters)
+    ids = [i.id for i in items if i.id is not None]
+    return {
+        "items": items,
+        "total": total,
+        "filters": filters,
+        "pages": max((total + insight_service.PER_PAGE - 1) // insight_service.PER_PAGE, 1),
+        "tags": tag_service.tags_by_insight(session, ids),
+        "evidence": insight_service.evidence_counts(session, ids),
+        "authors": insight_service.authors(session, items),
+        "options": insight_service.filter_options(session, actor=me),
+        "kinds": list(Kind),
+        "sentiments": list(Sentiment),
+    }
+
+
+def dashboard(session: Session, me: Person) -> dict[str, Any]:
+    """The dashboard for everyone; leaders also see the latest closed pulse round's aggregates
+    (with its suppression applied)."""
+    board = dashboard_service.build(session)
+    widest = max((d.proposals + d.comments + d.supports for d in board.departments), default=0)
+    full = decisions.can_decide(me)
+    return {
+        "board": board,
+        "full": full,
+        "widest": max(widest, 1),
+        "emotion_labels": journey.EMOTION_LABELS,
+        "pulse": pulse_service.department_safety(session) if full else None,
+    }

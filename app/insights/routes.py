@@ -41,23 +41,10 @@ def list_page(
     me: CurrentPerson,
     filters: InsightFiltersDep,
 ) -> Response:
-    total, items = insight_service.list_insights(session, actor=me, filters=filters)
-    ids = [i.id for i in items if i.id is not None]
     return render(
         request,
         "insights/list.html",
-        {
-            "items": items,
-            "total": total,
-            "filters": filters,
-            "pages": max((total + 19) // 20, 1),
-            "tags": tag_service.tags_by_insight(session, ids),
-            "evidence": insight_service.evidence_counts(session, ids),
-            "authors": insight_service.authors(session, items),
-            "options": insight_service.filter_options(session, actor=me),
-            "kinds": list(Kind),
-            "sentiments": list(Sentiment),
-        },
+        pages.insight_list(session, me, filters),
         block="results",
     )
 

@@ -173,9 +173,7 @@ def results(request: Request, session: SessionDep, me: CurrentPerson, round_id: 
 
 @router.get("/pulse/{round_id}/results.csv", name="pulse:results_csv")
 def results_csv(session: SessionDep, me: CurrentPerson, round_id: PathId) -> Response:
-    found = pulse_service.results(session, actor=me, round_id=round_id)
-    body = to_csv(pulse_service.csv_rows(found))
-    pulse_service.record_export(session, actor=me, round_id=round_id)
+    body = to_csv(pulse_service.export_rows(session, actor=me, round_id=round_id))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

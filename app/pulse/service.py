@@ -416,6 +416,13 @@ def csv_rows(found: Results) -> list[list[object]]:
     return rows
 
 
+def export_rows(session: Session, *, actor: Person, round_id: int) -> list[list[object]]:
+    """A round's released results as CSV rows (suppression applied); the download is audited."""
+    rows = csv_rows(results(session, actor=actor, round_id=round_id))
+    record_export(session, actor=actor, round_id=round_id)
+    return rows
+
+
 def record_export(session: Session, *, actor: Person, round_id: int) -> None:
     audit_service.record(
         session, actor=actor, action="pulse.export", entity_type="pulse_round", entity_id=round_id
