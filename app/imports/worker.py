@@ -4,12 +4,12 @@ jobs one at a time. Several runners may share a database: a job is claimed by on
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from sqlmodel import Session
 
 from app.core.db import get_read_engine, new_session
+from app.core.worker import RepeatingWorker
 from app.imports import jobs
 
 log = logging.getLogger("portal.imports")
@@ -27,30 +27,16 @@ def run_once() -> bool:
     return True
 
 
-class ImportRunner(threading.Thread):
+class ImportRunner(RepeatingWorker):
     def __init__(self, interval: float = 1.0) -> None:
-        super().__init__(name="import-runner", daemon=True)
-        self.interval = interval
-        self._stop_event = threading.Event()
+        super().__init__(
+            name="import-runner", interval=interval, log=log, failure_event="import.runner_failed"
+        )
+        self._tidied = 0.0
 
-    def run(self) -> None:
-        tidied = 0.0
-        failures = 0
-        while not self._stop_event.is_set():
-            ran = False
-            try:
-                if time.monotonic() - tidied > TIDY_EVERY:
-                    with new_session() as session:
-                        jobs.tidy(session)
-                    tidied = time.monotonic()
-                ran = run_once()
-                failures = 0
-            except Exception as exc:  # noqa: BLE001  keep serving; say so once, then back off
-                failures += 1
-                if failures == 1:
-                    log.error("import runner failed", exc_info=exc, extra={"event": "import.runner_failed"})
-            if not ran:
-                self._stop_event.wait(min(self.interval * (2 ** min(failures, 5)), 60))
-
-    def stop(self) -> None:
-        self._stop_event.set()
+    def step(self) -> bool:
+        if time.monotonic() - self._tidied > TIDY_EVERY:
+            with new_session() as session:
+                jobs.tidy(session)
+            self._tidied = time.monotonic()
+        return run_once()  # one job ran: there may be another queued
