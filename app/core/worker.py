@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 
-class RepeatingWorker(threading.Thread):
+class RepeatingWorker(threading.Thread, ABC):
     def __init__(self, *, name: str, interval: float, log: logging.Logger, failure_event: str) -> None:
         super().__init__(name=name, daemon=True)
         self.interval = interval
@@ -17,9 +18,9 @@ class RepeatingWorker(threading.Thread):
         self._failure_event = failure_event
         self._stop_event = threading.Event()
 
+    @abstractmethod
     def step(self) -> bool:
         """One round of work; True when there may be more right away (no wait before the next)."""
-        raise NotImplementedError
 
     def run(self) -> None:
         failures = 0
