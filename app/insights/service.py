@@ -17,7 +17,7 @@ from app.audit import service as audit_service
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
-from app.core.types import parse_id
+from app.core.types import PageNumber, parse_id
 from app.insights import permissions
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
@@ -94,9 +94,10 @@ class ListFilters:
         segment: str = "",
         sentiment: str = "",
         status: str = "",
-        page: int = 1,
+        page: PageNumber = 1,
     ) -> ListFilters:
-        """The filters from a page's query string; a value that is not one we know means no filter."""
+        """The filters from a page's query string; a value that is not one we know means no filter.
+        Pages and the API take it as their request dependency (app/web/filters.py)."""
         return cls(
             kind=Kind(kind) if kind in Kind.__members__ else None,
             tag=tag[:50],

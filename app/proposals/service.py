@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
-from app.core.types import DbId, Line, Text, parse_id
+from app.core.types import DbId, Line, PageNumber, Text, parse_id
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
@@ -131,9 +131,16 @@ class ListFilters:
 
     @classmethod
     def parse(
-        cls, *, status: str = "", department: str = "", tag: str = "", sort: str = "trending", page: int = 1
+        cls,
+        *,
+        status: str = "",
+        department: str = "",
+        tag: str = "",
+        sort: str = "trending",
+        page: PageNumber = 1,
     ) -> ListFilters:
-        """The filters from a page's query string; a value that is not one we know means no filter."""
+        """The filters from a page's query string; a value that is not one we know means no filter.
+        Pages and the API take it as their request dependency (app/web/filters.py)."""
         return cls(
             status=ProposalStatus(status) if status in ProposalStatus.__members__ else None,
             department_id=parse_id(department),
