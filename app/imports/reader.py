@@ -75,9 +75,27 @@ def _encoding(sample: bytes, *, complete: bool) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(sample).best()
-    # Exports from Windows tools are mostly cp1252, where every byte is a character.
-    return best.encoding if best is not None else "cp1252"
+    matches = from_bytes(sample)
+    best = matches.best()
+    if best is None:
+        return "cp1252"  # exports from Windows tools are mostly cp1252, where every byte is a character
+    # Mostly-English text fits several code pages equally well, and the guess among them is
+    # arbitrary (cp1250 was seen: it turns à into ŕ). On a tie, the one that reads the most of the
+    # non-ASCII bytes as letters wins (ż, ł, ś in cp1250 are ¿, ³, œ in cp1252), then cp1252.
+    tied = [
+        m.encoding
+        for m in matches
+        if m.percent_chaos == best.percent_chaos and m.percent_coherence == best.percent_coherence
+    ]
+    extended = bytes(b for b in sample if b >= 0x80)
+    return max(tied, key=lambda e: (_letters(extended, e), e == "cp1252", e == best.encoding))
+
+
+def _letters(extended: bytes, encoding: str) -> int:
+    try:
+        return sum(ch.isalpha() for ch in extended.decode(encoding))
+    except (UnicodeDecodeError, LookupError):
+        return -1
 
 
 def _columns(header: list[str]) -> list[str]:

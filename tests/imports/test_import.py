@@ -147,6 +147,26 @@ def test_encodings_and_delimiters_are_detected(
     assert late.quote == "Zu spät geliefert" and late.sentiment == Sentiment.negative
 
 
+@pytest.mark.parametrize(
+    ("encoding", "words"),
+    [
+        # mostly English: several Windows code pages fit equally; the Western one must be chosen
+        ("cp1252", "Delivered à la carte, but the box was crushed"),
+        # Polish: only the Central European code page fits
+        ("cp1250", "Zażółć gęślą jaźń, dostawa była spóźniona"),
+    ],
+)
+def test_a_windows_export_keeps_its_accents(
+    db: Session, cx: Person, tmp_path: Path, encoding: str, words: str
+) -> None:
+    plain = [[f"R-{n}", "The parcel arrived on time and the driver was friendly"] for n in range(300)]
+    rows = [["Ref", "Comment"], *plain, ["R-x", words]]
+    path = write_csv(tmp_path / "windows.csv", rows, encoding=encoding)
+    assert import_service.reader.inspect(path).encoding == encoding
+    run(db, cx, path, {"external_id": "Ref", "quote": "Comment"})
+    assert db.exec(select(Insight).where(Insight.external_id == "R-x")).one().quote == words
+
+
 def test_xlsx_with_dates_and_departments(db: Session, cx: Person, tmp_path: Path) -> None:
     import datetime as dt
 
