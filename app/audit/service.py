@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from app.audit.models import AuditEvent
 
@@ -15,14 +15,21 @@ if TYPE_CHECKING:  # every domain records audit events, people included: only th
 
 def record(
     session: Session,
-    *,
     actor: Person | None,
     action: str,
-    entity_type: str,
-    entity_id: int | None = None,
+    on: SQLModel | None = None,
+    *,
     summary: str = "",
     details: dict[str, Any] | None = None,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
 ) -> AuditEvent:
+    """Add one audit event about `on` (its table names the entity type) or, for what is not a row
+    (an export, the dashboard), about `entity_type`/`entity_id`."""
+    if on is not None:
+        entity_type, entity_id = str(on.__tablename__), getattr(on, "id", None)
+    if entity_type is None:
+        raise ValueError("an audit event is about a row (on=) or names its entity_type")
     event = AuditEvent(
         actor_id=actor.id if actor else None,
         action=action,

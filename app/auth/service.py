@@ -152,14 +152,7 @@ def set_password(session: Session, *, actor: Person, person_id: int, password: s
     person.password_hash = hash_password(password)
     session.add(person)
     delete_sessions(session, person_id=person.id)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="person.password_set",
-        entity_type="person",
-        entity_id=person.id,
-        summary=person.name,
-    )
+    audit_service.record(session, actor, "person.password_set", person, summary=person.name)
     session.commit()
 
 
@@ -176,14 +169,7 @@ def end_all_sessions(session: Session, *, actor: Person, person_id: int) -> int:
     if not owns_or_admin(actor, person.id):
         raise PermissionDenied()
     ended = delete_sessions(session, person_id=person.id)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="person.sessions_end",
-        entity_type="person",
-        entity_id=person.id,
-        summary=person.name,
-    )
+    audit_service.record(session, actor, "person.sessions_end", person, summary=person.name)
     session.commit()
     return ended
 
@@ -222,14 +208,7 @@ def create_token(session: Session, *, actor: Person, owner: Person, name: str = 
     record = ApiToken(person_id=owner.id, name=name, token_hash=token_digest(token), prefix=token[:8])
     session.add(record)
     session.flush()
-    audit_service.record(
-        session,
-        actor=actor,
-        action="token.create",
-        entity_type="api_token",
-        entity_id=record.id,
-        summary=f"{name} for {owner.email}",
-    )
+    audit_service.record(session, actor, "token.create", record, summary=f"{name} for {owner.email}")
     session.commit()
     return NewToken(token=token, record=record)
 
@@ -250,14 +229,7 @@ def revoke_token(session: Session, *, actor: Person, token_id: int) -> ApiToken:
     if record.revoked_at is None:
         record.revoked_at = utcnow()
         session.add(record)
-        audit_service.record(
-            session,
-            actor=actor,
-            action="token.revoke",
-            entity_type="api_token",
-            entity_id=record.id,
-            summary=record.name,
-        )
+        audit_service.record(session, actor, "token.revoke", record, summary=record.name)
         session.commit()
     return record
 

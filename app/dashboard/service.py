@@ -303,8 +303,6 @@ def csv_rows(board: Dashboard) -> list[list[object]]:
 def export_rows(session: Session, *, actor: Person) -> list[list[object]]:
     """The dashboard as CSV rows; the download is audited (who, not what) in its own transaction."""
     rows = csv_rows(build(session))
-    audit_service.record(
-        session, actor=actor, action="dashboard.export", entity_type="dashboard", summary="CSV"
-    )
+    audit_service.record(session, actor, "dashboard.export", entity_type="dashboard", summary="CSV")
     session.commit()
     return rows

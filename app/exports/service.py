@@ -152,8 +152,8 @@ def record(session: Session, *, actor: Person, what: str, file_format: Format, f
     check_may_export(actor)
     audit_service.record(
         session,
-        actor=actor,
-        action="export",
+        actor,
+        "export",
         entity_type=what,
         summary=f"Exported {what} as {file_format.upper()}" + (f" ({filters})" if filters else ""),
         details={"format": file_format, "filters": filters},

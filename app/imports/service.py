@@ -381,8 +381,8 @@ def write(
         flush()
         audit_service.record(
             session,
-            actor=actor,
-            action="import",
+            actor,
+            "import",
             entity_type="insight",
             summary=f"Imported {imported} {plan.channel.value} feedback from {plan.path.name}; "
             f"{skipped} already there",

@@ -178,14 +178,7 @@ def store(session: Session, *, actor: Person, insight_id: int, filename: str, da
         height=checked.height,
     )
     session.add(attachment)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="attachment.upload",
-        entity_type="insight",
-        entity_id=insight_id,
-        summary=attachment.original_name,
-    )
+    audit_service.record(session, actor, "attachment.upload", insight, summary=attachment.original_name)
     try:
         session.commit()
     except Exception:
@@ -212,14 +205,7 @@ def remove(session: Session, *, actor: Person, attachment_id: int) -> Attachment
         raise NotFound("There is no such file.")
     permissions.check(actor, "attach", insight)
     session.delete(attachment)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="attachment.delete",
-        entity_type="insight",
-        entity_id=insight.id,
-        summary=attachment.original_name,
-    )
+    audit_service.record(session, actor, "attachment.delete", insight, summary=attachment.original_name)
     session.commit()
     (_upload_root() / attachment.stored_name).unlink(missing_ok=True)
     return attachment

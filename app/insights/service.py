@@ -494,12 +494,7 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
         session, actor=actor, insight=insight, tags=tag_service.parse_tags(data.tags)
     )
     audit_service.record(
-        session,
-        actor=actor,
-        action="insight.publish",
-        entity_type="insight",
-        entity_id=insight.id,
-        summary=f"{data.kind.label}: {data.title}",
+        session, actor, "insight.publish", insight, summary=f"{data.kind.label}: {data.title}"
     )
     if commit:
         session.commit()
@@ -544,13 +539,7 @@ def update(
         stage_service.replace_stages(session, insight_id, merged.stages)
     outbox.enqueue(session, "insight", insight.id)
     audit_service.record(
-        session,
-        actor=actor,
-        action="insight.update",
-        entity_type="insight",
-        entity_id=insight.id,
-        summary=insight.title,
-        details={"changed": sorted(changes)},
+        session, actor, "insight.update", insight, summary=insight.title, details={"changed": sorted(changes)}
     )
     if commit:
         session.commit()
@@ -577,10 +566,9 @@ def _change_status(session: Session, actor: Person, insight: Insight, status: St
     outbox.enqueue(session, "insight", insight.id)
     audit_service.record(
         session,
-        actor=actor,
-        action="insight.archive" if status == Status.archived else "insight.restore",
-        entity_type="insight",
-        entity_id=insight.id,
+        actor,
+        "insight.archive" if status == Status.archived else "insight.restore",
+        insight,
         summary=insight.title,
     )
 

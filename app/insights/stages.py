@@ -137,12 +137,7 @@ def append_stages(session: Session, *, actor: Person, journey_id: int, stages: l
         session.add(JourneyStage(journey_id=journey_id, position=existing + offset, **stage.model_dump()))
     _touch(session, journey)
     audit_service.record(
-        session,
-        actor=actor,
-        action="insight.import_stages",
-        entity_type="insight",
-        entity_id=journey_id,
-        summary=f"{len(stages)} stages into {journey.title}",
+        session, actor, "insight.import_stages", journey, summary=f"{len(stages)} stages into {journey.title}"
     )
     session.commit()
     return len(stages)

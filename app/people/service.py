@@ -91,10 +91,9 @@ def create(session: Session, *, actor: Person | None, data: PersonCreate, commit
         raise Conflict("Someone with this e-mail address already exists.") from exc
     audit_service.record(
         session,
-        actor=actor,
-        action="person.create",
-        entity_type="person",
-        entity_id=person.id,
+        actor,
+        "person.create",
+        person,
         summary=f"{person.name} <{person.email}> as {person.role.value}",
     )
     if commit:
@@ -125,32 +124,18 @@ def update(
     if "role" in changes:
         audit_service.record(
             session,
-            actor=actor,
-            action="person.role_change",
-            entity_type="person",
-            entity_id=person.id,
+            actor,
+            "person.role_change",
+            person,
             summary=f"{person.name}: {changes['role'][0]} → {changes['role'][1]}",
         )
     if "is_active" in changes and not data.is_active:
         # Their sessions stop working at once (sign-in refuses inactive people); app/flows/accounts.py
         # also deletes them.
-        audit_service.record(
-            session,
-            actor=actor,
-            action="person.deactivate",
-            entity_type="person",
-            entity_id=person.id,
-            summary=person.name,
-        )
+        audit_service.record(session, actor, "person.deactivate", person, summary=person.name)
     elif changes:
         audit_service.record(
-            session,
-            actor=actor,
-            action="person.update",
-            entity_type="person",
-            entity_id=person.id,
-            summary=person.name,
-            details={"changed": sorted(changes)},
+            session, actor, "person.update", person, summary=person.name, details={"changed": sorted(changes)}
         )
     if commit:
         session.commit()
@@ -239,14 +224,7 @@ def create_department(session: Session, *, actor: Person, name: str) -> Departme
     if session.exec(select(Department).where(Department.name == name)).first():
         raise ValidationFailed({"name": "A department with this name already exists."})
     department = get_or_create_department(session, name=name)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="department.create",
-        entity_type="department",
-        entity_id=department.id,
-        summary=name,
-    )
+    audit_service.record(session, actor, "department.create", department, summary=name)
     session.commit()
     return department
 
@@ -265,14 +243,7 @@ def create_team(session: Session, *, actor: Person, name: str, department_id: in
     if errors or department is None:
         raise ValidationFailed(errors)
     team = get_or_create_team(session, name=name, department=department)
-    audit_service.record(
-        session,
-        actor=actor,
-        action="team.create",
-        entity_type="team",
-        entity_id=team.id,
-        summary=f"{name} in {department.name}",
-    )
+    audit_service.record(session, actor, "team.create", team, summary=f"{name} in {department.name}")
     session.commit()
     return team
 
@@ -292,8 +263,6 @@ def rename_team(session: Session, *, actor: Person, team_id: int, name: str, dep
         raise ValidationFailed({"department_id": "Choose a department."})
     team.name, team.department_id = name, department_id
     session.add(team)
-    audit_service.record(
-        session, actor=actor, action="team.update", entity_type="team", entity_id=team.id, summary=name
-    )
+    audit_service.record(session, actor, "team.update", team, summary=name)
     session.commit()
     return team

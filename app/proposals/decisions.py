@@ -88,10 +88,9 @@ def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decis
     session.add(proposal)
     audit_service.record(
         session,
-        actor=actor,
-        action="proposal.decide",
-        entity_type="proposal",
-        entity_id=proposal.id,
+        actor,
+        "proposal.decide",
+        proposal,
         summary=f"{previous.label} → {status.label}: {proposal.title}",
         details={"owner_team": team.name if team else None, "duplicate_of": proposal.duplicate_of_id},
     )

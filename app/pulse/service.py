@@ -122,10 +122,9 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
         )
     audit_service.record(
         session,
-        actor=actor,
-        action="pulse.open",
-        entity_type="pulse_round",
-        entity_id=round_.id,
+        actor,
+        "pulse.open",
+        round_,
         summary=round_.title,
         details={"invited": len(people), "teams": len(teams), "closes_on": data.closes_on.isoformat()},
     )
@@ -138,9 +137,7 @@ def close(session: Session, *, actor: Person, round_id: int) -> PulseRound:
     round_ = get(session, round_id=round_id)
     if round_.closed_at is None:
         _close(session, round_)
-        audit_service.record(
-            session, actor=actor, action="pulse.close", entity_type="pulse_round", entity_id=round_id
-        )
+        audit_service.record(session, actor, "pulse.close", round_)
         session.commit()
     return round_
 
@@ -424,7 +421,5 @@ def export_rows(session: Session, *, actor: Person, round_id: int) -> list[list[
 
 
 def record_export(session: Session, *, actor: Person, round_id: int) -> None:
-    audit_service.record(
-        session, actor=actor, action="pulse.export", entity_type="pulse_round", entity_id=round_id
-    )
+    audit_service.record(session, actor, "pulse.export", entity_type="pulse_round", entity_id=round_id)
     session.commit()
