@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 MAX_ID = 2**63 - 1
 MAX_PAGE = 100_000
@@ -56,3 +56,16 @@ def parse_id(value: str) -> int | None:
 
 Line = Annotated[str, AfterValidator(check_line)]
 Text = Annotated[str, AfterValidator(check_text)]
+
+
+def every_field_optional(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's fields for pydantic.create_model, each optional with None as its default. A
+    field's checks (lengths, bounds, validators) move inside the optional type, so they apply to
+    a value that is sent and never to None."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
+        fields[name] = (annotation | None, None)
+    return fields

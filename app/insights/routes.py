@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -237,6 +238,39 @@ def _stage_from_form(form: FormDep) -> tuple[StageIn | None, dict[str, Any], dic
         return None, values, errors_from(exc)
 
 
+def _save_stage(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    insight_id: int,
+    form: FormDep,
+    save: Callable[[StageIn], None],
+    *,
+    done: str,
+    stage_id: int | None = None,
+) -> Response:
+    """Add a stage (stage_id None) or save one from its form. Errors go back to the stages page: an
+    edited stage's errors are keyed by its id, a new stage's keep what was typed in the add form."""
+    stage, values, errors = _stage_from_form(form)
+    if stage is not None:
+        try:
+            save(stage)
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            return _after_stage_change(request, session, me, insight_id, f"Stage “{stage.name}” {done}.")
+    prefix = "" if stage_id is None else f"{stage_id}:"
+    return _stages_page(
+        request,
+        session,
+        me,
+        insight_id,
+        errors={f"{prefix}{k}": v for k, v in errors.items()},
+        values=values if stage_id is None else None,
+        status_code=422,
+    )
+
+
 def _after_stage_change(
     request: Request, session: SessionDep, me: CurrentPerson, insight_id: int, message: str
 ) -> Response:
@@ -260,16 +294,10 @@ def stages(request: Request, session: SessionDep, me: CurrentPerson, insight_id:
 def stage_add(
     request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId, form: FormDep
 ) -> Response:
-    stage, values, errors = _stage_from_form(form)
-    if stage is None:
-        return _stages_page(request, session, me, insight_id, errors=errors, values=values, status_code=422)
-    try:
+    def add(stage: StageIn) -> None:
         stage_service.add_stage(session, actor=me, journey_id=insight_id, stage=stage)
-    except ValidationFailed as exc:
-        return _stages_page(
-            request, session, me, insight_id, errors=exc.errors, values=values, status_code=422
-        )
-    return _after_stage_change(request, session, me, insight_id, f"Stage “{stage.name}” added.")
+
+    return _save_stage(request, session, me, insight_id, form, add, done="added")
 
 
 @router.post(
@@ -312,18 +340,10 @@ def stage_update(
     stage_id: PathId,
     form: FormDep,
 ) -> Response:
-    stage, values, errors = _stage_from_form(form)
-    if stage is None:
-        return _stages_page(
-            request,
-            session,
-            me,
-            insight_id,
-            errors={f"{stage_id}:{k}": v for k, v in errors.items()},
-            status_code=422,
-        )
-    stage_service.update_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, stage=stage)
-    return _after_stage_change(request, session, me, insight_id, f"Stage “{stage.name}” saved.")
+    def save(stage: StageIn) -> None:
+        stage_service.update_stage(session, actor=me, journey_id=insight_id, stage_id=stage_id, stage=stage)
+
+    return _save_stage(request, session, me, insight_id, form, save, done="saved", stage_id=stage_id)
 
 
 @router.post(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from app.core.types import DbId, Line, Text
+from app.core.types import DbId, Line, Text, every_field_optional
 from app.insights.models import Channel, InsightBase, Kind, ScoreScale, Sentiment, Status
 
 
@@ -69,35 +69,17 @@ class InsightCreate(InsightFields):
     kind: Kind
 
 
-class InsightUpdate(BaseModel):
+# PATCH takes the same fields, each optional: its checks apply to a value sent, never to None.
+_InsightPatch = create_model(
+    "_InsightPatch",
+    __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+    **every_field_optional(InsightFields),
+)
+
+
+class InsightUpdate(_InsightPatch):
     """PATCH: only the fields sent change; the kind never does."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: Line | None = Field(default=None, min_length=1, max_length=200)
-    body: Text | None = Field(default=None, max_length=50_000)
-    tags: list[Line] | None = Field(default=None, max_length=20)
-    product_area: Line | None = Field(default=None, max_length=80)
-    segment: Line | None = Field(default=None, max_length=80)
-    department_id: DbId | None = None
-    quote: Text | None = Field(default=None, max_length=5000)
-    channel: Channel | None = None
-    score: int | None = Field(default=None, ge=0, le=10)
-    score_scale: ScoreScale | None = None
-    sentiment: Sentiment | None = None
-    external_id: Line | None = Field(default=None, max_length=120)
-    received_at: date | None = None
-    severity: int | None = Field(default=None, ge=1, le=4)
-    customers_affected: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    journey_stage_id: DbId | None = None
-    evidence_ids: list[DbId] | None = Field(default=None, max_length=500)
-    persona: Line | None = Field(default=None, max_length=200)
-    stages: list[StageIn] | None = Field(default=None, max_length=40)
-    teams: list[Line] | None = Field(default=None, max_length=50)
-    proposal_ids: list[DbId] | None = Field(default=None, max_length=100)
-    goals: Text | None = Field(default=None, max_length=5000)
-    frustrations: Text | None = Field(default=None, max_length=5000)
-    quotes: list[Text] | None = Field(default=None, max_length=20)
     status: Status | None = None
 
     @model_validator(mode="before")
@@ -114,26 +96,11 @@ class InsightUpdate(BaseModel):
         return data
 
 
-# The fields of InsightUpdate that always have a value (null is refused, see above).
+# The fields of InsightUpdate that always have a value (null is refused, see above): those an insight
+# cannot leave empty of a value.
 NOT_NULLABLE = frozenset(
-    {
-        "title",
-        "body",
-        "tags",
-        "product_area",
-        "segment",
-        "quote",
-        "evidence_ids",
-        "persona",
-        "stages",
-        "teams",
-        "proposal_ids",
-        "goals",
-        "frustrations",
-        "quotes",
-        "status",
-    }
-)
+    name for name, info in InsightFields.model_fields.items() if type(None) not in get_args(info.annotation)
+) | {"status"}
 
 
 class AttachmentRead(BaseModel):

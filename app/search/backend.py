@@ -197,37 +197,63 @@ def suggest_words(
     return " ".join(out) if changed else None
 
 
+def acquire(try_once: Callable[[], bool], *, wait: float) -> bool:
+    """Call try_once until it succeeds (True) or `wait` seconds have passed (False)."""
+    deadline = time.monotonic() + wait
+    while not try_once():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 @contextmanager
 def indexer_lock(directory: Path, *, wait: float = 0) -> Iterator[bool]:
     """One indexer of an index folder at a time across processes (a file lock beside the folder):
     yields False once `wait` seconds pass while another holds it."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     path = directory.parent / f".{directory.name}.indexer.lock"
+
     with path.open("a") as fh:
-        deadline = time.monotonic() + wait
-        while True:
+
+        def try_lock() -> bool:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.1)
+                return False
+            return True
+
+        if not acquire(try_lock, wait=wait):
+            yield False
+            return
         try:
             yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-class WhooshBackend:
+class FolderIndex:
+    """What the engines kept in an index folder (Whoosh, Tantivy) share: the folder, a lock for the
+    in-process state, the open index with the folder's identity when it was opened, and the
+    cross-process indexer lock."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._lock = threading.Lock()
         self._index: Any = None
-        self._searcher: Any = None
-        self._dir_identity: tuple[int, int] | None = None
+        self._identity: tuple[int, int] | None = None
         self._checked_at = 0.0
+
+    @contextmanager
+    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
+        with indexer_lock(self.directory, wait=wait) as mine:
+            yield mine
+
+
+class WhooshBackend(FolderIndex):
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self._searcher: Any = None
         self._segment_facets: dict[str, _SegmentFacets] = {}
         self._docsets: dict[tuple[str, str], set[int]] = {}
         self._docsets_for: Any = None
@@ -237,11 +263,6 @@ class WhooshBackend:
         self._parser = self._make_parser()
 
     # --- writing (only the process that holds the indexer lock) -----------------------------------
-
-    @contextmanager
-    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
-        with indexer_lock(self.directory, wait=wait) as mine:
-            yield mine
 
     def apply(self, upserts: list[SearchDoc], deletes: list[str]) -> None:
         """Apply changes in one commit; the caller holds the indexer lock."""
@@ -332,7 +353,7 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
         self._searcher = self._index = None
-        self._dir_identity = None
+        self._identity = None
         self._segment_facets.clear()
 
     def _current_searcher(self) -> Any:
@@ -343,11 +364,11 @@ class WhooshBackend:
         self._checked_at = now
         stat = self.directory.stat()
         identity = (stat.st_ino, stat.st_dev)
-        if self._searcher is None or identity != self._dir_identity:
+        if self._searcher is None or identity != self._identity:
             self._close()
             self._index = _storage(self.directory).open_index()
             self._searcher = self._index.searcher(weighting=_WEIGHTING)
-            self._dir_identity = identity
+            self._identity = identity
         elif not self._searcher.up_to_date():
             # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it fails on an empty index and keeps
             # reusing segment readers whose deletions changed (a deleted document stayed findable).

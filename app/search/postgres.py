@@ -14,7 +14,6 @@ become tsquery text over the same words. "Did you mean" looks words up by trigra
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.search.backend import analysed, find_matches, parse_for_tsquery, suggest_words
+from app.search.backend import acquire, analysed, find_matches, parse_for_tsquery, suggest_words
 from app.search.types import (
     FACET_FIELDS,
     Hit,
@@ -108,12 +107,14 @@ class PostgresBackend:
         once): a PostgreSQL advisory lock, held on its own connection. Changes themselves need no
         lock: they are indexed in their own transactions."""
         with self.engine.connect() as connection:
-            deadline = time.monotonic() + wait
-            while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY}).scalar():
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.1)
+
+            def try_lock() -> bool:
+                locked = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY})
+                return bool(locked.scalar())
+
+            if not acquire(try_lock, wait=wait):
+                yield False
+                return
             try:
                 yield True
             finally:

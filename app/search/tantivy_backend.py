@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
 from app.search.backend import (
+    FolderIndex,
     analysed,
     find_matches,
     fresh_folder,
-    indexer_lock,
     parse_tree,
     plain_words,
     suggest_words,
@@ -80,21 +78,12 @@ def _document(doc: SearchDoc) -> Any:
     return tantivy.Document(**fields)
 
 
-class TantivyBackend:
+class TantivyBackend(FolderIndex):
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
+        super().__init__(directory)
         self._schema = make_schema()
-        self._lock = threading.Lock()
-        self._index: Any = None
-        self._identity: tuple[int, int] | None = None
-        self._checked_at = 0.0
 
     # --- writing (only the process that holds the indexer lock) -------------------------------------
-
-    @contextmanager
-    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
-        with indexer_lock(self.directory, wait=wait) as mine:
-            yield mine
 
     def apply(self, upserts: list[SearchDoc], deletes: list[str]) -> None:
         if not upserts and not deletes:
