@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.core.errors import DomainError
 from app.flows import search as search_service
 from app.insights.models import Kind
+from app.search.types import SearchFilters
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -36,6 +37,10 @@ class SearchResponse(BaseModel):
 KIND_PATTERN = "^(|" + "|".join([*(k.value for k in Kind), "proposal", "comment"]) + ")$"
 
 
+class ApiSearchFilters(SearchFilters):
+    kind: str = Field(default="", pattern=KIND_PATTERN)
+
+
 class BadQuery(DomainError):
     status_code = 400
 
@@ -48,26 +53,15 @@ class Unavailable(DomainError):
 def search(
     session: SessionDep,
     me: CurrentPerson,
+    filters: Annotated[ApiSearchFilters, Query()],
     q: Annotated[str, Query(max_length=1000)] = "",
-    kind: Annotated[str, Query(pattern=KIND_PATTERN)] = "",
-    department: Annotated[str, Query(max_length=120)] = "",
-    product_area: Annotated[str, Query(max_length=80)] = "",
-    tag: Annotated[str, Query(max_length=50)] = "",
-    sentiment: Annotated[str, Query(max_length=20)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
     sort: Annotated[str, Query(pattern="^(relevance|newest|support)$")] = "relevance",
     page: Annotated[int, Query(ge=1, le=500)] = 1,
 ) -> SearchResponse:
-    filters = {
-        "kind": kind,
-        "department": department,
-        "product_area": product_area,
-        "tag": tag,
-        "sentiment": sentiment,
-        "status": status,
-    }
     try:
-        result = search_service.search(session, actor=me, text=q, filters=filters, sort=sort, page=page)
+        result = search_service.search(
+            session, actor=me, text=q, filters=filters.chosen(), sort=sort, page=page
+        )
     except search_service.QueryError as exc:
         raise BadQuery(str(exc)) from exc
     except search_service.SearchUnavailable as exc:

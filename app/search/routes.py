@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.templating import render
 from app.core.types import PageNumber
 from app.flows import search as search_service
 from app.insights.models import KIND_LABELS, Kind
-from app.search.types import FACET_FIELDS
+from app.search.types import FACET_FIELDS, SearchFilters
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
@@ -48,28 +48,12 @@ def search_page(
     request: Request,
     session: SessionDep,
     me: CurrentPerson,
+    facets: Annotated[SearchFilters, Query()],
     q: str = "",
     sort: str = "relevance",
     page: PageNumber = 1,
-    kind: str = "",
-    department: str = "",
-    product_area: str = "",
-    tag: str = "",
-    sentiment: str = "",
-    status: str = "",
 ) -> Response:
-    filters = {
-        k: v
-        for k, v in {
-            "kind": kind,
-            "department": department,
-            "product_area": product_area,
-            "tag": tag,
-            "sentiment": sentiment,
-            "status": status,
-        }.items()
-        if v
-    }
+    filters = facets.chosen()
     context: dict[str, Any] = {
         "q": q,
         "filters": filters,
