@@ -12,7 +12,9 @@ from app.comments.models import Comment
 from app.core.credentials import hash_password
 from app.core.models import utcnow
 from app.imports.models import ImportJob
+from app.insights import service as insight_service
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
+from app.insights.schemas import InsightCreate
 from app.notifications.models import Notification
 from app.people.models import Department, Person, Role, Team
 from app.proposals.models import Proposal
@@ -99,6 +101,11 @@ def insight(
         db.add(InsightTag(insight_id=record.id or 0, tag_id=tag.id or 0))
         db.commit()
     return record
+
+
+def published(db: Session, *, by: Person, kind: str = "feedback", **fields: Any) -> Insight:
+    """An insight published through the service, as on the page: tagged, audited, queued for search."""
+    return insight_service.create(db, actor=by, data=InsightCreate.model_validate({"kind": kind, **fields}))
 
 
 def stage(

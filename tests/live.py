@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +113,12 @@ class LivePortal:
             drop_database(self.db_url)
 
 
+def uvicorn_command(port: int, *options: str) -> list[str]:
+    """The portal served by uvicorn on loopback, as `make run` serves it."""
+    server = [sys.executable, "-m", "uvicorn", "app.main:app"]
+    return [*server, "--host", "127.0.0.1", "--port", str(port), *options]
+
+
 def start(
     workdir: Path, db_url: str, *, workers: int = 1, env: dict[str, str] | None = None, timeout: float = 40
 ) -> LivePortal:
@@ -125,18 +133,7 @@ def start(
         **(env or {}),
     }
     log = (workdir / "server.log").open("w")
-    command_line = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    if workers > 1:
-        command_line += ["--workers", str(workers)]
+    command_line = uvicorn_command(port, *(["--workers", str(workers)] if workers > 1 else []))
     process = subprocess.Popen(command_line, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     portal = LivePortal(
         url=f"http://127.0.0.1:{port}", db_url=db_url, workdir=workdir, process=process, env=full_env
@@ -152,3 +149,18 @@ def start(
             time.sleep(0.2)
     portal.stop()
     raise RuntimeError("the portal did not start: " + portal.log())
+
+
+@contextmanager
+def two_nodes(workdir: Path, db_url: str, env: dict[str, str]) -> Iterator[tuple[LivePortal, LivePortal]]:
+    """Two app processes on one database, as two nodes behind a load balancer; stopped afterwards
+    (the database stays: its owner drops it)."""
+    (workdir / "a").mkdir()
+    (workdir / "b").mkdir()
+    node_a = start(workdir / "a", db_url, env=env)
+    node_b = start(workdir / "b", db_url, env=env)
+    try:
+        yield node_a, node_b
+    finally:
+        node_a.stop(drop=False)
+        node_b.stop(drop=False)

@@ -14,7 +14,6 @@ import os
 import re
 import resource
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -134,12 +133,6 @@ def corpus(reviews: list[dict[str, str]], size: int) -> list[dict[str, object]]:
     return docs
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_until_up(client: httpx.Client) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -196,6 +189,7 @@ def run_size(
     from app.flows import search as search_service
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
+    from tests import live
 
     search_service.get_backend.cache_clear()
     migrate.upgrade()
@@ -258,24 +252,10 @@ def run_size(
         build_seconds = time.perf_counter() - started
 
     # The API as deployed: a real server process on loopback, a keep-alive client.
-    port = _free_port()
+    port = live.free_port()
     env = {**os.environ, "PORTAL_INDEX_DRAINER": "false"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
+    quiet = ("--log-level", "warning", "--no-access-log")
+    server = subprocess.Popen(live.uvicorn_command(port, *quiet), env=env)
     api_times: list[float] = []
     try:
         with httpx.Client(
@@ -386,14 +366,13 @@ def two_nodes(writes: int = 20) -> tuple[float, float]:
     live.migrate(db_url)
     token = live.person_with_token(db_url, role=Role.cx, email="nodes@bench.test")
     env = {"PORTAL_SEARCH_BACKEND": "postgres", "PORTAL_INDEX_DRAINER": "false"}
-    (workdir / "a").mkdir()
-    (workdir / "b").mkdir()
-    node_a = live.start(workdir / "a", db_url, env=env)
-    node_b = live.start(workdir / "b", db_url, env=env)
     delays = []
     try:
         headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(headers=headers, timeout=10) as client:
+        with (
+            live.two_nodes(workdir, db_url, env) as (node_a, node_b),
+            httpx.Client(headers=headers, timeout=10) as client,
+        ):
             for n in range(writes):
                 word = f"zebra{n}q"
                 body = {"kind": "feedback", "title": f"Sofa {word}", "quote": "q", "channel": "survey"}
@@ -404,8 +383,6 @@ def two_nodes(writes: int = 20) -> tuple[float, float]:
                         raise AssertionError("node B did not find node A's write within 5 s")
                 delays.append((time.perf_counter() - written) * 1000)
     finally:
-        node_a.stop(drop=False)
-        node_b.stop(drop=False)
         drop_database(db_url)
         shutil.rmtree(workdir, ignore_errors=True)
     return statistics.median(delays), max(delays)

@@ -234,8 +234,6 @@ def test_comments_are_searchable(db: Session, employee: Person, search_index: Se
 def test_followers_of_a_tag_and_of_a_saved_search_hear_of_new_insights(
     browser: Browser, db: Session, cx: Person, employee: Person, leader: Person, search_index: SearchIndex
 ) -> None:
-    from app.insights import service as insight_service
-    from app.insights.schemas import InsightCreate
 
     browser.sign_in_as(employee)
     assert (
@@ -248,18 +246,14 @@ def test_followers_of_a_tag_and_of_a_saved_search_hear_of_new_insights(
     browser.post("/follows", {"target_type": "search", "target_key": "evening courier", "next": "/search"})
     me_page = browser.get("/me")
     assert "“evening courier”" in me_page.text
-    insight_service.create(
+    factories.published(
         db,
-        actor=cx,
-        data=InsightCreate.model_validate(
-            {
-                "kind": "feedback",
-                "title": "No evening courier",
-                "quote": "Only morning slots",
-                "channel": "survey",
-                "tags": ["late-delivery"],
-            }
-        ),
+        by=cx,
+        kind="feedback",
+        title="No evening courier",
+        quote="Only morning slots",
+        channel="survey",
+        tags=["late-delivery"],
     )
     assert texts(db, employee) == ["New feedback tagged #late-delivery: “No evening courier”."]
     assert texts(db, leader) == []  # the saved search is checked once the index has the insight

@@ -14,12 +14,10 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from app.insights import service as insight_service
-from app.insights.schemas import InsightCreate
 from app.people import service as people_service
 from app.people.models import PersonCreate, Role
 from app.proposals import service as proposal_service
-from tests import live
+from tests import factories, live
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -88,61 +86,43 @@ def _publish_search_content(session: Session, *, department_id: int | None) -> N
     cx_person = people_service.get_by_email(session, email="cass@e2e.test")
     assert cx_person is not None
     logistics = people_service.get_or_create_department(session, name="Logistics & Delivery")
-    for title, quote, tags, dept, sentiment in [
-        (
-            "Refund took five weeks",
-            "Money back after five weeks, and I had to chase it",
-            ["refunds"],
-            department_id,
-            "negative",
-        ),
-        (
-            "Refund on the spot in the store",
-            "The store refunded my lamp at once",
-            ["refunds", "stores"],
-            logistics.id,
-            "positive",
-        ),
-        (
-            "Delivery window too wide",
-            "Between 8 and 12 is not a time slot",
-            ["delivery-window"],
-            logistics.id,
-            "negative",
-        ),
+    for fields in [
+        {
+            "title": "Refund took five weeks",
+            "quote": "Money back after five weeks, and I had to chase it",
+            "tags": ["refunds"],
+            "department_id": department_id,
+            "sentiment": "negative",
+        },
+        {
+            "title": "Refund on the spot in the store",
+            "quote": "The store refunded my lamp at once",
+            "tags": ["refunds", "stores"],
+            "department_id": logistics.id,
+            "sentiment": "positive",
+        },
+        {
+            "title": "Delivery window too wide",
+            "quote": "Between 8 and 12 is not a time slot",
+            "tags": ["delivery-window"],
+            "department_id": logistics.id,
+            "sentiment": "negative",
+        },
     ]:
-        insight_service.create(
-            session,
-            actor=cx_person,
-            data=InsightCreate.model_validate(
-                {
-                    "kind": "feedback",
-                    "title": title,
-                    "quote": quote,
-                    "channel": "survey",
-                    "tags": tags,
-                    "department_id": dept,
-                    "sentiment": sentiment,
-                }
-            ),
-        )
+        factories.published(session, by=cx_person, channel="survey", **fields)
 
 
 def _publish_participation_content(session: Session) -> None:
     cx_person = people_service.get_by_email(session, email="cass@e2e.test")
     admin = people_service.get_by_email(session, email="ada@e2e.test")
     assert cx_person is not None and admin is not None
-    insight_service.create(
+    factories.published(
         session,
-        actor=cx_person,
-        data=InsightCreate.model_validate(
-            {
-                "kind": "pain_point",
-                "title": "Parcels arrive days late",
-                "severity": 4,
-                "body": "Customers wait at home for deliveries that do not come.",
-            }
-        ),
+        by=cx_person,
+        kind="pain_point",
+        title="Parcels arrive days late",
+        severity=4,
+        body="Customers wait at home for deliveries that do not come.",
     )
     proposal_service.create(
         session,

@@ -150,16 +150,8 @@ def test_insight_picker_finds_published_insights_of_any_kind(
 def test_insight_picker_uses_the_search_index(
     browser: Browser, db: Session, cx: Person, employee: Person, search_index: SearchIndex
 ) -> None:
-    from app.insights import service as insight_service
-    from app.insights.schemas import InsightCreate
 
-    insight_service.create(
-        db,
-        actor=cx,
-        data=InsightCreate.model_validate(
-            {"kind": "pain_point", "title": "Deliveries arrive days late", "severity": 3}
-        ),
-    )
+    factories.published(db, by=cx, kind="pain_point", title="Deliveries arrive days late", severity=3)
     search_index.sync()
     # "delivery" is not a substring of "Deliveries": only the stemmed index finds it.
     page = browser.sign_in_as(employee).get("/proposals/pick-insights?q=delivery")

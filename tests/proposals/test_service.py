@@ -158,7 +158,5 @@ def test_trending_puts_recent_support_first(
     busy = propose(db, employee, title="Busy proposal here")
     for backer in (cx, leader):
         proposal_service.support(db, actor=backer, proposal_id=busy)
-    _total, ranked = proposal_list.list_proposals(
-        db, filters=proposal_service.ListFilters(sort="trending")
-    )
+    _total, ranked = proposal_list.list_proposals(db, filters=proposal_service.ListFilters(sort="trending"))
     assert [p.id for p in ranked] == [busy, quiet]

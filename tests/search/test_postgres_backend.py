@@ -72,12 +72,8 @@ def test_two_app_nodes_on_one_database_see_each_others_writes_at_once(tmp_path: 
         db_url = backend.engine.url.render_as_string(hide_password=False)
         token = live.person_with_token(db_url, role=Role.cx, email="nodes@e2e.test")
         env = {"PORTAL_SEARCH_BACKEND": "postgres", "PORTAL_INDEX_DRAINER": "false"}
-        (tmp_path / "a").mkdir()
-        (tmp_path / "b").mkdir()
-        node_a = live.start(tmp_path / "a", db_url, env=env)
-        node_b = live.start(tmp_path / "b", db_url, env=env)
         headers = {"Authorization": f"Bearer {token}"}
-        try:
+        with live.two_nodes(tmp_path, db_url, env) as (node_a, node_b):
             created = httpx.post(
                 f"{node_a.url}/api/v1/insights",
                 json={
@@ -100,9 +96,6 @@ def test_two_app_nodes_on_one_database_see_each_others_writes_at_once(tmp_path: 
                 assert time.monotonic() - written < 1.0, "node B did not find node A's write within 1 s"
                 time.sleep(0.05)
             assert found["hits"][0]["id"] == created.json()["id"]
-        finally:
-            node_a.stop(drop=False)
-            node_b.stop(drop=False)
 
 
 def test_one_worker_at_a_time_drains_across_nodes(pg: PostgresBackend) -> None:

@@ -7,7 +7,6 @@ from sqlmodel import Session
 from app.auth import service as auth_service
 from app.insights import service as insight_service
 from app.insights.models import Status
-from app.insights.schemas import InsightCreate
 from app.people.models import Person
 from tests import factories
 from tests.browser import Browser, bearer
@@ -28,20 +27,15 @@ def seed(db: Session, cx: Person) -> dict[str, int]:
         ("window", "Delivery window too wide", "Four hours is a morning", ["delivery-window"], logistics.id),
         ("refund", "Refund took five weeks", "Money back after five weeks", ["refunds"], None),
     ]:
-        insight = insight_service.create(
+        insight = factories.published(
             db,
-            actor=cx,
-            data=InsightCreate.model_validate(
-                {
-                    "kind": "feedback",
-                    "title": title,
-                    "quote": quote,
-                    "channel": "survey",
-                    "tags": tags,
-                    "department_id": dept,
-                    "sentiment": "negative",
-                }
-            ),
+            by=cx,
+            title=title,
+            quote=quote,
+            channel="survey",
+            tags=tags,
+            department_id=dept,
+            sentiment="negative",
         )
         ids[key] = insight.id or 0
     return ids
