@@ -4,56 +4,58 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """A subclass names its HTTP status and the message shown when none is given:
+    `class Gone(DomainError, status=410, message="That is gone."): ...`."""
+
     status_code = 400
     default_message = "The request could not be completed."
+
+    def __init_subclass__(cls, *, status: int | None = None, message: str | None = None) -> None:
+        super().__init_subclass__()
+        if status is not None:
+            cls.status_code = status
+        if message is not None:
+            cls.default_message = message
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
 
 
-class NotAuthenticated(DomainError):
-    status_code = 401
-    default_message = "Please sign in."
+class NotAuthenticated(DomainError, status=401, message="Please sign in."):
+    """No valid session or token."""
 
 
-class PermissionDenied(DomainError):
-    status_code = 403
-    default_message = "You do not have permission to do that."
+class PermissionDenied(DomainError, status=403, message="You do not have permission to do that."):
+    """Signed in, but the role or the ownership does not allow it."""
 
 
-class NotFound(DomainError):
-    status_code = 404
-    default_message = "We could not find that."
+class NotFound(DomainError, status=404, message="We could not find that."):
+    """No such record, or one the person may not see (the same answer, so nothing leaks)."""
 
 
-class Conflict(DomainError):
-    status_code = 409
-    default_message = "That conflicts with what is already there."
+class Conflict(DomainError, status=409, message="That conflicts with what is already there."):
+    """The record's state does not allow it (already decided, taken, closed)."""
 
 
-class ValidationFailed(DomainError):
+class ValidationFailed(DomainError, status=422, message="Please correct the marked fields."):
     """Bad input. `errors` maps a field name to a message shown beside that field."""
-
-    status_code = 422
-    default_message = "Please correct the marked fields."
 
     def __init__(self, errors: dict[str, str], message: str | None = None) -> None:
         self.errors = errors
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
-class RateLimited(DomainError):
-    status_code = 429
-    default_message = "Too many attempts. Please wait a moment and try again."
+class RateLimited(DomainError, status=429, message="Too many attempts. Please wait a moment and try again."):
+    """Answered with a Retry-After of `retry_after` seconds."""
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
 
 
-class StorageFull(DomainError):
-    """The disk has no room for this file (507 Insufficient Storage); nothing was saved."""
+_NO_ROOM = "There is no room left to store this file. Nothing was saved; tell your portal admin."
 
-    status_code = 507
-    default_message = "There is no room left to store this file. Nothing was saved; tell your portal admin."
+
+class StorageFull(DomainError, status=507, message=_NO_ROOM):
+    """The disk has no room for this file (507 Insufficient Storage); nothing was saved."""

@@ -35,13 +35,14 @@ IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "
 _BIDI_AND_CONTROL = {"Cc", "Cf"}
 
 
-class UnsupportedFile(DomainError):
-    status_code = 415
-    default_message = "Only images (PNG, JPEG, WebP, GIF), PDF and CSV files can be attached."
+class UnsupportedFile(
+    DomainError, status=415, message="Only images (PNG, JPEG, WebP, GIF), PDF and CSV files can be attached."
+):
+    """The content is not one of the kinds we keep (checked by content, not by name)."""
 
 
-class FileTooLarge(DomainError):
-    status_code = 413
+class FileTooLarge(DomainError, status=413):
+    """Larger than PORTAL_MAX_UPLOAD_MB."""
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,12 @@ class ApiSearchFilters(SearchFilters):
     kind: str = Field(default="", pattern=KIND_PATTERN)
 
 
-class BadQuery(DomainError):
-    status_code = 400
+class BadQuery(DomainError, status=400):
+    """The query could not be read (an unbalanced quote or bracket)."""
 
 
-class Unavailable(DomainError):
-    status_code = 503
+class Unavailable(DomainError, status=503):
+    """The index is missing or damaged; everything else still works."""
 
 
 @router.get("/search", name="api:search", response_model=SearchResponse)

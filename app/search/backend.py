@@ -197,14 +197,20 @@ def suggest_words(
     return " ".join(out) if changed else None
 
 
-def acquire(try_once: Callable[[], bool], *, wait: float) -> bool:
-    """Call try_once until it succeeds (True) or `wait` seconds have passed (False)."""
+@contextmanager
+def held(try_lock: Callable[[], bool], unlock: Callable[[], object], *, wait: float) -> Iterator[bool]:
+    """Try the lock until `wait` seconds have passed: yields True while holding it (unlocked
+    afterwards), or False when it could not be had."""
     deadline = time.monotonic() + wait
-    while not try_once():
+    while not try_lock():
         if time.monotonic() >= deadline:
-            return False
+            yield False
+            return
         time.sleep(0.1)
-    return True
+    try:
+        yield True
+    finally:
+        unlock()
 
 
 @contextmanager
@@ -213,7 +219,6 @@ def indexer_lock(directory: Path, *, wait: float = 0) -> Iterator[bool]:
     yields False once `wait` seconds pass while another holds it."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     path = directory.parent / f".{directory.name}.indexer.lock"
-
     with path.open("a") as fh:
 
         def try_lock() -> bool:
@@ -223,13 +228,8 @@ def indexer_lock(directory: Path, *, wait: float = 0) -> Iterator[bool]:
                 return False
             return True
 
-        if not acquire(try_lock, wait=wait):
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        with held(try_lock, lambda: fcntl.flock(fh, fcntl.LOCK_UN), wait=wait) as mine:
+            yield mine
 
 
 class FolderIndex:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.search.backend import acquire, analysed, find_matches, parse_for_tsquery, suggest_words
+from app.search.backend import analysed, find_matches, held, parse_for_tsquery, suggest_words
 from app.search.types import (
     FACET_FIELDS,
     Hit,
@@ -112,13 +112,11 @@ class PostgresBackend:
                 locked = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY})
                 return bool(locked.scalar())
 
-            if not acquire(try_lock, wait=wait):
-                yield False
-                return
-            try:
-                yield True
-            finally:
+            def unlock() -> None:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+
+            with held(try_lock, unlock, wait=wait) as mine:
+                yield mine
 
     def write(self, connection: Any, upserts: list[SearchDoc], deletes: list[str]) -> None:
         """Apply changes on `connection`, inside whatever transaction it is in."""
