@@ -217,6 +217,16 @@ def count(session: Session, *, target_type: str, target_id: int) -> int:
     )
 
 
+def read_all(session: Session, *, actor: Person, target_type: str, target_id: int) -> list[CommentRead]:
+    """Every comment on what the person may see, each thread's replies after it (the API's list)."""
+    target_title(session, actor=actor, target_type=target_type, target_id=target_id)
+    out = []
+    for thread in threads(session, target_type=target_type, target_id=target_id):
+        out.append(to_read(thread.comment, thread.author))
+        out.extend(to_read(reply, author) for reply, author in thread.replies)
+    return out
+
+
 def to_read(comment: Comment, author: Person | None) -> CommentRead:
     assert comment.id is not None
     deleted = comment.deleted_at is not None
