@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """A subclass names its HTTP status and the message shown when none is given:
@@ -59,3 +61,18 @@ _NO_ROOM = "There is no room left to store this file. Nothing was saved; tell yo
 
 class StorageFull(DomainError, status=507, message=_NO_ROOM):
     """The disk has no room for this file (507 Insufficient Storage); nothing was saved."""
+
+
+def field_errors(exc: ValidationError | ValidationFailed) -> dict[str, str]:
+    """The message to show beside each field of a form, whether the form's model refused it
+    (pydantic) or the service did; the first message per field."""
+    if isinstance(exc, ValidationFailed):
+        return exc.errors
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "form"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+            message = "Please fill this in."
+        errors.setdefault(field, message)
+    return errors

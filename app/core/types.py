@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -52,6 +53,11 @@ def parse_id(value: str) -> int | None:
         return None
     number = int(value)
     return number if 1 <= number <= MAX_ID else None
+
+
+def parse_ids(values: Iterable[object]) -> list[int]:
+    """The ids among a form's repeated field (ticked boxes, picked items), each once, in order."""
+    return sorted({number for value in values if isinstance(value, str) and (number := parse_id(value))})
 
 
 Line = Annotated[str, AfterValidator(check_line)]

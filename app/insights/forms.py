@@ -1,14 +1,13 @@
-"""Turning the insight forms (flat strings) into the API's structured fields, and errors back."""
+"""Turning the insight forms (flat strings) into the API's structured fields."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from app.core.types import parse_id
+from app.core.types import parse_ids
 from app.insights.models import Kind
 from app.insights.service import KIND_FIELDS
 from app.insights.tags import parse_tags
@@ -48,24 +47,9 @@ def fields_from_form(kind: Kind, form: FormData) -> dict[str, Any]:
         else:
             values[name] = _text(form, name)
     if kind == Kind.pain_point:
-        picked = [v for v in form.getlist("evidence_ids") if isinstance(v, str)]
         typed = re.split(r"[\s,;]+", _text(form, "evidence_ids_text"))
-        values["evidence_ids"] = sorted({i for v in [*picked, *typed] if (i := parse_id(v)) is not None})
+        values["evidence_ids"] = parse_ids([*form.getlist("evidence_ids"), *typed])
     if kind == Kind.success_story:
         values["teams"] = [v for v in form.getlist("teams") if isinstance(v, str) and v]
-        values["proposal_ids"] = sorted(
-            {i for v in form.getlist("proposal_ids") if isinstance(v, str) and (i := parse_id(v)) is not None}
-        )
+        values["proposal_ids"] = parse_ids(form.getlist("proposal_ids"))
     return values
-
-
-def errors_from(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
-        field = loc[0] if loc else "form"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "string_too_short" and field == "title":
-            message = "Give the insight a title."
-        errors.setdefault(field, message)
-    return errors

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.core.config import get_settings
-from app.core.errors import ValidationFailed
+from app.core.errors import ValidationFailed, field_errors
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PathId
@@ -20,7 +20,7 @@ from app.insights import journey
 from app.insights import service as insight_service
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
-from app.insights.forms import errors_from, fields_from_form
+from app.insights.forms import fields_from_form
 from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale, Sentiment, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people import service as people_service
@@ -93,10 +93,8 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     values = fields_from_form(kind, form)
     try:
         insight = outcomes.create_insight(session, actor=me, data=InsightCreate(kind=kind, **values))
-    except ValidationError as exc:
-        return _form_error(request, session, me, kind, values, errors_from(exc))
-    except ValidationFailed as exc:
-        return _form_error(request, session, me, kind, values, exc.errors)
+    except (ValidationError, ValidationFailed) as exc:
+        return _form_error(request, session, me, kind, values, field_errors(exc))
     if kind == Kind.journey_map:
         return see_other(f"/insights/{insight.id}/stages", flash="Journey map published. Now add its stages.")
     return see_other(f"/insights/{insight.id}", flash=f"{kind.label} published.")
@@ -176,10 +174,8 @@ def update(
     values = fields_from_form(insight.kind, form)
     try:
         outcomes.update_insight(session, actor=me, insight_id=insight_id, data=InsightUpdate(**values))
-    except ValidationError as exc:
-        return _form_error(request, session, me, insight.kind, values, errors_from(exc), insight)
-    except ValidationFailed as exc:
-        return _form_error(request, session, me, insight.kind, values, exc.errors, insight)
+    except (ValidationError, ValidationFailed) as exc:
+        return _form_error(request, session, me, insight.kind, values, field_errors(exc), insight)
     return see_other(f"/insights/{insight_id}", flash="Changes saved.")
 
 
@@ -235,7 +231,7 @@ def _stage_from_form(form: FormDep) -> tuple[StageIn | None, dict[str, Any], dic
     try:
         return StageIn.model_validate({**values, "emotion": values["emotion"] or 0}), values, {}
     except ValidationError as exc:
-        return None, values, errors_from(exc)
+        return None, values, field_errors(exc)
 
 
 def _save_stage(

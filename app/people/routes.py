@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.auth import service as auth_service
-from app.core.errors import ValidationFailed
+from app.core.errors import ValidationFailed, field_errors
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, parse_id
@@ -20,10 +20,6 @@ from app.people.models import PersonCreate, PersonUpdate, Role
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/admin")
-
-
-def _errors(exc: ValidationError) -> dict[str, str]:
-    return {str(e["loc"][-1]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
 
 
 def _team_id(value: str) -> int | None:
@@ -86,10 +82,8 @@ def person_create(
             email=email, name=name, role=role, team_id=_team_id(team_id), password=password or None
         )
         person = people_service.create(session, actor=me, data=data)
-    except ValidationError as exc:
-        return _person_form(request, session, values=values, errors=_errors(exc), status_code=422)
-    except ValidationFailed as exc:
-        return _person_form(request, session, values=values, errors=exc.errors, status_code=422)
+    except (ValidationError, ValidationFailed) as exc:
+        return _person_form(request, session, values=values, errors=field_errors(exc), status_code=422)
     return see_other(f"/admin/people/{person.id}", flash=f"{person.name} was added and can now sign in.")
 
 
@@ -125,13 +119,9 @@ def person_update(
             name=name, handle=handle, role=role, team_id=_team_id(team_id), is_active=bool(is_active)
         )
         accounts.update_person(session, actor=me, person_id=person_id, data=data)
-    except ValidationError as exc:
+    except (ValidationError, ValidationFailed) as exc:
         return _person_form(
-            request, session, values=values, errors=_errors(exc), person_id=person_id, status_code=422
-        )
-    except ValidationFailed as exc:
-        return _person_form(
-            request, session, values=values, errors=exc.errors, person_id=person_id, status_code=422
+            request, session, values=values, errors=field_errors(exc), person_id=person_id, status_code=422
         )
     return see_other(f"/admin/people/{person_id}", flash="Changes saved.")
 

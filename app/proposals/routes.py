@@ -8,13 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.core.errors import Conflict, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed, field_errors
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
-from app.core.types import PathId, QueryId, parse_id
+from app.core.types import PathId, QueryId, parse_ids
 from app.flows import finding, pages, proposal_list
 from app.insights import service as insight_service
-from app.insights.forms import errors_from
 from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.proposals import service as proposal_service
@@ -85,24 +84,14 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
         "problem": str(form.get("problem", "")),
         "change": str(form.get("change", "")),
         "impact": str(form.get("impact", "")),
-        "insight_ids": sorted(
-            {i for v in form.getlist("insight_ids") if isinstance(v, str) and (i := parse_id(v)) is not None}
-        ),
-        "department_ids": sorted(
-            {
-                i
-                for v in form.getlist("department_ids")
-                if isinstance(v, str) and (i := parse_id(v)) is not None
-            }
-        ),
+        "insight_ids": parse_ids(form.getlist("insight_ids")),
+        "department_ids": parse_ids(form.getlist("department_ids")),
         "anonymous": form.get("anonymous") == "1",
     }
     try:
         proposal = proposal_service.create(session, actor=me, data=proposal_service.ProposalCreate(**values))
-    except ValidationError as exc:
-        return _form(request, session, me, values, errors_from(exc), status_code=422)
-    except ValidationFailed as exc:
-        return _form(request, session, me, values, exc.errors, status_code=422)
+    except (ValidationError, ValidationFailed) as exc:
+        return _form(request, session, me, values, field_errors(exc), status_code=422)
     note = " Nobody else sees that it was you." if proposal.is_anonymous else ""
     return see_other(f"/proposals/{proposal.id}", flash=f"Your proposal is published.{note}")
 

@@ -11,12 +11,11 @@ from pydantic import ValidationError
 
 from app.core.config import get_settings
 from app.core.csvexport import to_csv
-from app.core.errors import ValidationFailed
+from app.core.errors import ValidationFailed, field_errors
 from app.core.htmx import see_other
 from app.core.models import utcnow
 from app.core.templating import render
-from app.core.types import PathId, parse_id
-from app.insights.forms import errors_from
+from app.core.types import PathId, parse_id, parse_ids
 from app.people import service as people_service
 from app.pulse import service as pulse_service
 from app.pulse.items import DOMAINS, FREE_TEXT_QUESTION, SCALE
@@ -72,17 +71,13 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     values: dict[str, Any] = {
         "title": str(form.get("title", "")),
         "closes_on": str(form.get("closes_on", "")),
-        "team_ids": sorted(
-            {i for v in form.getlist("team_ids") if isinstance(v, str) and (i := parse_id(v)) is not None}
-        ),
+        "team_ids": parse_ids(form.getlist("team_ids")),
         "free_text": form.get("free_text") == "1",
     }
     try:
         round_ = pulse_service.open_round(session, actor=me, data=pulse_service.RoundCreate(**values))
-    except ValidationError as exc:
-        return _new_form(request, session, values, errors_from(exc), status_code=422)
-    except ValidationFailed as exc:
-        return _new_form(request, session, values, exc.errors, status_code=422)
+    except (ValidationError, ValidationFailed) as exc:
+        return _new_form(request, session, values, field_errors(exc), status_code=422)
     invited = pulse_service.invited_count(session, round_id=round_.id or 0)
     return see_other(f"/pulse/{round_.id}", flash=f"Pulse round opened for {invited} people.")
 
@@ -136,12 +131,10 @@ def answer(
     try:
         data = pulse_service.AnswersIn(answers=answers, comment=values.get("comment", ""))
         pulse_service.answer(session, actor=me, round_id=round_id, data=data)
-    except ValidationError as exc:
+    except (ValidationError, ValidationFailed) as exc:
         return _round_page(
-            request, session, me, round_id, errors=errors_from(exc), values=values, status_code=422
+            request, session, me, round_id, errors=field_errors(exc), values=values, status_code=422
         )
-    except ValidationFailed as exc:
-        return _round_page(request, session, me, round_id, errors=exc.errors, values=values, status_code=422)
     return see_other(
         f"/pulse/{round_id}", flash="Thank you. Your answers are in, with nothing that links them to you."
     )
