@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from app.auth import service as auth_service
 from app.core.errors import ValidationFailed, field_errors
@@ -16,14 +16,10 @@ from app.core.templating import render
 from app.core.types import PageNumber, PathId, parse_id
 from app.flows import accounts
 from app.people import service as people_service
-from app.people.models import PersonCreate, PersonUpdate, Role
+from app.people.models import Department, PersonCreate, PersonUpdate, Role, Team
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/admin")
-
-
-def _team_id(value: str) -> int | None:
-    return parse_id(value)
 
 
 @router.get("/people", name="admin:people", response_class=HTMLResponse)
@@ -65,22 +61,36 @@ def person_new_form(request: Request, session: SessionDep) -> Response:
     return _person_form(request, session, values={"role": "employee"}, errors={})
 
 
+class PersonForm(BaseModel):
+    """The person form as posted (plain text); PersonCreate and PersonUpdate check the values."""
+
+    email: str = Field(default="", max_length=300)
+    name: str = Field(default="", max_length=300)
+    handle: str = Field(default="", max_length=300)
+    role: str = Field(default="employee", max_length=20)
+    team_id: str = Field(default="", max_length=20)
+    is_active: str = Field(default="", max_length=10)
+    password: str = Field(default="", max_length=4096)
+
+    def shown(self) -> dict[str, object]:
+        """What the form shows again after a refusal (never the password)."""
+        values = self.model_dump(exclude={"password"})
+        return {**values, "team_id": parse_id(self.team_id), "is_active": bool(self.is_active)}
+
+    def data_for(self, model: type[BaseModel]) -> dict[str, object]:
+        """The values `model` takes (PersonCreate or PersonUpdate), to be checked by it."""
+        values = {**self.shown(), "password": self.password or None}
+        return {name: value for name, value in values.items() if name in model.model_fields}
+
+
+PersonFormDep = Annotated[PersonForm, Form()]
+
+
 @router.post("/people/new", name="admin:person_create", response_class=HTMLResponse)
-def person_create(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    email: Annotated[str, Form(max_length=300)] = "",
-    name: Annotated[str, Form(max_length=300)] = "",
-    role: Annotated[str, Form(max_length=20)] = "employee",
-    team_id: Annotated[str, Form(max_length=20)] = "",
-    password: Annotated[str, Form(max_length=4096)] = "",
-) -> Response:
-    values = {"email": email, "name": name, "role": role, "team_id": _team_id(team_id)}
+def person_create(request: Request, session: SessionDep, me: CurrentPerson, form: PersonFormDep) -> Response:
+    values = form.shown()
     try:
-        data = PersonCreate(
-            email=email, name=name, role=role, team_id=_team_id(team_id), password=password or None
-        )
+        data = PersonCreate.model_validate(form.data_for(PersonCreate))
         person = people_service.create(session, actor=me, data=data)
     except (ValidationError, ValidationFailed) as exc:
         return _person_form(request, session, values=values, errors=field_errors(exc), status_code=422)
@@ -95,33 +105,17 @@ def person_edit_form(request: Request, session: SessionDep, person_id: PathId) -
 
 @router.post("/people/{person_id}", name="admin:person_update", response_class=HTMLResponse)
 def person_update(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    person_id: PathId,
-    name: Annotated[str, Form(max_length=300)] = "",
-    handle: Annotated[str, Form(max_length=300)] = "",
-    role: Annotated[str, Form(max_length=20)] = "employee",
-    team_id: Annotated[str, Form(max_length=20)] = "",
-    is_active: Annotated[str, Form(max_length=10)] = "",
+    request: Request, session: SessionDep, me: CurrentPerson, person_id: PathId, form: PersonFormDep
 ) -> Response:
     person = people_service.get(session, person_id=person_id)
-    values = {
-        **person.model_dump(),
-        "name": name,
-        "handle": handle,
-        "role": role,
-        "team_id": _team_id(team_id),
-        "is_active": bool(is_active),
-    }
+    values = {**person.model_dump(), **form.shown(), "email": person.email}
     try:
-        data = PersonUpdate(
-            name=name, handle=handle, role=role, team_id=_team_id(team_id), is_active=bool(is_active)
-        )
+        data = PersonUpdate.model_validate(form.data_for(PersonUpdate))
         accounts.update_person(session, actor=me, person_id=person_id, data=data)
     except (ValidationError, ValidationFailed) as exc:
+        errors = field_errors(exc)
         return _person_form(
-            request, session, values=values, errors=field_errors(exc), person_id=person_id, status_code=422
+            request, session, values=values, errors=errors, person_id=person_id, status_code=422
         )
     return see_other(f"/admin/people/{person_id}", flash="Changes saved.")
 
@@ -138,13 +132,9 @@ def person_password(
     try:
         auth_service.set_password(session, actor=me, person_id=person_id, password=password)
     except ValidationFailed as exc:
+        errors = {"password": exc.errors.get("password", exc.message)}
         return _person_form(
-            request,
-            session,
-            values=person.model_dump(),
-            person_id=person_id,
-            errors={"password": exc.errors.get("password", exc.message)},
-            status_code=422,
+            request, session, values=person.model_dump(), person_id=person_id, errors=errors, status_code=422
         )
     return see_other(f"/admin/people/{person_id}", flash=f"New password set; {person.name}'s sessions ended.")
 
@@ -157,71 +147,81 @@ def teams(request: Request, session: SessionDep) -> Response:
 def _teams_page(
     request: Request, session: SessionDep, *, errors: dict[str, str], status_code: int = 200
 ) -> Response:
-    departments = people_service.list_departments(session)
-    teams = people_service.list_teams(session)
-    return render(
-        request,
-        "admin/teams.html",
-        {
-            "departments": departments,
-            "teams": teams,
-            "sizes": people_service.team_sizes(session),
-            "errors": errors,
-        },
-        status_code=status_code,
-    )
+    context = {
+        "departments": people_service.list_departments(session),
+        "teams": people_service.list_teams(session),
+        "sizes": people_service.team_sizes(session),
+        "errors": errors,
+    }
+    return render(request, "admin/teams.html", context, status_code=status_code)
+
+
+def _saved_on_teams_page(
+    request: Request,
+    session: SessionDep,
+    save: Callable[[], Department | Team],
+    *,
+    field_prefix: str,
+    done: str,
+) -> Response:
+    """Create or rename a department or team. A refusal shows the teams page again with the errors
+    beside the form it came from (`field_prefix`); success says `done` about the name."""
+    try:
+        saved = save()
+    except ValidationFailed as exc:
+        errors = {field_prefix + field: message for field, message in exc.errors.items()}
+        return _teams_page(request, session, errors=errors, status_code=422)
+    return see_other("/admin/teams", flash=done.format(name=saved.name))
+
+
+class TeamForm(BaseModel):
+    """A team's form (new or renamed): its name and department."""
+
+    name: str = Field(default="", max_length=300)
+    department_id: str = Field(default="", max_length=20)
+
+    @property
+    def department(self) -> int:
+        return parse_id(self.department_id) or 0
+
+
+TeamFormDep = Annotated[TeamForm, Form()]
 
 
 @router.post("/departments", name="admin:department_create", response_class=HTMLResponse)
 def department_create(
     request: Request, session: SessionDep, me: CurrentPerson, name: Annotated[str, Form(max_length=300)] = ""
 ) -> Response:
-    try:
-        department = people_service.create_department(session, actor=me, name=name)
-    except ValidationFailed as exc:
-        return _teams_page(
-            request, session, errors={"department_" + k: v for k, v in exc.errors.items()}, status_code=422
-        )
-    return see_other("/admin/teams", flash=f"Department “{department.name}” created.")
+    return _saved_on_teams_page(
+        request,
+        session,
+        lambda: people_service.create_department(session, actor=me, name=name),
+        field_prefix="department_",
+        done="Department “{name}” created.",
+    )
 
 
 @router.post("/teams", name="admin:team_create", response_class=HTMLResponse)
-def team_create(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    name: Annotated[str, Form(max_length=300)] = "",
-    department_id: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
-    try:
-        team = people_service.create_team(
-            session, actor=me, name=name, department_id=_team_id(department_id) or 0
-        )
-    except ValidationFailed as exc:
-        return _teams_page(
-            request, session, errors={"team_" + k: v for k, v in exc.errors.items()}, status_code=422
-        )
-    return see_other("/admin/teams", flash=f"Team “{team.name}” created.")
+def team_create(request: Request, session: SessionDep, me: CurrentPerson, form: TeamFormDep) -> Response:
+    return _saved_on_teams_page(
+        request,
+        session,
+        lambda: people_service.create_team(session, actor=me, name=form.name, department_id=form.department),
+        field_prefix="team_",
+        done="Team “{name}” created.",
+    )
 
 
 @router.post("/teams/{team_id}", name="admin:team_update", response_class=HTMLResponse)
 def team_update(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    team_id: PathId,
-    name: Annotated[str, Form(max_length=300)] = "",
-    department_id: Annotated[str, Form(max_length=20)] = "",
+    request: Request, session: SessionDep, me: CurrentPerson, team_id: PathId, form: TeamFormDep
 ) -> Response:
-    try:
-        team = people_service.rename_team(
-            session, actor=me, team_id=team_id, name=name, department_id=_team_id(department_id) or 0
-        )
-    except ValidationFailed as exc:
-        return _teams_page(
-            request,
-            session,
-            errors={f"team{team_id}_" + k: v for k, v in exc.errors.items()},
-            status_code=422,
-        )
-    return see_other("/admin/teams", flash=f"Team “{team.name}” saved.")
+    return _saved_on_teams_page(
+        request,
+        session,
+        lambda: people_service.rename_team(
+            session, actor=me, team_id=team_id, name=form.name, department_id=form.department
+        ),
+        field_prefix=f"team{team_id}_",
+        done="Team “{name}” saved.",
+    )
