@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as auth_service
 from app.core.config import get_settings
-from app.core.credentials import verify_password
 from app.core.errors import RateLimited, ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
@@ -23,10 +22,8 @@ from app.core.websecurity import (
     session_cookie_name,
     session_token,
 )
+from app.flows import pages
 from app.notifications import digest as digest_service
-from app.notifications import service as notification_service
-from app.people import service as people_service
-from app.proposals import service as proposal_service
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
@@ -107,37 +104,8 @@ def _profile(
     status_code: int = 200,
     block: str | None = None,
 ) -> Response:
-    return render(
-        request,
-        "auth/me.html",
-        {
-            "profile": people_service.to_read(session, me),
-            "tokens": auth_service.list_tokens(session, owner=me),
-            "new_token": new_token,
-            "errors": errors or {},
-            "local_auth": get_settings().auth_mode == "local",
-            "my_proposals": proposal_service.mine(session, actor=me),
-            "follows": _follows(session, me),
-        },
-        block=block,
-        status_code=status_code,
-    )
-
-
-def _follows(session: SessionDep, me: CurrentPerson) -> list[tuple[str, str, str, str]]:
-    """(kind, key, label, url) of everything the person follows."""
-    from urllib.parse import quote
-
-    rows: list[tuple[str, str, str, str]] = []
-    for kind in ("tag", "search", "insight", "proposal"):
-        for key in notification_service.follows_of(session, person=me, target_type=kind):
-            if kind == "tag":
-                rows.append((kind, key, f"#{key}", f"/insights?tag={quote(key)}"))
-            elif kind == "search":
-                rows.append((kind, key, f"“{key}”", f"/search?q={quote(key)}"))
-            else:
-                rows.append((kind, key, f"{kind} {key}", f"/{kind}s/{key}"))
-    return rows
+    context = {**pages.profile(session, me), "new_token": new_token, "errors": errors or {}}
+    return render(request, "auth/me.html", context, block=block, status_code=status_code)
 
 
 @router.post("/me/tokens", name="me:create_token", response_class=HTMLResponse)
@@ -166,21 +134,12 @@ def change_password(
     current_password: Annotated[str, Form(max_length=4096)] = "",
     new_password: Annotated[str, Form(max_length=4096)] = "",
 ) -> Response:
-
-    if not verify_password(current_password, me.password_hash):
-        return _profile(
-            request,
-            session,
-            me,
-            errors={"current_password": "That is not your current password."},
-            status_code=422,
-        )
     try:
-        assert me.id is not None
-        auth_service.set_password(session, actor=me, person_id=me.id, password=new_password)
+        auth_service.change_own_password(
+            session, person=me, current_password=current_password, new_password=new_password
+        )
     except ValidationFailed as exc:
-        errors = {"new_password": exc.errors.get("password", exc.message)}
-        return _profile(request, session, me, errors=errors, status_code=422)
+        return _profile(request, session, me, errors=exc.errors, status_code=422)
     # Changing the password ended every session, this one included: sign in again.
     return see_other("/login", flash="Password changed. Please sign in with your new password.")
 

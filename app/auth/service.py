@@ -156,6 +156,19 @@ def set_password(session: Session, *, actor: Person, person_id: int, password: s
     session.commit()
 
 
+def change_own_password(
+    session: Session, *, person: Person, current_password: str, new_password: str
+) -> None:
+    """A person changes their own password, proving the current one; all their sessions end."""
+    if not verify_password(current_password, person.password_hash):
+        raise ValidationFailed({"current_password": "That is not your current password."})
+    assert person.id is not None
+    try:
+        set_password(session, actor=person, person_id=person.id, password=new_password)
+    except ValidationFailed as exc:
+        raise ValidationFailed({"new_password": exc.errors.get("password", exc.message)}) from None
+
+
 def delete_sessions(session: Session, *, person_id: int | None) -> int:
     """Ends every session of a person, in the caller's transaction (no commit)."""
     rows = session.exec(select(UserSession).where(UserSession.person_id == person_id)).all()

@@ -4,16 +4,20 @@ it, a proposal with its comments, decisions and outcomes, and the comment sectio
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 
+from app.auth import service as auth_service
 from app.comments import service as comment_service
+from app.core.config import get_settings
 from app.dashboard import service as dashboard_service
 from app.insights import attachments as attachment_service
 from app.insights import journey
 from app.insights import service as insight_service
 from app.insights import tags as tag_service
 from app.insights.models import Kind, Sentiment
+from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.people.models import Person, Team
 from app.proposals import decisions
@@ -142,3 +146,28 @@ def dashboard(session: Session, me: Person) -> dict[str, Any]:
         "emotion_labels": journey.EMOTION_LABELS,
         "pulse": pulse_service.department_safety(session) if full else None,
     }
+
+
+def profile(session: Session, me: Person) -> dict[str, Any]:
+    """/me: the person, their API tokens, their proposals and what they follow."""
+    return {
+        "profile": people_service.to_read(session, me),
+        "tokens": auth_service.list_tokens(session, owner=me),
+        "local_auth": get_settings().auth_mode == "local",
+        "my_proposals": proposal_service.mine(session, actor=me),
+        "follows": _follows(session, me),
+    }
+
+
+def _follows(session: Session, me: Person) -> list[tuple[str, str, str, str]]:
+    """(kind, key, label, url) of everything the person follows."""
+    rows: list[tuple[str, str, str, str]] = []
+    for kind in ("tag", "search", "insight", "proposal"):
+        for key in notification_service.follows_of(session, person=me, target_type=kind):
+            if kind == "tag":
+                rows.append((kind, key, f"#{key}", f"/insights?tag={quote(key)}"))
+            elif kind == "search":
+                rows.append((kind, key, f"“{key}”", f"/search?q={quote(key)}"))
+            else:
+                rows.append((kind, key, f"{kind} {key}", f"/{kind}s/{key}"))
+    return rows
