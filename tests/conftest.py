@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 # The settings must be in the environment before the app is imported (Dispatch does the same).
 _WORKDIR = Path(tempfile.mkdtemp(prefix="portal-tests-"))
@@ -95,24 +96,18 @@ def _fresh_settings() -> Iterator[None]:
 # --- named people, one per role (Fider's personas) ---------------------------------------------------
 
 
-@pytest.fixture
-def employee(db: Session) -> Person:
-    return factories.person(db, name="Erin Employee", email="erin@example.test", role=Role.employee)
+def _named_person(name: str, email: str, role: Role) -> Any:
+    @pytest.fixture
+    def named(db: Session) -> Person:
+        return factories.person(db, name=name, email=email, role=role)
+
+    return named
 
 
-@pytest.fixture
-def cx(db: Session) -> Person:
-    return factories.person(db, name="Cass Cx", email="cass@example.test", role=Role.cx)
-
-
-@pytest.fixture
-def leader(db: Session) -> Person:
-    return factories.person(db, name="Leo Leader", email="leo@example.test", role=Role.leader)
-
-
-@pytest.fixture
-def admin(db: Session) -> Person:
-    return factories.person(db, name="Ada Admin", email="ada@example.test", role=Role.admin)
+employee = _named_person("Erin Employee", "erin@example.test", Role.employee)
+cx = _named_person("Cass Cx", "cass@example.test", Role.cx)
+leader = _named_person("Leo Leader", "leo@example.test", Role.leader)
+admin = _named_person("Ada Admin", "ada@example.test", Role.admin)
 
 
 @pytest.fixture

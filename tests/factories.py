@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.comments import service as comment_service
 from app.comments.models import Comment
 from app.core.credentials import hash_password
 from app.core.models import utcnow
@@ -18,8 +19,10 @@ from app.insights.schemas import InsightCreate
 from app.notifications.models import Notification
 from app.people.models import Department, Person, Role, Team
 from app.proposals.models import Proposal
+from app.pulse import service as pulse_service
 from app.pulse.items import CATALOGUE
 from app.pulse.models import PulseInvitation, PulseItem, PulseRound
+from app.pulse.service import RoundCreate
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for all factories
@@ -156,6 +159,23 @@ def comment(
     return record
 
 
+def posted_comment(
+    db: Session,
+    *,
+    by: Person,
+    proposal: int | None = None,
+    insight: int | None = None,
+    body: str = "A comment",
+    **fields: Any,
+) -> Comment:
+    """A comment posted through the service on a proposal or an insight (by id): mentions,
+    notifications, write limits and the anonymous-author warning all apply."""
+    target_type, target_id = ("proposal", proposal) if proposal is not None else ("insight", insight)
+    assert target_id is not None, "name the proposal or the insight"
+    data = comment_service.CommentIn(body=body, **fields)
+    return comment_service.add(db, actor=by, target_type=target_type, target_id=target_id, data=data)
+
+
 def notification(
     db: Session, *, person: Person, text: str = "Something happened", url: str = "/"
 ) -> Notification:
@@ -213,3 +233,24 @@ def import_job(db: Session, *, by: Person, columns: list[str] | None = None) -> 
     db.add(record)
     db.commit()
     return record
+
+
+def team_of(
+    db: Session, size: int, name: str | None = None, dept_name: str | None = None
+) -> tuple[Team, list[Person]]:
+    """A team of `size` employees (in a department of its own, named if asked)."""
+    record = team(db, name=name, dept=department(db, name=dept_name) if dept_name else None)
+    return record, [person(db, in_team=record) for _ in range(size)]
+
+
+def opened_pulse(
+    db: Session, *, by: Person, teams: list[Team], title: str = "Team pulse", days: int = 7, **extra: Any
+) -> PulseRound:
+    """A pulse round opened through the service for `teams`, closing in `days` days."""
+    data = RoundCreate(
+        title=title,
+        closes_on=utcnow().date() + timedelta(days=days),
+        team_ids=[t.id or 0 for t in teams],
+        **extra,
+    )
+    return pulse_service.open_round(db, actor=by, data=data)

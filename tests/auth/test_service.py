@@ -63,23 +63,21 @@ def test_seventh_attempt_from_one_address_within_a_minute_is_throttled(db: Sessi
         auth_service.sign_in(db, email="another@example.test", password="wrong", ip="10.2.0.2")
 
 
-def test_idle_session_expires_and_is_deleted(db: Session, employee: Person) -> None:
+@pytest.mark.parametrize(
+    ("column", "age"),
+    [("last_seen_at", timedelta(hours=9)), ("created_at", timedelta(days=8))],
+    ids=["idle for 9 hours", "past the absolute lifetime while active"],
+)
+def test_an_expired_session_signs_nobody_in_and_is_deleted(
+    db: Session, employee: Person, column: str, age: timedelta
+) -> None:
     opened = auth_service.open_session(db, person=employee)
     row = db.exec(select(UserSession)).one()
-    row.last_seen_at = utcnow() - timedelta(hours=9)
+    setattr(row, column, utcnow() - age)
     db.add(row)
     db.commit()
     assert auth_service.person_for_session(db, token=opened.token) is None
     assert db.exec(select(UserSession)).all() == []
-
-
-def test_session_past_absolute_lifetime_expires_even_when_active(db: Session, employee: Person) -> None:
-    opened = auth_service.open_session(db, person=employee)
-    row = db.exec(select(UserSession)).one()
-    row.created_at = utcnow() - timedelta(days=8)
-    db.add(row)
-    db.commit()
-    assert auth_service.person_for_session(db, token=opened.token) is None
 
 
 def test_sign_out_deletes_the_server_session(db: Session, employee: Person) -> None:

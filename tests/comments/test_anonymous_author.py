@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from app.comments import service as comment_service
 from app.comments.models import Comment
 from app.core.errors import ValidationFailed
 from app.people.models import Person
 from app.proposals import service as proposal_service
 from app.proposals.service import ProposalCreate
+from tests import factories
 from tests.browser import Browser
 
 
@@ -27,34 +27,16 @@ def test_service_refuses_an_unconfirmed_named_comment_by_the_anonymous_author(
 ) -> None:
     proposal_id = anonymous_proposal(db, employee)
     with pytest.raises(ValidationFailed) as refused:
-        comment_service.add(
-            db,
-            actor=employee,
-            target_type="proposal",
-            target_id=proposal_id,
-            data=comment_service.CommentIn(body="Me!"),
-        )
+        factories.posted_comment(db, by=employee, proposal=proposal_id, body="Me!")
     assert "confirm_named" in refused.value.errors
     assert db.exec(select(Comment).where(Comment.target_id == proposal_id)).first() is None
-    comment_service.add(
-        db,
-        actor=employee,
-        target_type="proposal",
-        target_id=proposal_id,
-        data=comment_service.CommentIn(body="Me!", confirm_named=True),
-    )
+    factories.posted_comment(db, by=employee, proposal=proposal_id, body="Me!", confirm_named=True)
     assert db.exec(select(Comment).where(Comment.target_id == proposal_id)).first() is not None
 
 
 def test_others_comment_without_any_confirmation(db: Session, employee: Person, cx: Person) -> None:
     proposal_id = anonymous_proposal(db, employee)
-    comment_service.add(
-        db,
-        actor=cx,
-        target_type="proposal",
-        target_id=proposal_id,
-        data=comment_service.CommentIn(body="Good idea"),
-    )
+    factories.posted_comment(db, by=cx, proposal=proposal_id, body="Good idea")
 
 
 def test_page_warns_the_author_and_nobody_else(

@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 from app.auth import service as auth_service
 from app.comments import service as comment_service
 from app.comments.models import Comment
-from app.comments.service import CommentIn
 from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.insights.models import Status
 from app.notifications import service as notification_service
@@ -29,13 +28,8 @@ def test_mention_notifies_the_person_and_followers_hear_of_comments(
     insight = factories.insight(db, title="Late parcel")
     notification_service.follow(db, person=leader, target_type="insight", target_key=str(insight.id))
     db.commit()
-    comment_service.add(
-        db,
-        actor=employee,
-        target_type="insight",
-        target_id=insight.id or 0,
-        data=CommentIn(body=f"@{cx.handle} have we seen this before?"),
-    )
+    question = f"@{cx.handle} have we seen this before?"
+    factories.posted_comment(db, by=employee, insight=insight.id or 0, body=question)
     assert texts(db, cx) == ["Erin Employee mentioned you in a comment on “Late parcel”."]
     assert texts(db, leader) == ["Erin Employee commented on “Late parcel”."]
     assert texts(db, employee) == []  # never told of your own comment
@@ -46,22 +40,10 @@ def test_mention_notifies_the_person_and_followers_hear_of_comments(
 
 def test_replies_are_one_level_deep(db: Session, employee: Person, cx: Person) -> None:
     proposal = factories.proposal(db)
-    top = comment_service.add(
-        db, actor=employee, target_type="proposal", target_id=proposal.id or 0, data=CommentIn(body="First")
-    )
-    reply = comment_service.add(
-        db,
-        actor=cx,
-        target_type="proposal",
-        target_id=proposal.id or 0,
-        data=CommentIn(body="Reply", parent_id=top.id),
-    )
-    nested = comment_service.add(
-        db,
-        actor=employee,
-        target_type="proposal",
-        target_id=proposal.id or 0,
-        data=CommentIn(body="Reply to reply", parent_id=reply.id),
+    top = factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body="First")
+    reply = factories.posted_comment(db, by=cx, proposal=proposal.id or 0, body="Reply", parent_id=top.id)
+    nested = factories.posted_comment(
+        db, by=employee, proposal=proposal.id or 0, body="Reply to reply", parent_id=reply.id
     )
     assert nested.parent_id == top.id
     threads = comment_service.threads(db, target_type="proposal", target_id=proposal.id or 0)
@@ -74,29 +56,15 @@ def test_only_the_author_edits_and_deleting_with_replies_leaves_a_marker(
     db: Session, employee: Person, cx: Person
 ) -> None:
     proposal = factories.proposal(db)
-    top = comment_service.add(
-        db,
-        actor=employee,
-        target_type="proposal",
-        target_id=proposal.id or 0,
-        data=CommentIn(body="Original"),
-    )
+    top = factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body="Original")
     with pytest.raises(PermissionDenied):
         comment_service.edit(db, actor=cx, comment_id=top.id or 0, body="Hijacked")
     comment_service.edit(db, actor=employee, comment_id=top.id or 0, body="Edited")
-    comment_service.add(
-        db,
-        actor=cx,
-        target_type="proposal",
-        target_id=proposal.id or 0,
-        data=CommentIn(body="Reply", parent_id=top.id),
-    )
+    factories.posted_comment(db, by=cx, proposal=proposal.id or 0, body="Reply", parent_id=top.id)
     comment_service.delete(db, actor=employee, comment_id=top.id or 0)
     kept = db.get(Comment, top.id)
     assert kept is not None and kept.deleted_at is not None and kept.body == ""
-    lonely = comment_service.add(
-        db, actor=employee, target_type="proposal", target_id=proposal.id or 0, data=CommentIn(body="Alone")
-    )
+    lonely = factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body="Alone")
     comment_service.delete(db, actor=employee, comment_id=lonely.id or 0)
     assert db.get(Comment, lonely.id) is None
 
@@ -104,24 +72,14 @@ def test_only_the_author_edits_and_deleting_with_replies_leaves_a_marker(
 def test_comments_on_archived_insights_are_not_for_employees(db: Session, employee: Person) -> None:
     insight = factories.insight(db, status=Status.archived)
     with pytest.raises(NotFound):
-        comment_service.add(
-            db, actor=employee, target_type="insight", target_id=insight.id or 0, data=CommentIn(body="hello")
-        )
+        factories.posted_comment(db, by=employee, insight=insight.id or 0, body="hello")
 
 
 def test_reply_to_a_comment_elsewhere_is_refused(db: Session, employee: Person) -> None:
     one, two = factories.proposal(db), factories.proposal(db)
-    other = comment_service.add(
-        db, actor=employee, target_type="proposal", target_id=one.id or 0, data=CommentIn(body="x")
-    )
+    other = factories.posted_comment(db, by=employee, proposal=one.id or 0, body="x")
     with pytest.raises(ValidationFailed):
-        comment_service.add(
-            db,
-            actor=employee,
-            target_type="proposal",
-            target_id=two.id or 0,
-            data=CommentIn(body="y", parent_id=other.id),
-        )
+        factories.posted_comment(db, by=employee, proposal=two.id or 0, body="y", parent_id=other.id)
 
 
 def test_comment_posted_in_place_with_htmx_and_without_js(
@@ -219,13 +177,8 @@ def test_comments_are_searchable(db: Session, employee: Person, search_index: Se
     from app.flows import search as search_service
 
     proposal = factories.proposal(db, title="Evening slots")
-    comment_service.add(
-        db,
-        actor=employee,
-        target_type="proposal",
-        target_id=proposal.id or 0,
-        data=CommentIn(body="The couriers could start later"),
-    )
+    idea = "The couriers could start later"
+    factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body=idea)
     search_index.sync()
     page = search_service.search(db, actor=employee, text="couriers")
     assert [(h.kind, h.url.split("#")[0]) for h in page.hits] == [("comment", f"/proposals/{proposal.id}")]

@@ -33,23 +33,9 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_users_create_and_tokens_create_work_from_the_command_line(scratch: dict[str, str]) -> None:
     assert run(scratch, "db", "upgrade").returncode == 0
-    created = run(
-        scratch,
-        "users",
-        "create",
-        "--email",
-        "Ops@Corp.Local",
-        "--name",
-        "Ops Person",
-        "--role",
-        "leader",
-        "--team",
-        "Night Shift",
-        "--department",
-        "Operations",
-        "--password",
-        "a good long passphrase",
-    )
+    who = ["--email", "Ops@Corp.Local", "--name", "Ops Person", "--role", "leader"]
+    where = ["--team", "Night Shift", "--department", "Operations"]
+    created = run(scratch, "users", "create", *who, *where, "--password", "a good long passphrase")
     assert created.returncode == 0, created.stderr
     assert "Created Ops Person <ops@corp.local> as leader" in created.stdout
     token_run = run(scratch, "tokens", "create", "--email", "ops@corp.local")
@@ -118,21 +104,9 @@ def test_worker_applies_the_outbox_until_stopped(scratch: dict[str, str]) -> Non
     from app.search.models import SearchOutbox
 
     assert run(scratch, "db", "upgrade").returncode == 0
-    created = run(
-        scratch,
-        "users",
-        "create",
-        "--email",
-        "w@corp.local",
-        "--name",
-        "Wendy Worker",
-        "--role",
-        "cx",
-        "--team",
-        "Index",
-        "--department",
-        "Ops",
-    )
+    who = ["--email", "w@corp.local", "--name", "Wendy Worker", "--role", "cx"]
+    where = ["--team", "Index", "--department", "Ops"]
+    created = run(scratch, "users", "create", *who, *where)
     assert created.returncode == 0, created.stderr
     worker = subprocess.Popen(
         [*PORTAL, "worker", "--interval", "0.2"], env=scratch, stdout=subprocess.PIPE, text=True

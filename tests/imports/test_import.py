@@ -45,6 +45,18 @@ def review_rows(count: int, *, with_text: bool = True) -> list[list[str]]:
     return [header, *rows[:count]]
 
 
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    """A one-sheet workbook holding `rows`."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def write_csv(path: Path, rows: list[list[str]], *, encoding: str = "utf-8", delimiter: str = ",") -> Path:
     with path.open("w", encoding=encoding, newline="") as f:
         csv.writer(f, delimiter=delimiter).writerows(rows)
@@ -245,14 +257,9 @@ def test_api_imports_then_skips_duplicates(browser: Browser, db: Session, cx: Pe
 
 
 def test_api_imports_an_xlsx_upload(browser: Browser, db: Session, cx: Person) -> None:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in review_rows(7):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)  # uploads are kept under a name of our own, not *.xlsx: read by content
-    response = _post(browser, db, cx, out.getvalue(), REVIEW_MAP)
+    # Uploads are kept under a name of our own, not *.xlsx: read by content.
+    content = xlsx_bytes(review_rows(7))
+    response = _post(browser, db, cx, content, REVIEW_MAP)
     assert response.status_code == 200, response.text
     assert response.json()["imported"] == 7 and feedback_count(db) == 7
 

@@ -15,7 +15,7 @@ from app.imports.models import ImportJob, JobStatus
 from app.insights.models import Channel, Insight
 from app.people.models import Person
 from tests.browser import Browser
-from tests.imports.test_import import REVIEW_MAP, review_rows, write_csv
+from tests.imports.test_import import REVIEW_MAP, review_rows, write_csv, xlsx_bytes
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
@@ -247,15 +247,7 @@ def test_the_upload_page_takes_files_up_to_the_import_limit_not_the_attachment_l
 
 
 def test_an_xlsx_upload_is_counted_and_previewed(db: Session, cx: Person) -> None:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for row in review_rows(12):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    job = jobs.upload(db, actor=cx, file_name="reviews.xlsx", source=io.BytesIO(out.getvalue()))
+    content = xlsx_bytes(review_rows(12))
+    job = jobs.upload(db, actor=cx, file_name="reviews.xlsx", source=io.BytesIO(content))
     assert (job.file_format, job.rows_total, job.mapping["quote"]) == ("xlsx", 12, "Review Text")
     assert len(jobs.preview(job)) == 5

@@ -291,9 +291,8 @@ def test_upload_form_shows_a_clear_message_for_a_wrong_type(
 ) -> None:
     insight = factories.insight(db)
     browser.sign_in_as(cx)
-    response = browser.client.post(
+    response = browser.post(
         f"/insights/{insight.id}/attachments",
-        data={"csrf_token": browser.csrf()},
         files={"file": ("x.png", b"<html>hi</html>", "image/png")},
     )
     assert response.status_code == 415

@@ -151,17 +151,15 @@ def test_stage_import_with_bad_rows_lists_them_and_imports_nothing(
 ) -> None:
     journey = factories.insight(db, kind=Kind.journey_map, title="J")
     browser.sign_in_as(cx)
-    response = browser.client.post(
+    response = browser.post(
         f"/insights/{journey.id}/stages/import",
-        data={"csrf_token": browser.csrf()},
         files={"file": ("stages.csv", b"name,emotion\nDiscover,1\nPay,9\n", "text/csv")},
     )
     assert response.status_code == 422
     assert "Nothing was imported." in response.text and "Row 3:" in response.text
     assert db.exec(select(JourneyStage)).all() == []
-    good = browser.client.post(
+    good = browser.post(
         f"/insights/{journey.id}/stages/import",
-        data={"csrf_token": browser.csrf()},
         files={"file": ("stages.json", b'[{"name": "A"}, {"name": "B", "emotion": -2}]', "application/json")},
     )
     assert good.status_code == 303

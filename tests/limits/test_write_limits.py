@@ -6,7 +6,6 @@ import pytest
 from sqlmodel import Session
 
 from app.auth import service as auth_service
-from app.comments import service as comment_service
 from app.core.config import get_settings
 from app.core.errors import RateLimited
 from app.limits import service as write_limits
@@ -21,32 +20,14 @@ def test_seventh_comment_in_a_minute_is_refused_with_retry_after(db: Session, em
     proposal = factories.proposal(db)
     assert proposal.id is not None
     for n in range(6):
-        comment_service.add(
-            db,
-            actor=employee,
-            target_type="proposal",
-            target_id=proposal.id,
-            data=comment_service.CommentIn(body=f"c{n}"),
-        )
+        factories.posted_comment(db, by=employee, proposal=proposal.id, body=f"c{n}")
     with pytest.raises(RateLimited) as limited:
-        comment_service.add(
-            db,
-            actor=employee,
-            target_type="proposal",
-            target_id=proposal.id,
-            data=comment_service.CommentIn(body="c7"),
-        )
+        factories.posted_comment(db, by=employee, proposal=proposal.id, body="c7")
     assert limited.value.retry_after in range(1, 62)
     assert "6 comments per minute" in limited.value.message
     # Another person is not affected.
     other = factories.person(db)
-    comment_service.add(
-        db,
-        actor=other,
-        target_type="proposal",
-        target_id=proposal.id,
-        data=comment_service.CommentIn(body="mine"),
-    )
+    factories.posted_comment(db, by=other, proposal=proposal.id, body="mine")
 
 
 def test_proposals_are_limited_per_hour(
@@ -85,10 +66,4 @@ def test_the_demo_loader_is_not_limited(db: Session, employee: Person) -> None:
     proposal = factories.proposal(db)
     with write_limits.bypass():
         for n in range(10):
-            comment_service.add(
-                db,
-                actor=employee,
-                target_type="proposal",
-                target_id=proposal.id or 0,
-                data=comment_service.CommentIn(body=f"c{n}"),
-            )
+            factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body=f"c{n}")

@@ -31,6 +31,11 @@ def propose(db: Session, actor: Person, title: str = "Call before delivery", **e
     return proposal.id
 
 
+def decide(db: Session, leader: Person, pid: int, status: str, response: str, **extra: object) -> None:
+    decision = Decision.model_validate({"status": status, "response": response, **extra})
+    decisions.decide(db, actor=leader, proposal_id=pid, decision=decision)
+
+
 def notes(db: Session, person: Person) -> list[str]:
     return [n.text for n in db.exec(select(Notification).where(Notification.person_id == person.id)).all()]
 
@@ -41,12 +46,7 @@ def test_leader_decides_with_a_response_and_everyone_involved_is_told(
     insight = factories.insight(db, author=cx)
     pid = propose(db, employee, anonymous=True, insight_ids=[insight.id])
     proposal_service.support(db, actor=admin, proposal_id=pid)
-    decisions.decide(
-        db,
-        actor=leader,
-        proposal_id=pid,
-        decision=Decision(status="under_review", response="We are **looking** at the routes."),
-    )
+    decide(db, leader, pid, "under_review", "We are **looking** at the routes.")
     proposal = proposal_service.get(db, proposal_id=pid)
     assert proposal.status == ProposalStatus.under_review and proposal.first_response_at is not None
     expected = "“Call before delivery” is now under review: “We are looking at the routes.”"
@@ -101,21 +101,11 @@ def test_accepting_assigns_the_suggested_least_loaded_team(
     free = factories.team(db, name="Free Vans", dept=dept)
     factories.team(db, name="Elsewhere")
     earlier = propose(db, employee, title="Earlier work item")
-    decisions.decide(
-        db,
-        actor=leader,
-        proposal_id=earlier,
-        decision=Decision(status="accepted", response="Go.", owner_team=busy.name),
-    )
+    decide(db, leader, earlier, "accepted", "Go.", owner_team=busy.name)
     pid = propose(db, employee, department_ids=[dept.id])
     suggested = decisions.suggest_team(db, proposal_id=pid)
     assert suggested is not None and suggested.team.id == free.id
-    decisions.decide(
-        db,
-        actor=leader,
-        proposal_id=pid,
-        decision=Decision(status="accepted", response="Yes.", owner_team=free.id),
-    )
+    decide(db, leader, pid, "accepted", "Yes.", owner_team=free.id)
     loads = {load.team.name: load.open_count for load in decisions.team_loads(db)}
     assert loads["Busy Vans"] == 1 and loads["Free Vans"] == 1
 
@@ -127,12 +117,7 @@ def test_duplicate_merges_supporters_once_and_links_both_ways(
     duplicate = propose(db, cx, title="Deliver after six")
     proposal_service.support(db, actor=admin, proposal_id=original)
     proposal_service.support(db, actor=admin, proposal_id=duplicate)
-    decisions.decide(
-        db,
-        actor=leader,
-        proposal_id=duplicate,
-        decision=Decision(status="duplicate", response="Same idea.", duplicate_of=original),
-    )
+    decide(db, leader, duplicate, "duplicate", "Same idea.", duplicate_of=original)
     backers = sorted(
         s.person_id for s in db.exec(select(Support).where(Support.proposal_id == original)).all()
     )
@@ -215,12 +200,7 @@ def test_success_story_names_done_proposals_and_their_people_hear_it(
         )
     db.rollback()
     for status, response in [("accepted", "Yes."), ("done", "Live in all regions.")]:
-        decisions.decide(
-            db,
-            actor=leader,
-            proposal_id=pid,
-            decision=Decision(status=status, response=response, owner_team=team.id),
-        )
+        decide(db, leader, pid, status, response, owner_team=team.id)
     story = outcomes.create_insight(
         db,
         actor=cx,
@@ -244,12 +224,7 @@ def test_workload_board_shows_what_each_team_carries(
 ) -> None:
     team = factories.team(db, name="Night Crew")
     pid = propose(db, employee, title="Evening slots")
-    decisions.decide(
-        db,
-        actor=leader,
-        proposal_id=pid,
-        decision=Decision(status="accepted", response="Yes.", owner_team=team.name),
-    )
+    decide(db, leader, pid, "accepted", "Yes.", owner_team=team.name)
     assert browser.sign_in_as(employee).get("/workload").status_code == 403
     page = browser.sign_in_as(leader).get("/workload")
     assert "Night Crew" in page.text and "Evening slots" in page.text

@@ -13,21 +13,16 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEvent
 from app.auth import service as auth_service
 from app.core.models import utcnow
-from app.people.models import Person, Team
+from app.people.models import Person
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseRound
-from app.pulse.service import AnswersIn, RoundCreate
+from app.pulse.service import AnswersIn
 from tests import factories
 from tests.browser import Browser, bearer
 
 
 def token(db: Session, person: Person) -> dict[str, str]:
     return bearer(auth_service.create_token(db, actor=person, owner=person).token)
-
-
-def team_of(db: Session, size: int, name: str, dept_name: str | None = None) -> tuple[Team, list[Person]]:
-    team = factories.team(db, name=name, dept=factories.department(db, name=dept_name) if dept_name else None)
-    return team, [factories.person(db, in_team=team) for _ in range(size)]
 
 
 def answer_all(
@@ -44,7 +39,7 @@ def answer_all(
 
 
 def test_api_round_trip_has_the_design_shape(browser: Browser, db: Session, leader: Person) -> None:
-    team, people = team_of(db, 5, "Night Crew")
+    team, people = factories.team_of(db, 5, "Night Crew")
     closes = (utcnow().date() + timedelta(days=7)).isoformat()
     created = browser.client.post(
         "/api/v1/pulse/rounds",
@@ -95,17 +90,9 @@ def test_api_round_trip_has_the_design_shape(browser: Browser, db: Session, lead
 def test_a_team_of_four_is_suppressed_in_html_json_and_csv(
     browser: Browser, db: Session, leader: Person
 ) -> None:
-    small, four = team_of(db, 4, "Four Corners", "Dept Small")
-    big, five = team_of(db, 5, "High Five", "Dept Big")
-    round_ = pulse_service.open_round(
-        db,
-        actor=leader,
-        data=RoundCreate(
-            title="Pulse",
-            closes_on=utcnow().date() + timedelta(days=3),
-            team_ids=[small.id or 0, big.id or 0],
-        ),
-    )
+    small, four = factories.team_of(db, 4, "Four Corners", "Dept Small")
+    big, five = factories.team_of(db, 5, "High Five", "Dept Big")
+    round_ = factories.opened_pulse(db, by=leader, teams=[small, big], title="Pulse", days=3)
     answer_all(db, round_, four, value=2)
     answer_all(db, round_, five, value=5)
     pulse_service.close(db, actor=leader, round_id=round_.id or 0)
@@ -140,17 +127,8 @@ def test_a_team_of_four_is_suppressed_in_html_json_and_csv(
 def test_answers_never_reach_logs_or_the_audit_trail(
     browser: Browser, db: Session, leader: Person, caplog: pytest.LogCaptureFixture
 ) -> None:
-    team, people = team_of(db, 5, "Marker Team")
-    round_ = pulse_service.open_round(
-        db,
-        actor=leader,
-        data=RoundCreate(
-            title="Pulse",
-            closes_on=utcnow().date() + timedelta(days=3),
-            team_ids=[team.id or 0],
-            free_text=True,
-        ),
-    )
+    team, people = factories.team_of(db, 5, "Marker Team")
+    round_ = factories.opened_pulse(db, by=leader, teams=[team], title="Pulse", days=3, free_text=True)
     marker = "MARKER-7f3c-answer"
     submitter = people[0]
     caplog.set_level(logging.DEBUG)
@@ -169,14 +147,8 @@ def test_answers_never_reach_logs_or_the_audit_trail(
 
 
 def test_home_page_invites_and_the_form_answers(browser: Browser, db: Session, leader: Person) -> None:
-    team, people = team_of(db, 5, "Invitees")
-    round_ = pulse_service.open_round(
-        db,
-        actor=leader,
-        data=RoundCreate(
-            title="Winter pulse", closes_on=utcnow().date() + timedelta(days=3), team_ids=[team.id or 0]
-        ),
-    )
+    team, people = factories.team_of(db, 5, "Invitees")
+    round_ = factories.opened_pulse(db, by=leader, teams=[team], title="Winter pulse", days=3)
     browser.sign_in_as(people[0])
     home = browser.get("/").text
     assert "Winter pulse" in home and f'href="/pulse/{round_.id}"' in home
@@ -193,7 +165,7 @@ def test_home_page_invites_and_the_form_answers(browser: Browser, db: Session, l
 
 
 def test_leaders_open_a_round_from_the_form(browser: Browser, db: Session, leader: Person) -> None:
-    team, _ = team_of(db, 5, "Form Team")
+    team, _ = factories.team_of(db, 5, "Form Team")
     browser.sign_in_as(leader)
     closes = (utcnow().date() + timedelta(days=10)).isoformat()
     refused = browser.post("/pulse/new", {"title": "P", "closes_on": closes, "team_ids": str(team.id)})
@@ -208,14 +180,8 @@ def test_leaders_open_a_round_from_the_form(browser: Browser, db: Session, leade
 def test_dashboard_shows_pulse_per_department_for_leaders(
     browser: Browser, db: Session, leader: Person
 ) -> None:
-    team, people = team_of(db, 5, "Dash Team", "Dash Department")
-    round_ = pulse_service.open_round(
-        db,
-        actor=leader,
-        data=RoundCreate(
-            title="Pulse", closes_on=utcnow().date() + timedelta(days=3), team_ids=[team.id or 0]
-        ),
-    )
+    team, people = factories.team_of(db, 5, "Dash Team", "Dash Department")
+    round_ = factories.opened_pulse(db, by=leader, teams=[team], title="Pulse", days=3)
     answer_all(db, round_, people, value=3)
     pulse_service.close(db, actor=leader, round_id=round_.id or 0)
     page = browser.sign_in_as(leader).get("/dashboard").text

@@ -13,29 +13,11 @@ from sqlmodel import Session, func, select
 from app.core.db import _make_engine
 from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
-from app.people.models import Person, Role, Team
+from app.people.models import Person, Role
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseBallot, PulseParticipation, PulseResponse, PulseRound
 from app.pulse.service import AnswersIn, RoundCreate
 from tests import factories, live
-
-
-def team_of(db: Session, size: int, name: str | None = None) -> tuple[Team, list[Person]]:
-    team = factories.team(db, name=name)
-    return team, [factories.person(db, in_team=team) for _ in range(size)]
-
-
-def opened(db: Session, leader: Person, teams: list[Team], **extra: object) -> PulseRound:
-    return pulse_service.open_round(
-        db,
-        actor=leader,
-        data=RoundCreate(
-            title="Team pulse",
-            closes_on=utcnow().date() + timedelta(days=7),
-            team_ids=[t.id or 0 for t in teams],
-            **extra,
-        ),
-    )
 
 
 def all_fours(db: Session, round_: PulseRound, value: int = 4) -> AnswersIn:
@@ -75,15 +57,15 @@ def test_response_tables_have_no_person_no_time_and_random_keys(engine: object) 
 
 
 def test_only_leaders_and_admins_open_rounds(db: Session, employee: Person) -> None:
-    team, _ = team_of(db, 5)
+    team, _ = factories.team_of(db, 5)
     with pytest.raises(PermissionDenied):
-        opened(db, employee, [team])
+        factories.opened_pulse(db, by=employee, teams=[team])
 
 
 def test_a_round_for_fewer_than_k_people_is_refused(db: Session, leader: Person) -> None:
-    team, _ = team_of(db, 4)
+    team, _ = factories.team_of(db, 4)
     with pytest.raises(ValidationFailed, match="at least 5 people"):
-        opened(db, leader, [team])
+        factories.opened_pulse(db, by=leader, teams=[team])
     with pytest.raises(ValidationFailed, match="after today"):
         pulse_service.open_round(
             db,
@@ -93,8 +75,8 @@ def test_a_round_for_fewer_than_k_people_is_refused(db: Session, leader: Person)
 
 
 def test_opening_fixes_the_thresholds_and_snapshots_the_teams(db: Session, leader: Person) -> None:
-    team, people = team_of(db, 5)
-    round_ = opened(db, leader, [team])
+    team, people = factories.team_of(db, 5)
+    round_ = factories.opened_pulse(db, by=leader, teams=[team])
     assert round_.min_group == 5 and round_.text_min_group == 10
     assert len(pulse_service.items(db, round_id=round_.id or 0)) == 8
     assert pulse_service.invited_count(db, round_id=round_.id or 0) == 5
@@ -111,8 +93,8 @@ def test_opening_fixes_the_thresholds_and_snapshots_the_teams(db: Session, leade
 
 
 def test_answer_once_then_409_without_revealing_it(db: Session, leader: Person) -> None:
-    team, people = team_of(db, 5)
-    round_ = opened(db, leader, [team])
+    team, people = factories.team_of(db, 5)
+    round_ = factories.opened_pulse(db, by=leader, teams=[team])
     pulse_service.answer(db, actor=people[0], round_id=round_.id or 0, data=all_fours(db, round_))
     with pytest.raises(Conflict) as again:
         pulse_service.answer(db, actor=people[0], round_id=round_.id or 0, data=all_fours(db, round_, 1))
@@ -123,8 +105,8 @@ def test_answer_once_then_409_without_revealing_it(db: Session, leader: Person) 
 def test_people_outside_the_round_and_bad_answers_are_refused(
     db: Session, leader: Person, employee: Person
 ) -> None:
-    team, people = team_of(db, 5)
-    round_ = opened(db, leader, [team])
+    team, people = factories.team_of(db, 5)
+    round_ = factories.opened_pulse(db, by=leader, teams=[team])
     with pytest.raises(PermissionDenied):
         pulse_service.answer(db, actor=employee, round_id=round_.id or 0, data=all_fours(db, round_))
     partial = all_fours(db, round_)
@@ -141,16 +123,16 @@ def test_people_outside_the_round_and_bad_answers_are_refused(
 
 
 def test_a_closed_round_takes_no_answers(db: Session, leader: Person) -> None:
-    team, people = team_of(db, 5)
-    round_ = opened(db, leader, [team])
+    team, people = factories.team_of(db, 5)
+    round_ = factories.opened_pulse(db, by=leader, teams=[team])
     pulse_service.close(db, actor=leader, round_id=round_.id or 0)
     with pytest.raises(Conflict, match="closed"):
         pulse_service.answer(db, actor=people[0], round_id=round_.id or 0, data=all_fours(db, round_))
 
 
 def test_answers_move_to_responses_only_in_shuffled_batches_of_k(db: Session, leader: Person) -> None:
-    team, people = team_of(db, 7)
-    round_ = opened(db, leader, [team])
+    team, people = factories.team_of(db, 7)
+    round_ = factories.opened_pulse(db, by=leader, teams=[team])
     for person in people[:4]:
         pulse_service.answer(db, actor=person, round_id=round_.id or 0, data=all_fours(db, round_))
     assert rows(db, PulseResponse) == 0 and rows(db, PulseBallot) == 4
@@ -168,8 +150,8 @@ def test_answers_move_to_responses_only_in_shuffled_batches_of_k(db: Session, le
 
 
 def test_results_show_nothing_while_open_and_everything_allowed_after(db: Session, leader: Person) -> None:
-    team, people = team_of(db, 6)
-    round_ = opened(db, leader, [team])
+    team, people = factories.team_of(db, 6)
+    round_ = factories.opened_pulse(db, by=leader, teams=[team])
     before = pulse_service.results(db, actor=leader, round_id=round_.id or 0)
     pulse_service.answer(db, actor=people[0], round_id=round_.id or 0, data=all_fours(db, round_))
     after_one = pulse_service.results(db, actor=leader, round_id=round_.id or 0)
@@ -182,8 +164,8 @@ def test_results_show_nothing_while_open_and_everything_allowed_after(db: Sessio
 
 
 def test_a_round_closes_by_itself_after_its_date(db: Session, leader: Person) -> None:
-    team, _ = team_of(db, 5)
-    round_ = opened(db, leader, [team])
+    team, _ = factories.team_of(db, 5)
+    round_ = factories.opened_pulse(db, by=leader, teams=[team])
     round_.closes_on = utcnow().date() - timedelta(days=1)
     db.add(round_)
     db.commit()
@@ -199,8 +181,8 @@ def test_simultaneous_double_answer_gives_one_participation_and_one_response(tmp
     try:
         with Session(engine, expire_on_commit=False) as setup:
             leader = factories.person(setup, role=Role.leader)
-            team, people = team_of(setup, 5)
-            round_ = opened(setup, leader, [team])
+            team, people = factories.team_of(setup, 5)
+            round_ = factories.opened_pulse(setup, by=leader, teams=[team])
             data = all_fours(setup, round_)
             person = people[0]
         outcomes: list[str] = []
