@@ -9,6 +9,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
@@ -182,3 +183,13 @@ def sign_in(page: object, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Work e-mail").fill(email)  # type: ignore[attr-defined]
     page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+
+
+def fill_in(page: Any, fields: dict[str, str]) -> None:
+    """Type each value into the field with that label; a list box gets that option chosen."""
+    for label, value in fields.items():
+        field = page.get_by_label(label)
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)

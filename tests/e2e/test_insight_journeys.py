@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import fill_in, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -64,12 +64,13 @@ def test_employee_sees_the_journey_map_but_cannot_edit_it(page: Page) -> None:
 def test_hostile_markdown_shows_as_text_and_opens_no_dialog(page: Page) -> None:
     sign_in(page, "cass@e2e.test")
     page.goto("/insights/new?kind=feedback")
-    page.get_by_label("Title").fill("<img src=x onerror=alert(1)>")
-    page.get_by_label("What the customer said").fill('"><script>alert(2)</script>')
-    page.get_by_label("Source channel").select_option("social")
-    page.get_by_label("Details").fill(
-        "<script>alert(3)</script> [click me](javascript:alert(4)) **still bold**"
-    )
+    hostile = {
+        "Title": "<img src=x onerror=alert(1)>",
+        "What the customer said": '"><script>alert(2)</script>',
+        "Source channel": "social",
+        "Details": "<script>alert(3)</script> [click me](javascript:alert(4)) **still bold**",
+    }
+    fill_in(page, hostile)
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Feedback published.")).to_be_visible()
     expect(page.get_by_role("heading", name="<img src=x onerror=alert(1)>")).to_be_visible()
@@ -82,9 +83,8 @@ def test_hostile_markdown_shows_as_text_and_opens_no_dialog(page: Page) -> None:
 def test_oversized_upload_gets_a_clear_message(page: Page) -> None:
     sign_in(page, "cass@e2e.test")
     page.goto("/insights/new?kind=feedback")
-    page.get_by_label("Title").fill("Has a big attachment")
-    page.get_by_label("What the customer said").fill("See the file.")
-    page.get_by_label("Source channel").select_option("survey")
+    feedback = {"Title": "Has a big attachment", "What the customer said": "See the file."}
+    fill_in(page, {**feedback, "Source channel": "survey"})
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Feedback published.")).to_be_visible()
     page.get_by_label(re.compile("Attach an image, PDF or CSV")).set_input_files(

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import CHROMIUM_FLAGS, LiveServer, sign_in  # noqa: F401
+from tests.e2e.conftest import CHROMIUM_FLAGS, LiveServer, fill_in, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -70,9 +70,12 @@ def test_employee_comments_proposes_and_others_support_and_hear(
 def test_anonymous_author_is_warned_before_commenting_under_their_name(page: Page) -> None:
     sign_in(page, "olle@e2e.test")
     page.goto("/proposals/new")
-    page.get_by_label("Title").fill("Quiet hours for the warehouse radio")
-    page.get_by_label("The problem").fill("The radio drowns out the scanner beeps.")
-    page.get_by_label("The proposed change").fill("Turn it down during picking.")
+    proposal = {
+        "Title": "Quiet hours for the warehouse radio",
+        "The problem": "The radio drowns out the scanner beeps.",
+        "The proposed change": "Turn it down during picking.",
+    }
+    fill_in(page, proposal)
     page.get_by_label(re.compile("anonymously", re.IGNORECASE)).check()
     page.get_by_role("button", name="Publish proposal").click()
     expect(page.get_by_text("Posted anonymously by you")).to_be_visible()
