@@ -54,3 +54,11 @@ class Browser:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def assert_refused_at_the_fields(response: httpx.Response, *texts: str) -> None:
+    """A form sent back with 422, its bad fields marked for screen readers, saying `texts`."""
+    assert response.status_code == 422, response.text
+    assert 'aria-invalid="true"' in response.text
+    for text in texts:
+        assert text in response.text

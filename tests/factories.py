@@ -160,18 +160,11 @@ def comment(
 
 
 def posted_comment(
-    db: Session,
-    *,
-    by: Person,
-    proposal: int | None = None,
-    insight: int | None = None,
-    body: str = "A comment",
-    **fields: Any,
+    db: Session, *, by: Person, on: tuple[str, int], body: str = "A comment", **fields: Any
 ) -> Comment:
-    """A comment posted through the service on a proposal or an insight (by id): mentions,
+    """A comment posted through the service on ("proposal" or "insight", its id): mentions,
     notifications, write limits and the anonymous-author warning all apply."""
-    target_type, target_id = ("proposal", proposal) if proposal is not None else ("insight", insight)
-    assert target_id is not None, "name the proposal or the insight"
+    target_type, target_id = on
     data = comment_service.CommentIn(body=body, **fields)
     return comment_service.add(db, actor=by, target_type=target_type, target_id=target_id, data=data)
 

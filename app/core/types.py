@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 MAX_ID = 2**63 - 1
 MAX_PAGE = 100_000
@@ -58,6 +59,28 @@ def parse_id(value: str) -> int | None:
 def parse_ids(values: Iterable[object]) -> list[int]:
     """The ids among a form's repeated field (ticked boxes, picked items), each once, in order."""
     return sorted({number for value in values if isinstance(value, str) and (number := parse_id(value))})
+
+
+# --- list filters from a query string: what we do not know means no filter, never an error ---------
+
+
+def _id_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) else parse_id(str(value or ""))
+
+
+def _clipped(length: int) -> BeforeValidator:
+    return BeforeValidator(lambda value: str(value or "")[:length])
+
+
+def known_or_none(choices: type[Enum]) -> BeforeValidator:
+    """A choice from the query string: one of `choices` by value, else None (no filter)."""
+    return BeforeValidator(lambda value: value if value in {c.value for c in choices} else None)
+
+
+FilterId = Annotated[int | None, BeforeValidator(_id_or_none)]
+ShortFilter = Annotated[str, _clipped(50)]
+LongFilter = Annotated[str, _clipped(80)]
+FilterPage = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 
 
 Line = Annotated[str, AfterValidator(check_line)]

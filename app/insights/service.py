@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,7 @@ from app.audit import service as audit_service
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
-from app.core.types import PageNumber, parse_id
+from app.core.types import FilterId, FilterPage, LongFilter, ShortFilter, known_or_none
 from app.insights import permissions
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
@@ -71,43 +71,27 @@ def get_visible(session: Session, *, actor: Person, insight_id: int) -> Insight:
     return insight
 
 
-@dataclass
-class ListFilters:
-    kind: Kind | None = None
-    tag: str = ""
-    department_id: int | None = None
-    product_area: str = ""
-    segment: str = ""
-    sentiment: str = ""
-    status: Status | None = None
-    sort: str = "newest"
-    page: int = 1
+_ONLY_ARCHIVED = BeforeValidator(lambda value: Status.archived if value == "archived" else None)
 
-    @classmethod
-    def parse(
-        cls,
-        *,
-        kind: str = "",
-        tag: str = "",
-        department: str = "",
-        product_area: str = "",
-        segment: str = "",
-        sentiment: str = "",
-        status: str = "",
-        page: PageNumber = 1,
-    ) -> ListFilters:
-        """The filters from a page's query string; a value that is not one we know means no filter.
-        Pages and the API take it as their request dependency (app/web/filters.py)."""
-        return cls(
-            kind=Kind(kind) if kind in Kind.__members__ else None,
-            tag=tag[:50],
-            department_id=parse_id(department),
-            product_area=product_area[:80],
-            segment=segment[:80],
-            sentiment=sentiment if sentiment in Sentiment.__members__ else "",
-            status=Status.archived if status == "archived" else None,
-            page=page,
-        )
+
+class ListFilters(BaseModel):
+    """The insight list's filters, read from its query string (the list page, its exports and the
+    export API take it as `Annotated[ListFilters, Query()]`): a value that is not one we know
+    means no filter. Archived insights are listed only when asked for (status=archived)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    kind: Annotated[Kind | None, known_or_none(Kind)] = None
+    tag: ShortFilter = ""
+    department_id: FilterId = Field(default=None, alias="department")
+    product_area: LongFilter = ""
+    segment: LongFilter = ""
+    sentiment: Annotated[str, BeforeValidator(lambda v: v if v in Sentiment.__members__ else "")] = ""
+    status: Annotated[
+        Status | None, BeforeValidator(lambda v: Status.archived if v == "archived" else None)
+    ] = None
+    sort: str = "newest"
+    page: FilterPage = 1
 
     def query_string(self, **overrides: Any) -> str:
         from urllib.parse import urlencode

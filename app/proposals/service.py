@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as Check
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
-from app.core.types import DbId, Line, PageNumber, Text, parse_id
+from app.core.types import DbId, FilterId, FilterPage, Line, ShortFilter, Text, known_or_none
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
@@ -121,33 +121,18 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
     return proposal
 
 
-@dataclass
-class ListFilters:
-    status: ProposalStatus | None = None
-    department_id: int | None = None
-    tag: str = ""
-    sort: str = "trending"
-    page: int = 1
+class ListFilters(BaseModel):
+    """The proposal list's filters, read from its query string (the list page, its exports and the
+    export API take it as `Annotated[ListFilters, Query()]`): a value that is not one we know
+    means no filter."""
 
-    @classmethod
-    def parse(
-        cls,
-        *,
-        status: str = "",
-        department: str = "",
-        tag: str = "",
-        sort: str = "trending",
-        page: PageNumber = 1,
-    ) -> ListFilters:
-        """The filters from a page's query string; a value that is not one we know means no filter.
-        Pages and the API take it as their request dependency (app/web/filters.py)."""
-        return cls(
-            status=ProposalStatus(status) if status in ProposalStatus.__members__ else None,
-            department_id=parse_id(department),
-            tag=tag[:50],
-            sort=sort if sort in SORTS else "trending",
-            page=page,
-        )
+    model_config = ConfigDict(populate_by_name=True)
+
+    status: Annotated[ProposalStatus | None, known_or_none(ProposalStatus)] = None
+    department_id: FilterId = Check(default=None, alias="department")
+    tag: ShortFilter = ""
+    sort: Annotated[str, BeforeValidator(lambda v: v if v in SORTS else "trending")] = "trending"
+    page: FilterPage = 1
 
 
 def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list[Proposal]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -15,16 +15,19 @@ MAX_QUERY_LENGTH = 200
 FACET_FIELDS = ("kind", "department", "product_area", "tag", "sentiment", "status")
 
 
+Facet = Annotated[str, Field(max_length=120)]
+
+
 class SearchFilters(BaseModel):
     """The facets a search is narrowed to, named as in the query string of the search page and of
     GET /api/v1/search (FACET_FIELDS); an empty value is no filter."""
 
-    kind: str = Field(default="", max_length=40)
-    department: str = Field(default="", max_length=120)
-    product_area: str = Field(default="", max_length=80)
-    tag: str = Field(default="", max_length=50)
-    sentiment: str = Field(default="", max_length=20)
-    status: str = Field(default="", max_length=20)
+    kind: Facet = ""
+    department: Facet = ""
+    product_area: Facet = ""
+    tag: Facet = ""
+    sentiment: Facet = ""
+    status: Facet = ""
 
     def chosen(self) -> dict[str, str]:
         return {name: value for name, value in self.model_dump().items() if value}

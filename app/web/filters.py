@@ -1,14 +1,14 @@
 """The list filters as request dependencies: the query parameters of the insight and proposal lists,
-read in one place (each ListFilters.parse) for the list pages, their exports and the export API."""
+read in one place (each ListFilters, a query model) for the list pages, their exports and the export API."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Query
 
 from app.insights.service import ListFilters as InsightFilters
 from app.proposals.service import ListFilters as ProposalFilters
 
-InsightFiltersDep = Annotated[InsightFilters, Depends(InsightFilters.parse)]
-ProposalFiltersDep = Annotated[ProposalFilters, Depends(ProposalFilters.parse)]
+InsightFiltersDep = Annotated[InsightFilters, Query()]
+ProposalFiltersDep = Annotated[ProposalFilters, Query()]

@@ -27,16 +27,16 @@ def test_service_refuses_an_unconfirmed_named_comment_by_the_anonymous_author(
 ) -> None:
     proposal_id = anonymous_proposal(db, employee)
     with pytest.raises(ValidationFailed) as refused:
-        factories.posted_comment(db, by=employee, proposal=proposal_id, body="Me!")
+        factories.posted_comment(db, by=employee, on=("proposal", proposal_id), body="Me!")
     assert "confirm_named" in refused.value.errors
     assert db.exec(select(Comment).where(Comment.target_id == proposal_id)).first() is None
-    factories.posted_comment(db, by=employee, proposal=proposal_id, body="Me!", confirm_named=True)
+    factories.posted_comment(db, by=employee, on=("proposal", proposal_id), body="Me!", confirm_named=True)
     assert db.exec(select(Comment).where(Comment.target_id == proposal_id)).first() is not None
 
 
 def test_others_comment_without_any_confirmation(db: Session, employee: Person, cx: Person) -> None:
     proposal_id = anonymous_proposal(db, employee)
-    factories.posted_comment(db, by=cx, proposal=proposal_id, body="Good idea")
+    factories.posted_comment(db, by=cx, on=("proposal", proposal_id), body="Good idea")
 
 
 def test_page_warns_the_author_and_nobody_else(

@@ -29,7 +29,7 @@ def test_mention_notifies_the_person_and_followers_hear_of_comments(
     notification_service.follow(db, person=leader, target_type="insight", target_key=str(insight.id))
     db.commit()
     question = f"@{cx.handle} have we seen this before?"
-    factories.posted_comment(db, by=employee, insight=insight.id or 0, body=question)
+    factories.posted_comment(db, by=employee, on=("insight", insight.id or 0), body=question)
     assert texts(db, cx) == ["Erin Employee mentioned you in a comment on “Late parcel”."]
     assert texts(db, leader) == ["Erin Employee commented on “Late parcel”."]
     assert texts(db, employee) == []  # never told of your own comment
@@ -40,10 +40,12 @@ def test_mention_notifies_the_person_and_followers_hear_of_comments(
 
 def test_replies_are_one_level_deep(db: Session, employee: Person, cx: Person) -> None:
     proposal = factories.proposal(db)
-    top = factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body="First")
-    reply = factories.posted_comment(db, by=cx, proposal=proposal.id or 0, body="Reply", parent_id=top.id)
+    top = factories.posted_comment(db, by=employee, on=("proposal", proposal.id or 0), body="First")
+    reply = factories.posted_comment(
+        db, by=cx, on=("proposal", proposal.id or 0), body="Reply", parent_id=top.id
+    )
     nested = factories.posted_comment(
-        db, by=employee, proposal=proposal.id or 0, body="Reply to reply", parent_id=reply.id
+        db, by=employee, on=("proposal", proposal.id or 0), body="Reply to reply", parent_id=reply.id
     )
     assert nested.parent_id == top.id
     threads = comment_service.threads(db, target_type="proposal", target_id=proposal.id or 0)
@@ -56,15 +58,15 @@ def test_only_the_author_edits_and_deleting_with_replies_leaves_a_marker(
     db: Session, employee: Person, cx: Person
 ) -> None:
     proposal = factories.proposal(db)
-    top = factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body="Original")
+    top = factories.posted_comment(db, by=employee, on=("proposal", proposal.id or 0), body="Original")
     with pytest.raises(PermissionDenied):
         comment_service.edit(db, actor=cx, comment_id=top.id or 0, body="Hijacked")
     comment_service.edit(db, actor=employee, comment_id=top.id or 0, body="Edited")
-    factories.posted_comment(db, by=cx, proposal=proposal.id or 0, body="Reply", parent_id=top.id)
+    factories.posted_comment(db, by=cx, on=("proposal", proposal.id or 0), body="Reply", parent_id=top.id)
     comment_service.delete(db, actor=employee, comment_id=top.id or 0)
     kept = db.get(Comment, top.id)
     assert kept is not None and kept.deleted_at is not None and kept.body == ""
-    lonely = factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body="Alone")
+    lonely = factories.posted_comment(db, by=employee, on=("proposal", proposal.id or 0), body="Alone")
     comment_service.delete(db, actor=employee, comment_id=lonely.id or 0)
     assert db.get(Comment, lonely.id) is None
 
@@ -72,14 +74,14 @@ def test_only_the_author_edits_and_deleting_with_replies_leaves_a_marker(
 def test_comments_on_archived_insights_are_not_for_employees(db: Session, employee: Person) -> None:
     insight = factories.insight(db, status=Status.archived)
     with pytest.raises(NotFound):
-        factories.posted_comment(db, by=employee, insight=insight.id or 0, body="hello")
+        factories.posted_comment(db, by=employee, on=("insight", insight.id or 0), body="hello")
 
 
 def test_reply_to_a_comment_elsewhere_is_refused(db: Session, employee: Person) -> None:
     one, two = factories.proposal(db), factories.proposal(db)
-    other = factories.posted_comment(db, by=employee, proposal=one.id or 0, body="x")
+    other = factories.posted_comment(db, by=employee, on=("proposal", one.id or 0), body="x")
     with pytest.raises(ValidationFailed):
-        factories.posted_comment(db, by=employee, proposal=two.id or 0, body="y", parent_id=other.id)
+        factories.posted_comment(db, by=employee, on=("proposal", two.id or 0), body="y", parent_id=other.id)
 
 
 def test_comment_posted_in_place_with_htmx_and_without_js(
@@ -178,7 +180,7 @@ def test_comments_are_searchable(db: Session, employee: Person, search_index: Se
 
     proposal = factories.proposal(db, title="Evening slots")
     idea = "The couriers could start later"
-    factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body=idea)
+    factories.posted_comment(db, by=employee, on=("proposal", proposal.id or 0), body=idea)
     search_index.sync()
     page = search_service.search(db, actor=employee, text="couriers")
     assert [(h.kind, h.url.split("#")[0]) for h in page.hits] == [("comment", f"/proposals/{proposal.id}")]

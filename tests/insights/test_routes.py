@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.insights.models import Insight, JourneyStage, Kind, Status
 from app.people.models import Person
 from tests import factories
-from tests.browser import Browser
+from tests.browser import Browser, assert_refused_at_the_fields
 
 # security.md C3 / F11: every user text field gets these, and the page must keep them inert.
 XSS = [
@@ -103,16 +103,13 @@ def test_cx_publishes_feedback_through_the_form(browser: Browser, db: Session, c
 def test_invalid_form_shows_errors_at_the_fields_and_saves_nothing(
     browser: Browser, db: Session, cx: Person
 ) -> None:
-    browser.sign_in_as(cx)
-    response = browser.post("/insights/new", {"kind": "feedback", "title": "", "score": "eleven"})
-    assert response.status_code == 422
-    assert "Nothing was saved yet" in response.text and 'aria-invalid="true"' in response.text
+    bad = {"kind": "feedback", "title": "", "score": "eleven"}
+    assert_refused_at_the_fields(browser.sign_in_as(cx).post("/insights/new", bad), "Nothing was saved yet")
     assert db.exec(select(Insight)).all() == []
 
 
 def test_journey_map_creation_leads_to_the_stage_editor(browser: Browser, db: Session, cx: Person) -> None:
-    browser.sign_in_as(cx)
-    response = browser.post(
+    response = browser.sign_in_as(cx).post(
         "/insights/new", {"kind": "journey_map", "title": "Returning a sofa", "persona": "Jonas"}
     )
     assert response.status_code == 303 and response.headers["location"].endswith("/stages")
@@ -150,8 +147,7 @@ def test_stage_import_with_bad_rows_lists_them_and_imports_nothing(
     browser: Browser, db: Session, cx: Person
 ) -> None:
     journey = factories.insight(db, kind=Kind.journey_map, title="J")
-    browser.sign_in_as(cx)
-    response = browser.post(
+    response = browser.sign_in_as(cx).post(
         f"/insights/{journey.id}/stages/import",
         files={"file": ("stages.csv", b"name,emotion\nDiscover,1\nPay,9\n", "text/csv")},
     )

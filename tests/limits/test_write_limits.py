@@ -20,14 +20,14 @@ def test_seventh_comment_in_a_minute_is_refused_with_retry_after(db: Session, em
     proposal = factories.proposal(db)
     assert proposal.id is not None
     for n in range(6):
-        factories.posted_comment(db, by=employee, proposal=proposal.id, body=f"c{n}")
+        factories.posted_comment(db, by=employee, on=("proposal", proposal.id), body=f"c{n}")
     with pytest.raises(RateLimited) as limited:
-        factories.posted_comment(db, by=employee, proposal=proposal.id, body="c7")
+        factories.posted_comment(db, by=employee, on=("proposal", proposal.id), body="c7")
     assert limited.value.retry_after in range(1, 62)
     assert "6 comments per minute" in limited.value.message
     # Another person is not affected.
     other = factories.person(db)
-    factories.posted_comment(db, by=other, proposal=proposal.id, body="mine")
+    factories.posted_comment(db, by=other, on=("proposal", proposal.id), body="mine")
 
 
 def test_proposals_are_limited_per_hour(
@@ -66,4 +66,4 @@ def test_the_demo_loader_is_not_limited(db: Session, employee: Person) -> None:
     proposal = factories.proposal(db)
     with write_limits.bypass():
         for n in range(10):
-            factories.posted_comment(db, by=employee, proposal=proposal.id or 0, body=f"c{n}")
+            factories.posted_comment(db, by=employee, on=("proposal", proposal.id or 0), body=f"c{n}")

@@ -8,13 +8,12 @@ from app.audit.models import AuditEvent
 from app.people import service as people_service
 from app.people.models import Person, Role
 from tests import factories
-from tests.browser import Browser
+from tests.browser import Browser, assert_refused_at_the_fields
 
 
 def test_admin_adds_a_person_who_can_then_sign_in(browser: Browser, admin: Person, db: Session) -> None:
     team = factories.team(db, name="Last Mile")
-    browser.sign_in_as(admin)
-    response = browser.post(
+    response = browser.sign_in_as(admin).post(
         "/admin/people/new",
         {
             "email": "new.colleague@example.test",
@@ -38,17 +37,14 @@ def test_admin_adds_a_person_who_can_then_sign_in(browser: Browser, admin: Perso
 def test_add_person_with_bad_input_shows_errors_and_saves_nothing(
     browser: Browser, admin: Person, db: Session
 ) -> None:
-    browser.sign_in_as(admin)
-    response = browser.post("/admin/people/new", {"email": "not-an-email", "name": "", "role": "employee"})
-    assert response.status_code == 422
-    assert "Please correct the marked fields." in response.text
-    assert 'aria-invalid="true"' in response.text
+    bad = {"email": "not-an-email", "name": "", "role": "employee"}
+    response = browser.sign_in_as(admin).post("/admin/people/new", bad)
+    assert_refused_at_the_fields(response, "Please correct the marked fields.")
     assert people_service.count_people(db) == 1
 
 
 def test_add_person_with_weak_password_is_refused(browser: Browser, admin: Person, db: Session) -> None:
-    browser.sign_in_as(admin)
-    response = browser.post(
+    response = browser.sign_in_as(admin).post(
         "/admin/people/new", {"email": "w@example.test", "name": "W", "password": "short"}
     )
     assert response.status_code == 422 and "at least 10 characters" in response.text
@@ -72,8 +68,7 @@ def test_deactivating_someone_signs_them_out(browser: Browser, admin: Person, em
     browser.sign_in_as(employee)
     assert browser.get("/me").status_code == 200
     employee_cookies = dict(browser.client.cookies)
-    browser.sign_in_as(admin)
-    response = browser.post(
+    response = browser.sign_in_as(admin).post(
         f"/admin/people/{employee.id}",
         {
             "name": employee.name,
