@@ -12,9 +12,10 @@ import unicodedata
 from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_ID = 2**63 - 1
 MAX_PAGE = 100_000
@@ -75,6 +76,23 @@ def _clipped(length: int) -> BeforeValidator:
 def known_or_none(choices: type[Enum]) -> BeforeValidator:
     """A choice from the query string: one of `choices` by value, else None (no filter)."""
     return BeforeValidator(lambda value: value if value in {c.value for c in choices} else None)
+
+
+class QueryFilters(BaseModel):
+    """A list's filters read from its query string (FastAPI: `Annotated[Filters, Query()]`)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def query_string(self, **overrides: Any) -> str:
+        """The filters that narrow the list, as the query string that asks for them again (no
+        page: the pagination adds its own; no value left at its default)."""
+        values = {
+            field.alias or name: getattr(self, name)
+            for name, field in type(self).model_fields.items()
+            if name != "page" and getattr(self, name) != field.default
+        }
+        values.update(overrides)
+        return urlencode({name: value for name, value in values.items() if value not in ("", None)})
 
 
 FilterId = Annotated[int | None, BeforeValidator(_id_or_none)]

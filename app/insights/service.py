@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,7 @@ from app.audit import service as audit_service
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
-from app.core.types import FilterId, FilterPage, LongFilter, ShortFilter, known_or_none
+from app.core.types import FilterId, FilterPage, LongFilter, QueryFilters, ShortFilter, known_or_none
 from app.insights import permissions
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
@@ -74,12 +74,10 @@ def get_visible(session: Session, *, actor: Person, insight_id: int) -> Insight:
 _ONLY_ARCHIVED = BeforeValidator(lambda value: Status.archived if value == "archived" else None)
 
 
-class ListFilters(BaseModel):
+class ListFilters(QueryFilters):
     """The insight list's filters, read from its query string (the list page, its exports and the
     export API take it as `Annotated[ListFilters, Query()]`): a value that is not one we know
     means no filter. Archived insights are listed only when asked for (status=archived)."""
-
-    model_config = ConfigDict(populate_by_name=True)
 
     kind: Annotated[Kind | None, known_or_none(Kind)] = None
     tag: ShortFilter = ""
@@ -90,24 +88,7 @@ class ListFilters(BaseModel):
     status: Annotated[
         Status | None, BeforeValidator(lambda v: Status.archived if v == "archived" else None)
     ] = None
-    sort: str = "newest"
     page: FilterPage = 1
-
-    def query_string(self, **overrides: Any) -> str:
-        from urllib.parse import urlencode
-
-        values = {
-            "kind": self.kind.value if self.kind else "",
-            "tag": self.tag,
-            "department": self.department_id or "",
-            "product_area": self.product_area,
-            "segment": self.segment,
-            "sentiment": self.sentiment,
-            "status": self.status.value if self.status else "",
-            "sort": self.sort,
-        }
-        values.update(overrides)
-        return urlencode({k: v for k, v in values.items() if v not in ("", None, "newest")})
 
 
 def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> tuple[int, list[Insight]]:

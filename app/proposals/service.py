@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
-from app.core.types import DbId, FilterId, FilterPage, Line, ShortFilter, Text, known_or_none
+from app.core.types import DbId, FilterId, FilterPage, Line, QueryFilters, ShortFilter, Text, known_or_none
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
@@ -121,12 +121,10 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
     return proposal
 
 
-class ListFilters(BaseModel):
+class ListFilters(QueryFilters):
     """The proposal list's filters, read from its query string (the list page, its exports and the
     export API take it as `Annotated[ListFilters, Query()]`): a value that is not one we know
     means no filter."""
-
-    model_config = ConfigDict(populate_by_name=True)
 
     status: Annotated[ProposalStatus | None, known_or_none(ProposalStatus)] = None
     department_id: FilterId = Check(default=None, alias="department")
