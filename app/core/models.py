@@ -38,3 +38,9 @@ def enum_column(enum: type[StrEnum], length: int = 16) -> Any:
 
 def created_at_field() -> datetime:
     return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+
+
+def link_to(table: str, *, index: bool = False) -> Any:
+    """One side of a link table's key: the id of a row of `table`, deleted with it. The second
+    column of a two-column key gets its own index, for lookups from that side."""
+    return Field(foreign_key=f"{table}.id", primary_key=True, index=index, ondelete="CASCADE")

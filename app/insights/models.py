@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import enum_column, utcnow
+from app.core.models import enum_column, link_to, utcnow
 
 
 class Kind(StrEnum):
@@ -132,15 +132,15 @@ class Tag(SQLModel, table=True):
 class InsightTag(SQLModel, table=True):
     __tablename__ = "insight_tag"
 
-    insight_id: int = Field(foreign_key="insight.id", primary_key=True, ondelete="CASCADE")
-    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
+    insight_id: int = link_to("insight")
+    tag_id: int = link_to("tag", index=True)
 
 
 class Evidence(SQLModel, table=True):
     """A pain point rests on feedback: one row per (pain point, feedback) link."""
 
-    pain_point_id: int = Field(foreign_key="insight.id", primary_key=True, ondelete="CASCADE")
-    feedback_id: int = Field(foreign_key="insight.id", primary_key=True, index=True, ondelete="CASCADE")
+    pain_point_id: int = link_to("insight")
+    feedback_id: int = link_to("insight", index=True)
 
 
 class CreditedTeam(SQLModel, table=True):
@@ -148,8 +148,8 @@ class CreditedTeam(SQLModel, table=True):
 
     __tablename__ = "credited_team"
 
-    insight_id: int = Field(foreign_key="insight.id", primary_key=True, ondelete="CASCADE")
-    team_id: int = Field(foreign_key="team.id", primary_key=True, index=True, ondelete="CASCADE")
+    insight_id: int = link_to("insight")
+    team_id: int = link_to("team", index=True)
 
 
 class Attachment(SQLModel, table=True):

@@ -85,9 +85,7 @@ class ListFilters(QueryFilters):
     product_area: LongFilter = ""
     segment: LongFilter = ""
     sentiment: Annotated[str, BeforeValidator(lambda v: v if v in Sentiment.__members__ else "")] = ""
-    status: Annotated[
-        Status | None, BeforeValidator(lambda v: Status.archived if v == "archived" else None)
-    ] = None
+    status: Annotated[Status | None, _ONLY_ARCHIVED] = None
     page: FilterPage = 1
 
 

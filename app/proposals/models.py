@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import enum_column, utcnow
+from app.core.models import enum_column, link_to, utcnow
 
 
 class ProposalStatus(StrEnum):
@@ -51,8 +51,8 @@ class ProposalInsight(SQLModel, table=True):
 
     __tablename__ = "proposal_insight"
 
-    proposal_id: int = Field(foreign_key="proposal.id", primary_key=True, ondelete="CASCADE")
-    insight_id: int = Field(foreign_key="insight.id", primary_key=True, index=True, ondelete="CASCADE")
+    proposal_id: int = link_to("proposal")
+    insight_id: int = link_to("insight", index=True)
 
 
 class ProposalDepartment(SQLModel, table=True):
@@ -60,8 +60,8 @@ class ProposalDepartment(SQLModel, table=True):
 
     __tablename__ = "proposal_department"
 
-    proposal_id: int = Field(foreign_key="proposal.id", primary_key=True, ondelete="CASCADE")
-    department_id: int = Field(foreign_key="department.id", primary_key=True, index=True, ondelete="CASCADE")
+    proposal_id: int = link_to("proposal")
+    department_id: int = link_to("department", index=True)
 
 
 class Support(SQLModel, table=True):
@@ -94,5 +94,5 @@ class ProposalOutcome(SQLModel, table=True):
 
     __tablename__ = "proposal_outcome"
 
-    proposal_id: int = Field(foreign_key="proposal.id", primary_key=True, ondelete="CASCADE")
-    story_id: int = Field(foreign_key="insight.id", primary_key=True, index=True, ondelete="CASCADE")
+    proposal_id: int = link_to("proposal")
+    story_id: int = link_to("insight", index=True)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import link_to, utcnow
 
 
 def random_id() -> str:
@@ -55,8 +55,8 @@ class PulseInvitation(SQLModel, table=True):
 
     __tablename__ = "pulse_invitation"
 
-    round_id: int = Field(foreign_key="pulse_round.id", primary_key=True, ondelete="CASCADE")
-    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    round_id: int = link_to("pulse_round")
+    person_id: int = link_to("person")
     team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
     department_id: int = Field(foreign_key="department.id", ondelete="CASCADE")
 
@@ -66,8 +66,8 @@ class PulseParticipation(SQLModel, table=True):
 
     __tablename__ = "pulse_participation"
 
-    round_id: int = Field(foreign_key="pulse_round.id", primary_key=True, ondelete="CASCADE")
-    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    round_id: int = link_to("pulse_round")
+    person_id: int = link_to("person")
 
 
 class _AnswerRow(SQLModel):
