@@ -12,11 +12,13 @@ from app.auth import service as auth_service
 from app.comments import service as comment_service
 from app.core.config import get_settings
 from app.dashboard import service as dashboard_service
+from app.flows import proposal_list as proposal_ranking
 from app.insights import attachments as attachment_service
 from app.insights import journey
 from app.insights import service as insight_service
+from app.insights import stages as stage_service
 from app.insights import tags as tag_service
-from app.insights.models import Kind, Sentiment
+from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale, Sentiment
 from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.people.models import Person, Team
@@ -111,6 +113,47 @@ def home(session: Session, me: Person) -> dict[str, Any]:
         "tags": tag_service.tags_by_insight(session, ids),
         "kinds": list(Kind),
         "pulse_rounds": pulse_service.open_for(session, person=me),
+    }
+
+
+def insight_form(
+    session: Session,
+    me: Person,
+    kind: Kind,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    insight: Insight | None = None,
+) -> dict[str, Any]:
+    """The insight form: the values and errors, and the choices its kind offers."""
+    evidence = insight_service.get_many(session, actor=me, ids=values.get("evidence_ids") or [])
+    return {
+        "kind": kind,
+        "kind_label": KIND_LABELS[kind],
+        "values": values,
+        "errors": errors,
+        "insight": insight,
+        "departments": people_service.list_departments(session),
+        "teams": people_service.list_teams(session),
+        "channels": list(Channel),
+        "sentiments": list(Sentiment),
+        "scales": list(ScoreScale),
+        "stages": stage_service.all_stages(session) if kind == Kind.pain_point else [],
+        "evidence": evidence,
+        "done_proposals": proposal_service.done_proposals(session) if kind == Kind.success_story else [],
+    }
+
+
+def proposal_list(session: Session, filters: proposal_service.ListFilters) -> dict[str, Any]:
+    """The proposal list: one page of proposals under the filters, and the choices to filter by."""
+    total, items = proposal_ranking.list_proposals(session, filters=filters)
+    return {
+        "items": items,
+        "total": total,
+        "filters": filters,
+        "pages": max((total + 19) // 20, 1),
+        "statuses": list(ProposalStatus),
+        "departments": people_service.list_departments(session),
+        "sorts": [("trending", "Trending"), ("support", "Most supported"), ("newest", "Newest")],
     }
 
 

@@ -21,10 +21,8 @@ from app.insights import service as insight_service
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
 from app.insights.forms import fields_from_form
-from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale, Sentiment, Status
+from app.insights.models import Insight, Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
-from app.people import service as people_service
-from app.proposals import service as proposal_service
 from app.web.deps import CurrentPerson, FormDep, SessionDep
 from app.web.filters import InsightFiltersDep
 
@@ -37,43 +35,24 @@ def _kind(value: str) -> Kind | None:
 
 @router.get("/insights", name="insights:list", response_class=HTMLResponse)
 def list_page(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    filters: InsightFiltersDep,
+    request: Request, session: SessionDep, me: CurrentPerson, filters: InsightFiltersDep
 ) -> Response:
-    return render(
-        request,
-        "insights/list.html",
-        pages.insight_list(session, me, filters),
-        block="results",
-    )
+    return render(request, "insights/list.html", pages.insight_list(session, me, filters), block="results")
 
 
-def _form_context(
+def _form(
+    request: Request,
     session: SessionDep,
     me: CurrentPerson,
     kind: Kind,
     values: dict[str, Any],
-    errors: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
     insight: Insight | None = None,
-) -> dict[str, Any]:
-    evidence = insight_service.get_many(session, actor=me, ids=values.get("evidence_ids") or [])
-    return {
-        "kind": kind,
-        "kind_label": KIND_LABELS[kind],
-        "values": values,
-        "errors": errors,
-        "insight": insight,
-        "departments": people_service.list_departments(session),
-        "teams": people_service.list_teams(session),
-        "channels": list(Channel),
-        "sentiments": list(Sentiment),
-        "scales": list(ScoreScale),
-        "stages": stage_service.all_stages(session) if kind == Kind.pain_point else [],
-        "evidence": evidence,
-        "done_proposals": proposal_service.done_proposals(session) if kind == Kind.success_story else [],
-    }
+) -> Response:
+    """The insight form, new (insight None) or for editing; with errors it answers 422."""
+    context = pages.insight_form(session, me, kind, values, errors or {}, insight)
+    return render(request, "insights/form.html", context, status_code=422 if errors else 200)
 
 
 @router.get("/insights/new", name="insights:new_form", response_class=HTMLResponse)
@@ -82,7 +61,7 @@ def new_form(request: Request, session: SessionDep, me: CurrentPerson, kind: str
     if chosen is None:
         return render(request, "insights/choose_kind.html", {"kinds": list(Kind)})
     values: dict[str, Any] = {"tags": [], "department_id": None}
-    return render(request, "insights/form.html", _form_context(session, me, chosen, values, {}))
+    return _form(request, session, me, chosen, values)
 
 
 @router.post("/insights/new", name="insights:create", response_class=HTMLResponse)
@@ -94,27 +73,10 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     try:
         insight = outcomes.create_insight(session, actor=me, data=InsightCreate(kind=kind, **values))
     except (ValidationError, ValidationFailed) as exc:
-        return _form_error(request, session, me, kind, values, field_errors(exc))
+        return _form(request, session, me, kind, values, errors=field_errors(exc))
     if kind == Kind.journey_map:
         return see_other(f"/insights/{insight.id}/stages", flash="Journey map published. Now add its stages.")
     return see_other(f"/insights/{insight.id}", flash=f"{kind.label} published.")
-
-
-def _form_error(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    kind: Kind,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    insight: Insight | None = None,
-) -> Response:
-    return render(
-        request,
-        "insights/form.html",
-        _form_context(session, me, kind, values, errors, insight),
-        status_code=422,
-    )
 
 
 @router.get("/insights/pick", name="insights:pick", response_class=HTMLResponse)
@@ -161,9 +123,7 @@ def _detail_page(
 def edit_form(request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
     values = outcomes.read(session, insight).model_dump()
-    return render(
-        request, "insights/form.html", _form_context(session, me, insight.kind, values, {}, insight)
-    )
+    return _form(request, session, me, insight.kind, values, insight=insight)
 
 
 @router.post("/insights/{insight_id}/edit", name="insights:update", response_class=HTMLResponse)
@@ -175,7 +135,7 @@ def update(
     try:
         outcomes.update_insight(session, actor=me, insight_id=insight_id, data=InsightUpdate(**values))
     except (ValidationError, ValidationFailed) as exc:
-        return _form_error(request, session, me, insight.kind, values, field_errors(exc), insight)
+        return _form(request, session, me, insight.kind, values, errors=field_errors(exc), insight=insight)
     return see_other(f"/insights/{insight_id}", flash="Changes saved.")
 
 

@@ -12,12 +12,11 @@ from app.core.errors import Conflict, ValidationFailed, field_errors
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PathId, QueryId, parse_ids
-from app.flows import finding, pages, proposal_list
+from app.flows import finding, pages
 from app.insights import service as insight_service
 from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.proposals import service as proposal_service
-from app.proposals.models import ProposalStatus
 from app.web.deps import CurrentPerson, FormDep, SessionDep
 from app.web.filters import ProposalFiltersDep
 
@@ -26,26 +25,9 @@ router = APIRouter()
 
 @router.get("/proposals", name="proposals:list", response_class=HTMLResponse)
 def list_page(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    filters: ProposalFiltersDep,
+    request: Request, session: SessionDep, me: CurrentPerson, filters: ProposalFiltersDep
 ) -> Response:
-    total, items = proposal_list.list_proposals(session, filters=filters)
-    return render(
-        request,
-        "proposals/list.html",
-        {
-            "items": items,
-            "total": total,
-            "filters": filters,
-            "pages": max((total + 19) // 20, 1),
-            "statuses": list(ProposalStatus),
-            "departments": people_service.list_departments(session),
-            "sorts": [("trending", "Trending"), ("support", "Most supported"), ("newest", "Newest")],
-        },
-        block="results",
-    )
+    return render(request, "proposals/list.html", pages.proposal_list(session, filters), block="results")
 
 
 def _form(
