@@ -9,16 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.core.config import get_settings
 from app.core.csvexport import to_csv
 from app.core.errors import ValidationFailed, field_errors
 from app.core.htmx import see_other
 from app.core.models import utcnow
 from app.core.templating import render
 from app.core.types import PathId, parse_id, parse_ids
-from app.people import service as people_service
+from app.pulse import pages as pulse_pages
 from app.pulse import service as pulse_service
-from app.pulse.items import DOMAINS, FREE_TEXT_QUESTION, SCALE
 from app.web.deps import CurrentPerson, FormDep, SessionDep
 
 router = APIRouter()
@@ -26,38 +24,14 @@ router = APIRouter()
 
 @router.get("/pulse", name="pulse:index", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
-    leader = pulse_service.can_open(me)
-    return render(
-        request,
-        "pulse/index.html",
-        {
-            "mine": pulse_service.open_for(session, person=me),
-            "leader": leader,
-            "rounds": pulse_service.rounds(session) if leader else [],
-            "is_open": pulse_service.is_open,
-        },
-    )
+    return render(request, "pulse/index.html", pulse_pages.index(session, me))
 
 
 def _new_form(
-    request: Request,
-    session: SessionDep,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
+    request: Request, session: SessionDep, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    return render(
-        request,
-        "pulse/new.html",
-        {
-            "values": values,
-            "errors": errors,
-            "teams": people_service.list_teams(session),
-            "domains": DOMAINS,
-            "k": get_settings().min_group,
-        },
-        status_code=status_code,
-    )
+    context = pulse_pages.new_round(session, values, errors)
+    return render(request, "pulse/new.html", context, status_code=422 if errors else 200)
 
 
 @router.get("/pulse/new", name="pulse:new_form", response_class=HTMLResponse)
@@ -77,7 +51,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     try:
         round_ = pulse_service.open_round(session, actor=me, data=pulse_service.RoundCreate(**values))
     except (ValidationError, ValidationFailed) as exc:
-        return _new_form(request, session, values, field_errors(exc), status_code=422)
+        return _new_form(request, session, values, field_errors(exc))
     invited = pulse_service.invited_count(session, round_id=round_.id or 0)
     return see_other(f"/pulse/{round_.id}", flash=f"Pulse round opened for {invited} people.")
 
@@ -90,27 +64,9 @@ def _round_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
-    status_code: int = 200,
 ) -> Response:
-    mine = pulse_service.for_person(session, person=me, round_id=round_id)
-    return render(
-        request,
-        "pulse/round.html",
-        {
-            "mine": mine,
-            "round": mine.round,
-            "open": pulse_service.is_open(mine.round),
-            "items": pulse_service.items(session, round_id=round_id),
-            "domains": DOMAINS,
-            "scale": SCALE,
-            "free_text_question": FREE_TEXT_QUESTION,
-            "leader": pulse_service.can_open(me),
-            "invited": pulse_service.invited_count(session, round_id=round_id),
-            "errors": errors or {},
-            "values": values or {},
-        },
-        status_code=status_code,
-    )
+    context = pulse_pages.round_(session, me, round_id, errors or {}, values or {})
+    return render(request, "pulse/round.html", context, status_code=422 if errors else 200)
 
 
 @router.get("/pulse/{round_id}", name="pulse:round", response_class=HTMLResponse)
@@ -132,9 +88,7 @@ def answer(
         data = pulse_service.AnswersIn(answers=answers, comment=values.get("comment", ""))
         pulse_service.answer(session, actor=me, round_id=round_id, data=data)
     except (ValidationError, ValidationFailed) as exc:
-        return _round_page(
-            request, session, me, round_id, errors=field_errors(exc), values=values, status_code=422
-        )
+        return _round_page(request, session, me, round_id, errors=field_errors(exc), values=values)
     return see_other(
         f"/pulse/{round_id}", flash="Thank you. Your answers are in, with nothing that links them to you."
     )
@@ -148,20 +102,7 @@ def close(session: SessionDep, me: CurrentPerson, round_id: PathId) -> Response:
 
 @router.get("/pulse/{round_id}/results", name="pulse:results", response_class=HTMLResponse)
 def results(request: Request, session: SessionDep, me: CurrentPerson, round_id: PathId) -> Response:
-    found = pulse_service.results(session, actor=me, round_id=round_id)
-    return render(
-        request,
-        "pulse/results.html",
-        {
-            "found": found,
-            "round": found.round,
-            "release": found.release,
-            "domains": DOMAINS,
-            "scale": SCALE,
-            "item_text": {i.id: i.text for i in found.items},
-            "trends": pulse_service.trends(session, actor=me) if found.released else {},
-        },
-    )
+    return render(request, "pulse/results.html", pulse_pages.results(session, me, round_id))
 
 
 @router.get("/pulse/{round_id}/results.csv", name="pulse:results_csv")
