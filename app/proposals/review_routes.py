@@ -6,14 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
-from app.core.config import get_settings
 from app.core.errors import ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PathId, parse_id
 from app.flows import pages
 from app.proposals import decisions
+from app.proposals import pages as review_pages
 from app.proposals import service as proposal_service
 from app.proposals.decisions import Decision
 from app.proposals.service import ProposalRead
@@ -24,16 +25,24 @@ router = APIRouter()
 
 @router.get("/review", name="review:queue", response_class=HTMLResponse)
 def queue(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
-    items = decisions.review_queue(session)
-    return render(
-        request,
-        "review/queue.html",
-        {
-            "items": items,
-            "target_days": get_settings().response_target_days,
-            "overdue": sum(1 for i in items if i.overdue),
-        },
-    )
+    return render(request, "review/queue.html", review_pages.review_queue(session))
+
+
+class DecisionForm(BaseModel):
+    """The decision form as posted (plain text); the decision itself is checked by the service."""
+
+    status: str = Field(default="", max_length=20)
+    response: str = Field(default="", max_length=20_000)
+    owner_team: str = Field(default="", max_length=120)
+    duplicate_of: str = Field(default="", max_length=20)
+
+    def decision(self) -> Decision:
+        return Decision(
+            status=self.status,
+            response=self.response,
+            owner_team=self.owner_team or None,
+            duplicate_of=parse_id(self.duplicate_of),
+        )
 
 
 @router.post("/proposals/{proposal_id}/decision", name="proposals:decide", response_class=HTMLResponse)
@@ -42,17 +51,9 @@ def decide(
     session: SessionDep,
     me: CurrentPerson,
     proposal_id: PathId,
-    status: Annotated[str, Form(max_length=20)] = "",
-    response: Annotated[str, Form(max_length=20_000)] = "",
-    owner_team: Annotated[str, Form(max_length=120)] = "",
-    duplicate_of: Annotated[str, Form(max_length=20)] = "",
+    form: Annotated[DecisionForm, Form()],
 ) -> Response:
-    decision = Decision(
-        status=status,
-        response=response,
-        owner_team=owner_team or None,
-        duplicate_of=parse_id(duplicate_of),
-    )
+    decision = form.decision()
     try:
         proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
     except ValidationFailed as exc:
@@ -80,14 +81,4 @@ def api_decide(
 
 @router.get("/workload", name="review:workload", response_class=HTMLResponse)
 def workload(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
-    """Per department and team: the accepted and in-progress proposals they carry."""
-    loads = decisions.team_loads(session)
-    carried = decisions.open_work_by_team(session)
-    departments: dict[str, list[decisions.TeamLoad]] = {}
-    for load in loads:
-        departments.setdefault(load.department.name, []).append(load)
-    return render(
-        request,
-        "review/workload.html",
-        {"departments": departments, "carried": carried, "total": sum(load.open_count for load in loads)},
-    )
+    return render(request, "review/workload.html", review_pages.workload(session))
