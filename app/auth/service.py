@@ -115,21 +115,19 @@ def person_for_session(session: Session, *, token: str) -> Person | None:
     ) > timedelta(hours=settings.session_absolute_hours)
     person = session.get(Person, row.person_id)
     if expired or person is None or not person.is_active:
-        _delete_quietly(session, row)
+        session.delete(row)
+        _commit_quietly(session)
         return None
     if now - aware(row.last_seen_at) > timedelta(minutes=1):
-        # Touching the session is a write during a read; losing it to a busy database is harmless.
         row.last_seen_at = now
         session.add(row)
-        try:
-            session.commit()
-        except OperationalError:
-            session.rollback()
+        _commit_quietly(session)
     return person
 
 
-def _delete_quietly(session: Session, row: UserSession) -> None:
-    session.delete(row)
+def _commit_quietly(session: Session) -> None:
+    """Commit the bookkeeping a read does (a session touched or removed, a token's last use):
+    losing it to a busy database is harmless, so it never fails the request."""
     try:
         session.commit()
     except OperationalError:
@@ -260,8 +258,5 @@ def person_for_token(session: Session, *, token: str) -> Person | None:
     if record.last_used_at is None or now - aware(record.last_used_at) > timedelta(minutes=5):
         record.last_used_at = now
         session.add(record)
-        try:
-            session.commit()
-        except OperationalError:
-            session.rollback()
+        _commit_quietly(session)
     return person

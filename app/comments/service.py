@@ -109,20 +109,15 @@ def add(session: Session, *, actor: Person, target_type: str, target_id: int, da
     session.flush()
     link = f"{url}#comment-{comment.id}"
     mentioned = _mentioned(session, data.body)
-    notification_service.notify(
+    mention = f"{actor.name} mentioned you in a comment on “{title}”."
+    notification_service.notify(session, person_ids=mentioned, text=mention, url=link, exclude=actor.id)
+    notification_service.notify_followers(
         session,
-        person_ids=mentioned,
-        exclude=actor.id,
-        url=link,
-        text=f"{actor.name} mentioned you in a comment on “{title}”.",
-    )
-    followers = notification_service.followers(session, target_type=target_type, target_keys=[str(target_id)])
-    notification_service.notify(
-        session,
-        person_ids=followers - mentioned,
-        exclude=actor.id,
-        url=link,
+        (target_type, str(target_id)),
         text=f"{actor.name} commented on “{title}”.",
+        url=link,
+        exclude=actor.id,
+        skip=mentioned,
     )
     notification_service.follow(session, person=actor, target_type=target_type, target_key=str(target_id))
     if target_type == "proposal":

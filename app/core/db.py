@@ -10,12 +10,12 @@ Reads (GET requests) use a second engine that begins DEFERRED, so pages never qu
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event, text
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from app.core.config import get_settings
 
@@ -101,3 +101,16 @@ def ping(session: Session) -> bool:
 
 
 __all__ = ["SAFE_METHODS", "get_engine", "get_read_engine", "new_session", "owns_transaction", "ping"]
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def rows_by_id(session: Session, model: type[Row], ids: Iterable[int]) -> dict[int, Row]:
+    """The rows of `model` with these ids, by id (those that no longer exist are left out)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    table: Any = model  # every table here has an integer `id` key
+    rows: list[Any] = list(session.exec(select(model).where(col(table.id).in_(wanted))).all())
+    return {row.id: row for row in rows}

@@ -137,14 +137,10 @@ def _notify_saved_searches(session: Session, backend: SearchBackend, created: se
         ]
         if not matched:
             continue
-        followers = notification_service.followers(session, target_type="search", target_keys=[text])
         for insight in session.exec(select(Insight).where(col(Insight.id).in_(matched))).all():
-            notification_service.notify(
-                session,
-                person_ids=followers,
-                exclude=insight.author_id,
-                url=f"/insights/{insight.id}",
-                text=f"New insight for your saved search “{text}”: “{insight.title}”.",
+            news = f"New insight for your saved search “{text}”: “{insight.title}”."
+            notification_service.notify_followers(
+                session, ("search", text), text=news, url=f"/insights/{insight.id}", exclude=insight.author_id
             )
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator, Sequence
 from sqlmodel import Session, col, select
 
 from app.core.markdown import plain_excerpt
-from app.core.models import aware
 from app.insights.models import Insight, JourneyStage, Kind
 from app.insights.tags import tags_by_insight
 from app.people.models import Department
@@ -60,10 +59,10 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
             stages[stage.journey_id].append(stage)
     for insight in insights:
         assert insight.id is not None
-        found[insight.id] = SearchDoc(
-            doc_id=f"{ENTITY}:{insight.id}",
-            type=ENTITY,
-            entity_id=insight.id,
+        found[insight.id] = SearchDoc.of(
+            ENTITY,
+            insight.id,
+            created_at=insight.created_at,
             kind=insight.kind.value,
             title=insight.title,
             body=_body(insight, stages.get(insight.id, [])),
@@ -72,7 +71,6 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
             product_area=insight.product_area,
             sentiment=insight.sentiment.value if insight.sentiment else "",
             status=insight.status.value,
-            created=int(aware(insight.created_at).timestamp()),
         )
     return found
 

@@ -97,11 +97,7 @@ def notify_followers(session: Session, *, actor: Person, insight: Insight, tags:
     if insight.status != Status.published or not tags:
         return
     for tag in tags:
-        followers = notification_service.followers(session, target_type="tag", target_keys=[tag])
-        notification_service.notify(
-            session,
-            person_ids=followers,
-            exclude=actor.id,
-            url=f"/insights/{insight.id}",
-            text=f"New {insight.kind.label.lower()} tagged #{tag}: “{insight.title}”.",
+        news = f"New {insight.kind.label.lower()} tagged #{tag}: “{insight.title}”."
+        notification_service.notify_followers(
+            session, ("tag", tag), text=news, url=f"/insights/{insight.id}", exclude=actor.id
         )

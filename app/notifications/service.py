@@ -102,6 +102,22 @@ def notify(
     return len(active)
 
 
+def notify_followers(
+    session: Session,
+    target: tuple[str, str],
+    *,
+    text: str,
+    url: str,
+    exclude: int | None,
+    skip: Iterable[int] = (),
+) -> int:
+    """Tell everyone who follows `target` (type, key), but the person who acted and those in `skip`
+    (already told in another way)."""
+    target_type, target_key = target
+    people = followers(session, target_type=target_type, target_keys=[target_key]) - set(skip)
+    return notify(session, person_ids=people, text=text, url=url, exclude=exclude)
+
+
 def unread_count(session: Session, *, person: Person) -> int:
     return session.exec(
         select(func.count())

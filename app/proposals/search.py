@@ -8,7 +8,6 @@ from collections.abc import Iterator, Sequence
 from sqlmodel import Session, col, select
 
 from app.core.markdown import strip_markup
-from app.core.models import aware
 from app.insights.models import InsightTag, Tag
 from app.people.models import Department
 from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight
@@ -40,10 +39,10 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
         tags[proposal_id].add(tag)
     for proposal in proposals:
         assert proposal.id is not None
-        found[proposal.id] = SearchDoc(
-            doc_id=f"{ENTITY}:{proposal.id}",
-            type=ENTITY,
-            entity_id=proposal.id,
+        found[proposal.id] = SearchDoc.of(
+            ENTITY,
+            proposal.id,
+            created_at=proposal.created_at,
             kind="proposal",
             title=proposal.title,
             body="\n".join(
@@ -52,7 +51,6 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
             tags=sorted(tags.get(proposal.id, set())),
             department=departments.get(proposal.id, ""),
             status=proposal.status.value,
-            created=int(aware(proposal.created_at).timestamp()),
             support=proposal.support_count,
         )
     return found

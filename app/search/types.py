@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, Field
+
+from app.core.models import aware
 
 MAX_QUERY_LENGTH = 200
 FACET_FIELDS = ("kind", "department", "product_area", "tag", "sentiment", "status")
@@ -58,6 +61,14 @@ class SearchDoc:
     status: str = "published"
     created: int = 0  # unix seconds
     support: int = 0
+
+    @classmethod
+    def of(cls, entity: str, entity_id: int, *, created_at: datetime, **fields: Any) -> SearchDoc:
+        """The document of row `entity_id` of `entity` ("insight", "proposal", "comment")."""
+        created = int(aware(created_at).timestamp())
+        return cls(
+            doc_id=f"{entity}:{entity_id}", type=entity, entity_id=entity_id, created=created, **fields
+        )
 
 
 @dataclass
