@@ -45,9 +45,7 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
         status = target.status.value if isinstance(target, Insight) else "published"
         found[comment.id] = SearchDoc.of(
             ENTITY,
-            comment.id,
-            created_at=comment.created_at,
-            kind="comment",
+            comment,
             title=f"Comment on “{target.title}”",
             body=strip_markup(comment.body, 10_000),
             status=status,

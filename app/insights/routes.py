@@ -27,6 +27,7 @@ from app.web.deps import CurrentPerson, FormDep, SessionDep
 from app.web.filters import InsightFiltersDep
 
 router = APIRouter()
+UploadedFile = Annotated[UploadFile, File()]
 
 
 def _kind(value: str) -> Kind | None:
@@ -260,11 +261,7 @@ def stage_add(
     "/insights/{insight_id}/stages/import", name="insights:stage_import", response_class=HTMLResponse
 )
 def stage_import(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    insight_id: PathId,
-    file: Annotated[UploadFile, File()],
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId, file: UploadedFile
 ) -> Response:
     data = file.file.read()
     try:
@@ -335,11 +332,7 @@ def stage_remove(
 
 @router.post("/insights/{insight_id}/attachments", name="insights:attach", response_class=HTMLResponse)
 def attach(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    insight_id: PathId,
-    file: Annotated[UploadFile, File()],
+    request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId, file: UploadedFile
 ) -> Response:
     data = file.file.read(get_settings().max_upload_bytes + 1)
     try:

@@ -61,8 +61,7 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
         assert insight.id is not None
         found[insight.id] = SearchDoc.of(
             ENTITY,
-            insight.id,
-            created_at=insight.created_at,
+            insight,
             kind=insight.kind.value,
             title=insight.title,
             body=_body(insight, stages.get(insight.id, [])),

@@ -41,9 +41,7 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
         assert proposal.id is not None
         found[proposal.id] = SearchDoc.of(
             ENTITY,
-            proposal.id,
-            created_at=proposal.created_at,
-            kind="proposal",
+            proposal,
             title=proposal.title,
             body="\n".join(
                 strip_markup(t, 20_000) for t in (proposal.problem, proposal.change, proposal.impact)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, Field
@@ -63,11 +62,12 @@ class SearchDoc:
     support: int = 0
 
     @classmethod
-    def of(cls, entity: str, entity_id: int, *, created_at: datetime, **fields: Any) -> SearchDoc:
-        """The document of row `entity_id` of `entity` ("insight", "proposal", "comment")."""
-        created = int(aware(created_at).timestamp())
+    def of(cls, entity: str, row: Any, **fields: Any) -> SearchDoc:
+        """The document of `row`, a row of `entity` ("insight", "proposal", "comment"): its id and
+        creation time come from the row; `kind` is the entity's unless given (insights have five)."""
+        doc_id, created = f"{entity}:{row.id}", int(aware(row.created_at).timestamp())
         return cls(
-            doc_id=f"{entity}:{entity_id}", type=entity, entity_id=entity_id, created=created, **fields
+            **{"kind": entity, **fields}, doc_id=doc_id, type=entity, entity_id=row.id, created=created
         )
 
 
