@@ -47,6 +47,12 @@ class ValidationFailed(DomainError, status=422, message="Please correct the mark
         self.errors = errors
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in errors.items()))
 
+    @classmethod
+    def unless_empty(cls, errors: dict[str, str]) -> None:
+        """Refuse with these field errors, if there are any."""
+        if errors:
+            raise cls(errors)
+
 
 class RateLimited(DomainError, status=429, message="Too many attempts. Please wait a moment and try again."):
     """Answered with a Retry-After of `retry_after` seconds."""

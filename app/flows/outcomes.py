@@ -68,8 +68,7 @@ def update_insight(session: Session, *, actor: Person, insight_id: int, data: In
         raise NotFound("There is no such insight.")
     linking = proposal_ids is not None and story.kind == Kind.success_story
     errors = _not_done(session, proposal_ids or []) if linking else {}
-    if errors:
-        raise ValidationFailed(errors)
+    ValidationFailed.unless_empty(errors)
     insight = insight_service.update(
         session, actor=actor, insight_id=insight_id, data=InsightUpdate.model_validate(changes), commit=False
     )

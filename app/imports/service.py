@@ -119,8 +119,7 @@ def plan(path: Path, mapping: dict[str, str], *, channel: Channel, skip_empty: b
             index[name] = table.columns.index(column)
     if "quote" not in index and "quote" not in errors:
         errors["quote"] = "Choose the column that holds the customer's words."
-    if errors:
-        raise ValidationFailed(errors)
+    ValidationFailed.unless_empty(errors)
     return Plan(path, table, index, channel, skip_empty)
 
 

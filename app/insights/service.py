@@ -178,6 +178,13 @@ class InsightDetail:
     attachments: list[Attachment] = field(default_factory=list)
 
 
+def _linked_by_evidence(session: Session, visible: Any, other_side: Any, this_side: Any) -> list[Insight]:
+    """The insights the person may see at the other side of this insight's evidence links (the
+    feedback a pain point rests on, or the pain points a piece of feedback supports), newest first."""
+    linked = select(Insight).join(Evidence, other_side == Insight.id).where(this_side, visible)
+    return list(session.exec(linked.order_by(col(Insight.created_at).desc())).all())
+
+
 def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail:
     insight = get_visible(session, actor=actor, insight_id=insight_id)
     assert insight.id is not None
@@ -194,24 +201,15 @@ def detail(session: Session, *, actor: Person, insight_id: int) -> InsightDetail
         ),
     )
     if insight.kind == Kind.pain_point:
-        info.evidence = list(
-            session.exec(
-                select(Insight)
-                .join(Evidence, col(Evidence.feedback_id) == Insight.id)
-                .where(Evidence.pain_point_id == insight.id, visible)
-                .order_by(col(Insight.created_at).desc())
-            ).all()
+        info.evidence = _linked_by_evidence(
+            session, visible, col(Evidence.feedback_id), Evidence.pain_point_id == insight.id
         )
         if insight.journey_stage_id:
             info.stage = session.get(JourneyStage, insight.journey_stage_id)
             info.stage_journey = session.get(Insight, info.stage.journey_id) if info.stage else None
     if insight.kind == Kind.feedback:
-        info.cited_by = list(
-            session.exec(
-                select(Insight)
-                .join(Evidence, col(Evidence.pain_point_id) == Insight.id)
-                .where(Evidence.feedback_id == insight.id, visible)
-            ).all()
+        info.cited_by = _linked_by_evidence(
+            session, visible, col(Evidence.pain_point_id), Evidence.feedback_id == insight.id
         )
     if insight.kind == Kind.journey_map:
         info.stages = stage_service.stages_of(session, insight.id)
@@ -433,8 +431,7 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
         raise ValueError("a success story's proposals are linked by app.flows.outcomes.create_insight")
     permissions.check(actor, "create")
     errors = validate(session, data.kind, data, None)
-    if errors:
-        raise ValidationFailed(errors)
+    ValidationFailed.unless_empty(errors)
     insight = Insight(kind=data.kind, title=data.title, author_id=actor.id or 0)
     _apply_fields(insight, data)
     session.add(insight)
@@ -485,8 +482,7 @@ def update(
             {".".join(str(p) for p in e["loc"]) or "input": e["msg"] for e in exc.errors()}
         ) from None
     errors = validate(session, insight.kind, merged, insight.id)
-    if errors:
-        raise ValidationFailed(errors)
+    ValidationFailed.unless_empty(errors)
     _apply_fields(insight, merged)
     insight.updated_at = utcnow()
     if status is not None:

@@ -98,8 +98,7 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
         known = set(session.exec(select(Department.id).where(col(Department.id).in_(department_ids))).all())
         if set(department_ids) - known:
             errors["department_ids"] = "Choose existing departments."
-    if errors:
-        raise ValidationFailed(errors)
+    ValidationFailed.unless_empty(errors)
     proposal = Proposal(
         title=data.title,
         problem=data.problem,

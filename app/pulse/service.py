@@ -94,8 +94,7 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
             f"Invite at least {k} people: with fewer, no result could ever be shown without "
             "pointing at someone."
         )
-    if errors:
-        raise ValidationFailed(errors)
+    ValidationFailed.unless_empty(errors)
     round_ = PulseRound(
         title=data.title,
         opened_by_id=actor.id,
@@ -179,8 +178,7 @@ def answer(session: Session, *, actor: Person, round_id: int, data: AnswersIn) -
         errors["answers"] = "Each answer is a whole number from 1 to 5."
     if data.comment and not round_.free_text:
         errors["comment"] = "This round takes no written comments."
-    if errors:
-        raise ValidationFailed(errors)
+    ValidationFailed.unless_empty(errors)
     session.add(PulseParticipation(round_id=round_id, person_id=actor.id or 0))
     try:
         session.flush()
