@@ -22,7 +22,14 @@ from app.limits import service as write_limits
 from app.notifications import service as notification_service
 from app.people.models import Department, Person
 from app.proposals import permissions
-from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight, ProposalStatus, Support
+from app.proposals.models import (
+    Proposal,
+    ProposalDepartment,
+    ProposalInsight,
+    ProposalOutcome,
+    ProposalStatus,
+    Support,
+)
 from app.search import outbox
 
 PER_PAGE = 20
@@ -370,39 +377,20 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
 
 
 def done_proposals(session: Session) -> list[Proposal]:
-    return list(
-        session.exec(
-            select(Proposal)
-            .where(Proposal.status == ProposalStatus.done)
-            .order_by(col(Proposal.updated_at).desc())
-        ).all()
-    )
+    done = select(Proposal).where(Proposal.status == ProposalStatus.done)
+    return list(session.exec(done.order_by(col(Proposal.updated_at).desc())).all())
 
 
 def outcomes_of(session: Session, *, proposal_id: int) -> list[Insight]:
     """The success stories that came from this proposal."""
-    from app.proposals.models import ProposalOutcome
-
-    return list(
-        session.exec(
-            select(Insight)
-            .join(ProposalOutcome, col(ProposalOutcome.story_id) == Insight.id)
-            .where(ProposalOutcome.proposal_id == proposal_id)
-        ).all()
-    )
+    stories = select(Insight).join(ProposalOutcome, col(ProposalOutcome.story_id) == Insight.id)
+    return list(session.exec(stories.where(ProposalOutcome.proposal_id == proposal_id)).all())
 
 
 def stories_sources(session: Session, *, story_id: int) -> list[Proposal]:
     """The proposals a success story came from."""
-    from app.proposals.models import ProposalOutcome
-
-    return list(
-        session.exec(
-            select(Proposal)
-            .join(ProposalOutcome, col(ProposalOutcome.proposal_id) == Proposal.id)
-            .where(ProposalOutcome.story_id == story_id)
-        ).all()
-    )
+    sources = select(Proposal).join(ProposalOutcome, col(ProposalOutcome.proposal_id) == Proposal.id)
+    return list(session.exec(sources.where(ProposalOutcome.story_id == story_id)).all())
 
 
 def duplicates_of(session: Session, *, proposal_id: int) -> list[Proposal]:
