@@ -19,6 +19,7 @@ from typing import Any
 
 import tantivy
 
+from app.search import types as search_types
 from app.search.backend import (
     FolderIndex,
     analysed,
@@ -29,17 +30,7 @@ from app.search.backend import (
     suggest_words,
     swap_in,
 )
-from app.search.types import (
-    FACET_FIELDS,
-    Hit,
-    QueryError,
-    QueryNode,
-    SearchDoc,
-    SearchQuery,
-    SearchResult,
-    SearchUnavailable,
-    stable_key,
-)
+from app.search.types import FACET_FIELDS, Hit, QueryNode, SearchDoc, SearchQuery, SearchResult, stable_key
 
 SCHEMA_VERSION = "tantivy-1"
 _SINGLE = ("kind", "department", "product_area", "sentiment", "status")
@@ -89,7 +80,7 @@ class TantivyBackend(FolderIndex):
         if not upserts and not deletes:
             return
         if self.status() != "ok":
-            raise SearchUnavailable("the index is missing or outdated; run `portal reindex`")
+            raise search_types.SearchUnavailable("the index is missing or outdated; run `portal reindex`")
         index = tantivy.Index.open(str(self.directory))
         writer = index.writer(heap_size=50_000_000, num_threads=1)
         try:
@@ -169,16 +160,16 @@ class TantivyBackend(FolderIndex):
     def search(self, query: SearchQuery) -> SearchResult:
         tree = parse_tree(query.text)
         if not self.directory.exists():
-            raise SearchUnavailable("the search index has not been built yet")
+            raise search_types.SearchUnavailable("the search index has not been built yet")
         try:
             searcher = self._searcher()
             return self._run(searcher, tree, query)
-        except (QueryError, SearchUnavailable):
+        except (search_types.QueryError, search_types.SearchUnavailable):
             raise
         except Exception as exc:  # noqa: BLE001
             with self._lock:
                 self._index = None
-            raise SearchUnavailable("search is temporarily unavailable") from exc
+            raise search_types.SearchUnavailable("search is temporarily unavailable") from exc
 
     def _run(self, searcher: Any, tree: Any, query: SearchQuery) -> SearchResult:
         schema = self._schema

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 from sqlmodel import Session, select
@@ -34,27 +35,30 @@ def png_bytes(size: tuple[int, int] = (40, 30), exif: bool = False) -> bytes:
     return out.getvalue()
 
 
+EVERY_FEEDBACK_FIELD = {
+    "kind": "feedback",
+    "title": "Late",
+    "body": "b",
+    "tags": ["Late Delivery"],
+    "product_area": "Delivery",
+    "segment": "Families",
+    "quote": "Two days late",
+    "channel": "survey",
+    "score": 3,
+    "sentiment": "negative",
+    "external_id": "S-1",
+    "received_at": "2026-11-01",
+}
+
+
 def test_create_and_read_an_insight_of_every_kind(browser: Browser, db: Session, cx: Person) -> None:
     headers = token_for(db, cx)
     factories.team(db, name="Last Mile")
-    fb = browser.client.post(
-        "/api/v1/insights",
-        headers=headers,
-        json={
-            "kind": "feedback",
-            "title": "Late",
-            "body": "b",
-            "tags": ["Late Delivery"],
-            "product_area": "Delivery",
-            "segment": "Families",
-            "quote": "Two days late",
-            "channel": "survey",
-            "score": 3,
-            "sentiment": "negative",
-            "external_id": "S-1",
-            "received_at": "2026-11-01",
-        },
-    )
+
+    def publish(body: dict[str, object]) -> httpx.Response:
+        return browser.client.post("/api/v1/insights", headers=headers, json=body)
+
+    fb = publish(EVERY_FEEDBACK_FIELD)
     assert fb.status_code == 201, fb.text
     body = fb.json()
     assert (
@@ -63,51 +67,18 @@ def test_create_and_read_an_insight_of_every_kind(browser: Browser, db: Session,
         and body["tags"] == ["late-delivery"]
     )
     assert body["score_scale"] == "rating" and body["attachments"] == [] and body["proposal_ids"] == []
-    pain = browser.client.post(
-        "/api/v1/insights",
-        headers=headers,
-        json={
-            "kind": "pain_point",
-            "title": "Late deliveries",
-            "severity": 4,
-            "customers_affected": 1200,
-            "evidence_ids": [body["id"]],
-        },
-    ).json()
+    pain_point = {"kind": "pain_point", "title": "Late deliveries", "severity": 4, "customers_affected": 1200}
+    pain = publish({**pain_point, "evidence_ids": [body["id"]]}).json()
     assert pain["evidence_ids"] == [body["id"]]
-    journey = browser.client.post(
-        "/api/v1/insights",
-        headers=headers,
-        json={
-            "kind": "journey_map",
-            "title": "Order",
-            "persona": "Maya",
-            "stages": [
-                {"name": "Discover", "emotion": 1},
-                {"name": "Wait", "emotion": -2, "thoughts": "When?"},
-            ],
-        },
-    ).json()
+    stages = [{"name": "Discover", "emotion": 1}, {"name": "Wait", "emotion": -2, "thoughts": "When?"}]
+    journey = publish({"kind": "journey_map", "title": "Order", "persona": "Maya", "stages": stages}).json()
     assert [(s["name"], s["emotion"]) for s in journey["stages"]] == [("Discover", 1), ("Wait", -2)]
-    story = browser.client.post(
-        "/api/v1/insights",
-        headers=headers,
-        json={"kind": "success_story", "title": "Call-ahead", "teams": ["Last Mile"], "quote": "Great"},
-    ).json()
-    assert story["teams"] == ["Last Mile"]
-    persona = browser.client.post(
-        "/api/v1/insights",
-        headers=headers,
-        json={
-            "kind": "persona",
-            "title": "Maya",
-            "segment": "First-time buyers",
-            "goals": "g",
-            "frustrations": "f",
-            "quotes": ["q1", "q2"],
-        },
-    ).json()
-    assert persona["quotes"] == ["q1", "q2"]
+    story = publish(
+        {"kind": "success_story", "title": "Call-ahead", "teams": ["Last Mile"], "quote": "Great"}
+    )
+    assert story.json()["teams"] == ["Last Mile"]
+    persona = {"kind": "persona", "title": "Maya", "segment": "First-time buyers", "quotes": ["q1", "q2"]}
+    assert publish({**persona, "goals": "g", "frustrations": "f"}).json()["quotes"] == ["q1", "q2"]
     listing = browser.client.get("/api/v1/insights?kind=feedback", headers=headers).json()
     assert listing["total"] == 1 and listing["page"] == 1 and listing["items"][0]["id"] == body["id"]
 

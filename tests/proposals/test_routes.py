@@ -88,17 +88,9 @@ def test_proposal_api_and_support_endpoints(
 ) -> None:
     insight = factories.insight(db)
     headers = bearer(auth_service.create_token(db, actor=employee, owner=employee).token)
-    created = browser.client.post(
-        "/api/v1/proposals",
-        headers=headers,
-        json={
-            "title": "Show delivery cost early",
-            "problem": "Surprise costs",
-            "change": "Show it on product pages",
-            "impact": "Fewer abandoned baskets",
-            "insight_ids": [insight.id],
-        },
-    )
+    proposal = {"title": "Show delivery cost early", "problem": "Surprise costs", "change": "Show it early"}
+    evidence = {"impact": "Fewer abandoned baskets", "insight_ids": [insight.id]}
+    created = browser.client.post("/api/v1/proposals", headers=headers, json={**proposal, **evidence})
     assert created.status_code == 201
     body = created.json()
     assert body["status"] == "new" and body["support_count"] == 0 and body["insight_ids"] == [insight.id]
