@@ -85,7 +85,10 @@ templates.env.filters.update(
 # fragments can use them too (a block does not run its template's top-level imports).
 _macros = templates.env.get_template("macros.html").module
 templates.env.globals.update(
-    {name: getattr(_macros, name) for name in ("field", "textarea", "choice", "pagination", "empty", "data_table")}
+    {
+        name: getattr(_macros, name)
+        for name in ("field", "textarea", "choice", "pagination", "empty", "data_table")
+    }
 )
 
 

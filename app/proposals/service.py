@@ -20,13 +20,14 @@ from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
 from app.notifications import service as notification_service
-from app.people.models import Department, Person
+from app.people.models import Department, Person, Team
 from app.proposals import permissions
 from app.proposals.models import (
     Proposal,
     ProposalDepartment,
     ProposalInsight,
     ProposalOutcome,
+    ProposalResponse,
     ProposalStatus,
     Support,
 )
@@ -36,6 +37,10 @@ PER_PAGE = 20
 CLOSED = frozenset({ProposalStatus.done, ProposalStatus.declined, ProposalStatus.duplicate})
 SORTS = ("trending", "support", "newest")
 SIMILAR_SHARE_OF_BEST = 0.5  # a similar proposal scores at least half as well as the closest one
+
+
+# What the author writes: kept as sent, read back as written.
+WORDS = {"title", "problem", "change", "impact"}
 
 
 class ProposalCreate(BaseModel):
@@ -106,14 +111,7 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
         if set(department_ids) - known:
             errors["department_ids"] = "Choose existing departments."
     ValidationFailed.unless_empty(errors)
-    proposal = Proposal(
-        title=data.title,
-        problem=data.problem,
-        change=data.change,
-        impact=data.impact,
-        author_id=actor.id,
-        is_anonymous=data.anonymous,
-    )
+    proposal = Proposal(**data.model_dump(include=WORDS), author_id=actor.id, is_anonymous=data.anonymous)
     session.add(proposal)
     session.flush()
     assert proposal.id is not None
@@ -339,9 +337,6 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
         .where(ProposalInsight.proposal_id == proposal.id)
         .order_by(col(ProposalInsight.insight_id))
     ).all()
-    from app.people.models import Team
-    from app.proposals.models import ProposalResponse
-
     owner = session.get(Team, proposal.owner_team_id) if proposal.owner_team_id else None
     responses: list[dict[str, object]] = [
         {
@@ -357,14 +352,8 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
         ).all()
     ]
     return ProposalRead(
-        id=proposal.id,
+        **proposal.model_dump(include={*WORDS, "id", "status", "support_count", "created_at"}),
         url=f"/proposals/{proposal.id}",
-        title=proposal.title,
-        problem=proposal.problem,
-        change=proposal.change,
-        impact=proposal.impact,
-        status=proposal.status,
-        support_count=proposal.support_count,
         insight_ids=list(insight_ids),
         departments=list(departments),
         author=author.name if author else None,
@@ -372,7 +361,6 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
         owner_team=owner.name if owner else None,
         duplicate_of=proposal.duplicate_of_id,
         responses=responses,
-        created_at=proposal.created_at,
     )
 
 
