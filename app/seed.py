@@ -11,6 +11,7 @@ import yaml
 from sqlmodel import Session, col, select
 
 from app.core.credentials import hash_password
+from app.core.db import one_transaction
 from app.core.models import utcnow
 from app.insights import service as insight_service
 from app.insights import stages as stage_service
@@ -40,26 +41,10 @@ def load_demo(session: Session) -> str:
     company = read_company()
     # Everyone in the demo shares one password, so hash it once (argon2 is slow on purpose).
     password_hash = hash_password(company["demo_password"])
-    people = teams = 0
-    for dept_spec in company["departments"]:
-        department = people_service.get_or_create_department(session, name=dept_spec["name"])
-        for team_spec in dept_spec["teams"]:
-            team = people_service.get_or_create_team(session, name=team_spec["name"], department=department)
-            teams += 1
-            for spec in team_spec["people"]:
-                person = people_service.create(
-                    session,
-                    actor=None,
-                    commit=False,
-                    data=PersonCreate(
-                        email=spec["email"], name=spec["name"], role=Role(spec["role"]), team_id=team.id
-                    ),
-                )
-                person.password_hash = password_hash
-                session.add(person)
-                people += 1
-    session.commit()
-    insights = _load_insights(session)
+    with one_transaction(session):  # the people service's commits wait: one transaction
+        people, teams = _load_people(session, company["departments"], password_hash)
+    with one_transaction(session):  # the insight service's commits wait: one transaction
+        insights = _load_insights(session)
     with write_limits.bypass():  # a trusted loader: many comments and supports per person at once
         proposals = _load_participation(session)
     pulse_rounds = _load_pulse(session)
@@ -69,6 +54,24 @@ def load_demo(session: Session) -> str:
         f"{pulse_rounds} closed pulse rounds. Sign in with any demo e-mail and the password "
         f"{company['demo_password']!r}."
     )
+
+
+def _load_people(session: Session, departments: list[dict[str, Any]], password_hash: str) -> tuple[int, int]:
+    """The departments, their teams and their people; returns (people, teams)."""
+    people = teams = 0
+    for dept_spec in departments:
+        department = people_service.get_or_create_department(session, name=dept_spec["name"])
+        for team_spec in dept_spec["teams"]:
+            team = people_service.get_or_create_team(session, name=team_spec["name"], department=department)
+            teams += 1
+            for spec in team_spec["people"]:
+                role = Role(spec["role"])
+                data = PersonCreate(email=spec["email"], name=spec["name"], role=role, team_id=team.id)
+                person = people_service.create(session, actor=None, data=data)
+                person.password_hash = password_hash
+                session.add(person)
+                people += 1
+    return people, teams
 
 
 def _load_insights(session: Session) -> int:
@@ -92,7 +95,7 @@ def _load_insights(session: Session) -> int:
             department_id=departments.get(other["areas"].get(area, "")),
             **fields,
         )
-        insight = insight_service.create(session, actor=next(authors), data=data, commit=False)
+        insight = insight_service.create(session, actor=next(authors), data=data)
         created.append(insight)
         return insight
 
@@ -140,7 +143,6 @@ def _load_insights(session: Session) -> int:
     for position, insight in enumerate(reversed(created)):
         insight.created_at = insight.updated_at = now - timedelta(hours=position * 19 + position % 7)
         session.add(insight)
-    session.commit()
     return len(created)
 
 

@@ -10,7 +10,8 @@ Reads (GET requests) use a second engine that begins DEFERRED, so pages never qu
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, ParamSpec, TypeVar
 
@@ -88,6 +89,30 @@ def owns_transaction(fn: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
+
+
+_DEFERRED = "one_transaction_depth"
+
+
+@contextmanager
+def one_transaction(session: Session) -> Iterator[None]:
+    """Several services' work as one transaction (a flow across domains, the demo loader): the
+    services' own commits (`commit` below) wait, and everything commits when the block ends, or
+    nothing does when it raises."""
+    depth = session.info.get(_DEFERRED, 0)
+    session.info[_DEFERRED] = depth + 1
+    try:
+        yield
+    finally:
+        session.info[_DEFERRED] = depth
+    if depth == 0:
+        session.commit()
+
+
+def commit(session: Session) -> None:
+    """A service's commit: at once, or at the end of the one_transaction it runs in."""
+    if not session.info.get(_DEFERRED):
+        session.commit()
 
 
 def new_session() -> Session:

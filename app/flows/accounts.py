@@ -6,15 +6,15 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.auth import service as auth_service
-from app.core.db import owns_transaction
+from app.core.db import one_transaction, owns_transaction
 from app.people import service as people_service
 from app.people.models import Person, PersonUpdate
 
 
 @owns_transaction
 def update_person(session: Session, *, actor: Person, person_id: int, data: PersonUpdate) -> Person:
-    person = people_service.update(session, actor=actor, person_id=person_id, data=data, commit=False)
-    if not person.is_active:
-        auth_service.delete_sessions(session, person_id=person.id)
-    session.commit()
+    with one_transaction(session):
+        person = people_service.update(session, actor=actor, person_id=person_id, data=data)
+        if not person.is_active:
+            auth_service.delete_sessions(session, person_id=person.id)
     return person

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, delete, select
 
-from app.core.db import owns_transaction
+from app.core.db import one_transaction, owns_transaction
 from app.core.errors import NotFound, ValidationFailed
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind
@@ -52,10 +52,10 @@ def create_insight(session: Session, *, actor: Person, data: InsightCreate) -> I
     errors = _not_done(session, proposal_ids)
     if errors:
         raise ValidationFailed({**insight_service.validate(session, data.kind, own, None), **errors})
-    insight = insight_service.create(session, actor=actor, data=own, commit=False)
-    if proposal_ids:
-        _set_outcomes(session, actor=actor, story=insight, proposal_ids=proposal_ids)
-    session.commit()
+    with one_transaction(session):
+        insight = insight_service.create(session, actor=actor, data=own)
+        if proposal_ids:
+            _set_outcomes(session, actor=actor, story=insight, proposal_ids=proposal_ids)
     return insight
 
 
@@ -69,12 +69,11 @@ def update_insight(session: Session, *, actor: Person, insight_id: int, data: In
     linking = proposal_ids is not None and story.kind == Kind.success_story
     errors = _not_done(session, proposal_ids or []) if linking else {}
     ValidationFailed.unless_empty(errors)
-    insight = insight_service.update(
-        session, actor=actor, insight_id=insight_id, data=InsightUpdate.model_validate(changes), commit=False
-    )
-    if linking:
-        _set_outcomes(session, actor=actor, story=insight, proposal_ids=proposal_ids or [])
-    session.commit()
+    with one_transaction(session):
+        own = InsightUpdate.model_validate(changes)
+        insight = insight_service.update(session, actor=actor, insight_id=insight_id, data=own)
+        if linking:
+            _set_outcomes(session, actor=actor, story=insight, proposal_ids=proposal_ids or [])
     return insight
 
 

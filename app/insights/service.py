@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import db
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
@@ -426,7 +427,7 @@ def _set_teams(session: Session, insight_id: int, team_names: list[str]) -> None
             session.add(CreditedTeam(insight_id=insight_id, team_id=team_id))
 
 
-def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool = True) -> Insight:
+def create(session: Session, *, actor: Person, data: InsightCreate) -> Insight:
     if data.proposal_ids:
         raise ValueError("a success story's proposals are linked by app.flows.outcomes.create_insight")
     permissions.check(actor, "create")
@@ -456,14 +457,11 @@ def create(session: Session, *, actor: Person, data: InsightCreate, commit: bool
     audit_service.record(
         session, actor, "insight.publish", insight, summary=f"{data.kind.label}: {data.title}"
     )
-    if commit:
-        session.commit()
+    db.commit(session)
     return insight
 
 
-def update(
-    session: Session, *, actor: Person, insight_id: int, data: InsightUpdate, commit: bool = True
-) -> Insight:
+def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpdate) -> Insight:
     insight = session.get(Insight, insight_id)
     if insight is None:
         raise NotFound("There is no such insight.")
@@ -500,8 +498,7 @@ def update(
     audit_service.record(
         session, actor, "insight.update", insight, summary=insight.title, details={"changed": sorted(changes)}
     )
-    if commit:
-        session.commit()
+    db.commit(session)
     return insight
 
 

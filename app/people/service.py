@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import db
 from app.core.credentials import check_password_policy, hash_password
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import escape_like
@@ -62,7 +63,7 @@ def _unique_handle(session: Session, email: str) -> str:
     return handle
 
 
-def create(session: Session, *, actor: Person | None, data: PersonCreate, commit: bool = True) -> Person:
+def create(session: Session, *, actor: Person | None, data: PersonCreate) -> Person:
     """Create a person. `actor` None means the command line or the SSO proxy created them."""
     if actor is not None:
         permissions.check(actor, "people.manage")
@@ -96,14 +97,11 @@ def create(session: Session, *, actor: Person | None, data: PersonCreate, commit
         person,
         summary=f"{person.name} <{person.email}> as {person.role.value}",
     )
-    if commit:
-        session.commit()
+    db.commit(session)
     return person
 
 
-def update(
-    session: Session, *, actor: Person, person_id: int, data: PersonUpdate, commit: bool = True
-) -> Person:
+def update(session: Session, *, actor: Person, person_id: int, data: PersonUpdate) -> Person:
     permissions.check(actor, "people.manage")
     person = get(session, person_id=person_id)
     if person.id == actor.id and (data.role != Role.admin or not data.is_active):
@@ -137,8 +135,7 @@ def update(
         audit_service.record(
             session, actor, "person.update", person, summary=person.name, details={"changed": sorted(changes)}
         )
-    if commit:
-        session.commit()
+    db.commit(session)
     return person
 
 

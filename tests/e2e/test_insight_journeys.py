@@ -61,16 +61,19 @@ def test_employee_sees_the_journey_map_but_cannot_edit_it(page: Page) -> None:
     expect(page.get_by_role("heading", name="Not for your role")).to_be_visible()
 
 
+# Markup and script in every field a CX person types into.
+HOSTILE_FEEDBACK = {
+    "Title": "<img src=x onerror=alert(1)>",
+    "What the customer said": '"><script>alert(2)</script>',
+    "Source channel": "social",
+    "Details": "<script>alert(3)</script> [click me](javascript:alert(4)) **still bold**",
+}
+
+
 def test_hostile_markdown_shows_as_text_and_opens_no_dialog(page: Page) -> None:
     sign_in(page, "cass@e2e.test")
     page.goto("/insights/new?kind=feedback")
-    hostile = {
-        "Title": "<img src=x onerror=alert(1)>",
-        "What the customer said": '"><script>alert(2)</script>',
-        "Source channel": "social",
-        "Details": "<script>alert(3)</script> [click me](javascript:alert(4)) **still bold**",
-    }
-    fill_in(page, hostile)
+    fill_in(page, HOSTILE_FEEDBACK)
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Feedback published.")).to_be_visible()
     expect(page.get_by_role("heading", name="<img src=x onerror=alert(1)>")).to_be_visible()

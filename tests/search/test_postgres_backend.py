@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from app.core.config import get_settings
+from app.core.db import one_transaction
 from app.flows import search as search_service
 from app.insights import service as insight_service
 from app.insights.schemas import InsightCreate
@@ -59,8 +60,8 @@ def test_a_rolled_back_change_leaves_no_document(pg: PostgresBackend) -> None:
         cx = factories.person(session, role=Role.cx)
         before = pg.doc_ids()
         with pytest.raises(Exception):  # noqa: B017  any failure inside the transaction
-            with session.begin_nested():
-                insight_service.create(session, actor=cx, data=feedback("Never committed"), commit=False)
+            with session.begin_nested(), one_transaction(session):
+                insight_service.create(session, actor=cx, data=feedback("Never committed"))
                 session.flush()
                 raise RuntimeError("the change fails")
         session.rollback()
