@@ -17,7 +17,7 @@ from app.insights import service as insight_service
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
 from app.insights.schemas import InsightCreate
 from app.notifications.models import Notification
-from app.people.models import Department, Person, Role, Team
+from app.people.models import Department, Person, PersonUpdate, Role, Team
 from app.proposals.models import Proposal
 from app.pulse import service as pulse_service
 from app.pulse.items import CATALOGUE
@@ -247,3 +247,9 @@ def opened_pulse(
         **extra,
     )
     return pulse_service.open_round(db, actor=by, data=data)
+
+
+def update_of(person: Person, **changes: Any) -> PersonUpdate:
+    """An admin's edit of `person`: what is there now, with `changes`."""
+    kept = person.model_dump(include={"name", "handle", "role", "team_id", "is_active"})
+    return PersonUpdate.model_validate({**kept, **changes})

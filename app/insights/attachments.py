@@ -140,10 +140,7 @@ def _upload_root() -> Path:
 
 @owns_transaction
 def store(session: Session, *, actor: Person, insight_id: int, filename: str, data: bytes) -> Attachment:
-    insight = session.get(Insight, insight_id)
-    if insight is None:
-        raise NotFound("There is no such insight.")
-    permissions.check(actor, "attach", insight)
+    insight = permissions.get_checked(session, actor, "attach", insight_id)
     write_limits.check(session, person=actor, action="upload")
     count = len(session.exec(select(Attachment.id).where(Attachment.insight_id == insight_id)).all())
     if count >= MAX_FILES_PER_INSIGHT:

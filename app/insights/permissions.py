@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from app.core.access import PUBLISHERS
 from app.core.errors import NotFound, PermissionDenied
@@ -20,6 +20,15 @@ def can(person: Person | None, action: str, insight: Insight | None = None) -> b
     if action in {"create", "edit", "archive", "attach", "curate_tags"}:
         return person.role in PUBLISHERS
     return False
+
+
+def get_checked(session: Session, person: Person, action: str, insight_id: int) -> Insight:
+    """The insight, when the person may do `action` with it (see check)."""
+    insight = session.get(Insight, insight_id)
+    if insight is None:
+        raise NotFound("There is no such insight.")
+    check(person, action, insight)
+    return insight
 
 
 def check(person: Person, action: str, insight: Insight | None = None) -> None:

@@ -462,10 +462,7 @@ def create(session: Session, *, actor: Person, data: InsightCreate) -> Insight:
 
 
 def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpdate) -> Insight:
-    insight = session.get(Insight, insight_id)
-    if insight is None:
-        raise NotFound("There is no such insight.")
-    permissions.check(actor, "edit", insight)
+    insight = permissions.get_checked(session, actor, "edit", insight_id)
     changes = data.model_dump(exclude_unset=True)
     if "proposal_ids" in changes:
         raise ValueError("a success story's proposals are linked by app.flows.outcomes.update_insight")
@@ -504,10 +501,7 @@ def update(session: Session, *, actor: Person, insight_id: int, data: InsightUpd
 
 def set_status(session: Session, *, actor: Person, insight_id: int, status: Status) -> Insight:
     """Archive (hide from everyone but CX staff and admins) or publish again."""
-    insight = session.get(Insight, insight_id)
-    if insight is None:
-        raise NotFound("There is no such insight.")
-    permissions.check(actor, "archive", insight)
+    insight = permissions.get_checked(session, actor, "archive", insight_id)
     _change_status(session, actor, insight, status)
     session.commit()
     return insight

@@ -240,14 +240,11 @@ def supports(session: Session, *, actor: Person, proposal_id: int) -> bool:
 
 
 def supporters(session: Session, *, proposal_id: int) -> list[Person]:
-    return list(
-        session.exec(
-            select(Person)
-            .join(Support, col(Support.person_id) == Person.id)
-            .where(Support.proposal_id == proposal_id)
-            .order_by(col(Support.created_at))
-        ).all()
+    supporting = select(Person).join(Support, col(Support.person_id) == Person.id)
+    rows = session.exec(
+        supporting.where(Support.proposal_id == proposal_id).order_by(col(Support.created_at))
     )
+    return list(rows.all())
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -303,15 +300,10 @@ def addressed_insights(session: Session, *, actor: Person, proposal_id: int) -> 
 
 
 def for_insight(session: Session, *, insight_id: int) -> list[Proposal]:
-    """The proposals that address an insight."""
-    return list(
-        session.exec(
-            select(Proposal)
-            .join(ProposalInsight, col(ProposalInsight.proposal_id) == Proposal.id)
-            .where(ProposalInsight.insight_id == insight_id)
-            .order_by(col(Proposal.support_count).desc())
-        ).all()
-    )
+    """The proposals that address an insight, most supported first."""
+    addressing = select(Proposal).join(ProposalInsight, col(ProposalInsight.proposal_id) == Proposal.id)
+    rows = addressing.where(ProposalInsight.insight_id == insight_id)
+    return list(session.exec(rows.order_by(col(Proposal.support_count).desc())).all())
 
 
 def mine(session: Session, *, actor: Person) -> list[Proposal]:

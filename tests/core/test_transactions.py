@@ -11,7 +11,8 @@ from app.auth.models import UserSession
 from app.core.db import one_transaction
 from app.flows import accounts
 from app.people import service as people_service
-from app.people.models import Person, PersonCreate, PersonUpdate, Role
+from app.people.models import Person, PersonCreate
+from tests import factories
 
 
 def _new_person(db: Session, admin: Person, email: str) -> Person:
@@ -48,13 +49,7 @@ def test_deactivating_someone_ends_their_sessions_in_the_same_transaction(
     db: Session, admin: Person, employee: Person
 ) -> None:
     auth_service.open_session(db, person=employee)
-    data = PersonUpdate(
-        name=employee.name,
-        handle=employee.handle,
-        role=Role.employee,
-        team_id=employee.team_id,
-        is_active=False,
-    )
+    data = factories.update_of(employee, is_active=False)
     accounts.update_person(db, actor=admin, person_id=employee.id or 0, data=data)
     db.rollback()
     assert not people_service.get(db, person_id=employee.id or 0).is_active

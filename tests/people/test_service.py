@@ -81,13 +81,7 @@ def test_deactivating_a_person_ends_their_sessions(db: Session, admin: Person, e
         db,
         actor=admin,
         person_id=employee.id,
-        data=PersonUpdate(
-            name=employee.name,
-            handle=employee.handle,
-            role=employee.role,
-            team_id=employee.team_id,
-            is_active=False,
-        ),
+        data=factories.update_of(employee, is_active=False),
     )
     assert auth_service.person_for_session(db, token=opened.token) is None
 
