@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.auth import service as auth_service
 from app.comments import service as comment_service
 from app.core.config import get_settings
+from app.core.forms import FormState
 from app.dashboard import service as dashboard_service
 from app.flows import proposal_list as proposal_ranking
 from app.insights import attachments as attachment_service
@@ -117,20 +118,15 @@ def home(session: Session, me: Person) -> dict[str, Any]:
 
 
 def insight_form(
-    session: Session,
-    me: Person,
-    kind: Kind,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    insight: Insight | None = None,
+    session: Session, me: Person, kind: Kind, form: FormState, insight: Insight | None = None
 ) -> dict[str, Any]:
     """The insight form: the values and errors, and the choices its kind offers."""
-    evidence = insight_service.get_many(session, actor=me, ids=values.get("evidence_ids") or [])
+    evidence = insight_service.get_many(session, actor=me, ids=form.values.get("evidence_ids") or [])
     return {
         "kind": kind,
         "kind_label": KIND_LABELS[kind],
-        "values": values,
-        "errors": errors,
+        "values": form.values,
+        "errors": form.errors,
         "insight": insight,
         "departments": people_service.list_departments(session),
         "teams": people_service.list_teams(session),

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.core.config import get_settings
 from app.core.errors import ValidationFailed, field_errors
+from app.core.forms import FormState
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PathId
@@ -46,14 +47,12 @@ def _form(
     session: SessionDep,
     me: CurrentPerson,
     kind: Kind,
-    values: dict[str, Any],
-    *,
-    errors: dict[str, str] | None = None,
+    form: FormState,
     insight: Insight | None = None,
 ) -> Response:
     """The insight form, new (insight None) or for editing; with errors it answers 422."""
-    context = pages.insight_form(session, me, kind, values, errors or {}, insight)
-    return render(request, "insights/form.html", context, status_code=422 if errors else 200)
+    context = pages.insight_form(session, me, kind, form, insight)
+    return render(request, "insights/form.html", context, status_code=form.status_code)
 
 
 @router.get("/insights/new", name="insights:new_form", response_class=HTMLResponse)
@@ -62,7 +61,7 @@ def new_form(request: Request, session: SessionDep, me: CurrentPerson, kind: str
     if chosen is None:
         return render(request, "insights/choose_kind.html", {"kinds": list(Kind)})
     values: dict[str, Any] = {"tags": [], "department_id": None}
-    return _form(request, session, me, chosen, values)
+    return _form(request, session, me, chosen, FormState(values))
 
 
 @router.post("/insights/new", name="insights:create", response_class=HTMLResponse)
@@ -74,7 +73,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     try:
         insight = outcomes.create_insight(session, actor=me, data=InsightCreate(kind=kind, **values))
     except (ValidationError, ValidationFailed) as exc:
-        return _form(request, session, me, kind, values, errors=field_errors(exc))
+        return _form(request, session, me, kind, FormState(values, field_errors(exc)))
     if kind == Kind.journey_map:
         return see_other(f"/insights/{insight.id}/stages", flash="Journey map published. Now add its stages.")
     return see_other(f"/insights/{insight.id}", flash=f"{kind.label} published.")
@@ -124,7 +123,7 @@ def _detail_page(
 def edit_form(request: Request, session: SessionDep, me: CurrentPerson, insight_id: PathId) -> Response:
     insight = insight_service.get_visible(session, actor=me, insight_id=insight_id)
     values = outcomes.read(session, insight).model_dump()
-    return _form(request, session, me, insight.kind, values, insight=insight)
+    return _form(request, session, me, insight.kind, FormState(values), insight)
 
 
 @router.post("/insights/{insight_id}/edit", name="insights:update", response_class=HTMLResponse)
@@ -136,7 +135,7 @@ def update(
     try:
         outcomes.update_insight(session, actor=me, insight_id=insight_id, data=InsightUpdate(**values))
     except (ValidationError, ValidationFailed) as exc:
-        return _form(request, session, me, insight.kind, values, errors=field_errors(exc), insight=insight)
+        return _form(request, session, me, insight.kind, FormState(values, field_errors(exc)), insight)
     return see_other(f"/insights/{insight_id}", flash="Changes saved.")
 
 

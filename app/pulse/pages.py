@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.config import get_settings
+from app.core.forms import FormState
 from app.people import service as people_service
 from app.people.models import Person
 from app.pulse import service as pulse_service
@@ -35,9 +36,7 @@ def new_round(session: Session, values: dict[str, Any], errors: dict[str, str]) 
     }
 
 
-def round_(
-    session: Session, me: Person, round_id: int, errors: dict[str, str], values: dict[str, str]
-) -> dict[str, Any]:
+def round_(session: Session, me: Person, round_id: int, form: FormState) -> dict[str, Any]:
     """One round: its questions to answer (once), or that the person has answered."""
     mine = pulse_service.for_person(session, person=me, round_id=round_id)
     return {
@@ -50,8 +49,8 @@ def round_(
         "free_text_question": FREE_TEXT_QUESTION,
         "leader": pulse_service.can_open(me),
         "invited": pulse_service.invited_count(session, round_id=round_id),
-        "errors": errors,
-        "values": values,
+        "errors": form.errors,
+        "values": form.values,
     }
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.core.csvexport import to_csv
 from app.core.errors import ValidationFailed, field_errors
+from app.core.forms import FormState
 from app.core.htmx import see_other
 from app.core.models import utcnow
 from app.core.templating import render
@@ -57,16 +58,11 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
 
 
 def _round_page(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    round_id: int,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
+    request: Request, session: SessionDep, me: CurrentPerson, round_id: int, form: FormState | None = None
 ) -> Response:
-    context = pulse_pages.round_(session, me, round_id, errors or {}, values or {})
-    return render(request, "pulse/round.html", context, status_code=422 if errors else 200)
+    form = form or FormState()
+    context = pulse_pages.round_(session, me, round_id, form)
+    return render(request, "pulse/round.html", context, status_code=form.status_code)
 
 
 @router.get("/pulse/{round_id}", name="pulse:round", response_class=HTMLResponse)
@@ -88,7 +84,7 @@ def answer(
         data = pulse_service.AnswersIn(answers=answers, comment=values.get("comment", ""))
         pulse_service.answer(session, actor=me, round_id=round_id, data=data)
     except (ValidationError, ValidationFailed) as exc:
-        return _round_page(request, session, me, round_id, errors=field_errors(exc), values=values)
+        return _round_page(request, session, me, round_id, FormState(values, field_errors(exc)))
     return see_other(
         f"/pulse/{round_id}", flash="Thank you. Your answers are in, with nothing that links them to you."
     )
