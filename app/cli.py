@@ -304,20 +304,13 @@ def import_feedback(
             with typer.progressbar(length=total, label="Checking rows", file=sys.stderr) as bar:
 
                 def progress(outcome: import_service.Outcome) -> None:
-                    bar.update(outcome.rows_read - bar.pos)
-
-                def before_write(outcome: import_service.Outcome) -> None:
-                    bar.update(total - bar.pos)
-                    bar.render_finish()
-                    typer.echo(f"Writing {outcome.imported:,} rows in one transaction…", err=True)
+                    bar.update((total if outcome.writing else outcome.rows_read) - bar.pos)
+                    if outcome.writing:
+                        bar.render_finish()
+                        typer.echo(f"Writing {outcome.imported:,} rows in one transaction…", err=True)
 
                 outcome = import_service.import_file(
-                    session,
-                    actor=actor,
-                    plan=plan,
-                    dry_run=dry_run,
-                    progress=progress,
-                    before_write=before_write,
+                    session, actor=actor, plan=plan, dry_run=dry_run, progress=progress
                 )
         except import_service.ImportRejected as exc:
             typer.echo("", err=True)

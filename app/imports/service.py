@@ -66,6 +66,7 @@ class Outcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     score_scale: ScoreScale | None = None
     dry_run: bool = False
+    writing: bool = False  # every row is checked and fine; the write has begun
 
     def refuse(self, row: int, message: str) -> None:
         self.error_count += 1
@@ -437,9 +438,9 @@ def import_file(
     plan: Plan,
     dry_run: bool = False,
     progress: Progress | None = None,
-    before_write: Progress | None = None,
 ) -> Outcome:
-    """Check, then (unless a dry run) write. Raises ImportRejected when any row is bad."""
+    """Check, then (unless a dry run) write. Raises ImportRejected when any row is bad. `progress`
+    hears of every 1,000 rows checked, and once more when the write begins (`writing`)."""
     checked = checked_rows_path(plan)
     try:
         outcome = check(session, actor=actor, plan=plan, progress=progress, keep=None if dry_run else checked)
@@ -448,8 +449,9 @@ def import_file(
         outcome.imported = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates
         if dry_run:
             return outcome
-        if before_write is not None:
-            before_write(outcome)
+        outcome.writing = True
+        if progress is not None:
+            progress(outcome)
         outcome.dry_run = False
         session.rollback()  # end the checking read before the write transaction begins
         outcome.imported, outcome.skipped_duplicates = write(
