@@ -109,6 +109,13 @@ class Insight(InsightBase, table=True):
     )
 
 
+class Evidence(SQLModel, table=True):
+    """A pain point rests on feedback: one row per (pain point, feedback) link."""
+
+    pain_point_id: int = link_to("insight")
+    feedback_id: int = link_to("insight", index=True)
+
+
 class JourneyStage(SQLModel, table=True):
     __tablename__ = "journey_stage"
 
@@ -130,26 +137,12 @@ class Tag(SQLModel, table=True):
 
 
 class InsightTag(SQLModel, table=True):
+    """An insight's tags: one row per (insight, tag)."""
+
     __tablename__ = "insight_tag"
 
     insight_id: int = link_to("insight")
     tag_id: int = link_to("tag", index=True)
-
-
-class Evidence(SQLModel, table=True):
-    """A pain point rests on feedback: one row per (pain point, feedback) link."""
-
-    pain_point_id: int = link_to("insight")
-    feedback_id: int = link_to("insight", index=True)
-
-
-class CreditedTeam(SQLModel, table=True):
-    """A success story credits the teams that made it happen."""
-
-    __tablename__ = "credited_team"
-
-    insight_id: int = link_to("insight")
-    team_id: int = link_to("team", index=True)
 
 
 class Attachment(SQLModel, table=True):
@@ -167,3 +160,12 @@ class Attachment(SQLModel, table=True):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class CreditedTeam(SQLModel, table=True):
+    """A success story credits the teams that made it happen."""
+
+    __tablename__ = "credited_team"
+
+    insight_id: int = link_to("insight")
+    team_id: int = link_to("team", index=True)
