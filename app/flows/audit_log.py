@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.audit import service as audit_service
 from app.audit.models import AuditEvent
 from app.people.models import Person
 
@@ -30,3 +33,16 @@ def list_events(
         query.order_by(col(AuditEvent.id).desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return total, [(event, person) for event, person in rows]
+
+
+def page(session: Session, *, action: str, page: int) -> dict[str, Any]:
+    """The audit log page: one page of events (of one action, if chosen) and the actions to choose."""
+    total, rows = list_events(session, action=action or None, page=page)
+    return {
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": max((total + 49) // 50, 1),
+        "action": action,
+        "actions": audit_service.distinct_actions(session),
+    }

@@ -1,5 +1,6 @@
-"""Following an insight, a tag or a saved search: what is followed must exist and be visible to the
-follower, and is stored in its normal form (a tag as tags are kept, a search with its spaces folded)."""
+"""Following an insight, a proposal, a tag or a saved search: what is followed must exist and be
+visible to the follower, and is stored in its normal form (a tag as tags are kept, a search with its
+spaces folded)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from app.insights import service as insight_service
 from app.insights import tags as tag_service
 from app.notifications import service as notification_service
 from app.people.models import Person
+from app.proposals import service as proposal_service
 
 
 def follow(session: Session, *, person: Person, target_type: str, target_key: str) -> str:
@@ -26,6 +28,12 @@ def _checked_key(session: Session, person: Person, target_type: str, target_key:
         if insight_id is None:
             raise NotFound("There is no such insight.")
         insight_service.get_visible(session, actor=person, insight_id=insight_id)
+        return target_key
+    if target_type == "proposal":
+        proposal_id = parse_id(target_key)
+        if proposal_id is None:
+            raise NotFound("There is no such proposal.")
+        proposal_service.get(session, proposal_id=proposal_id)
         return target_key
     if target_type == "tag":
         tag = tag_service.normalise_tag(target_key)

@@ -17,7 +17,7 @@ from app.core.db import one_transaction, owns_transaction
 from app.core.errors import NotFound, ValidationFailed
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind
-from app.insights.schemas import InsightCreate, InsightRead, InsightUpdate
+from app.insights.schemas import InsightCreate, InsightPage, InsightRead, InsightUpdate
 from app.notifications import service as notification_service
 from app.people.models import Person
 from app.proposals.models import Proposal, ProposalInsight, ProposalOutcome, ProposalStatus, Support
@@ -117,6 +117,12 @@ def linked_proposals(session: Session, insights: Sequence[Insight]) -> dict[int,
             ).all():
                 linked[insight_id].append(proposal_id)
     return linked
+
+
+def read_page(session: Session, *, actor: Person, filters: insight_service.ListFilters) -> InsightPage:
+    """One page of the insight list as the API answers it."""
+    total, items = insight_service.list_insights(session, actor=actor, filters=filters)
+    return InsightPage(total=total, page=filters.page, items=read_many(session, items))
 
 
 def read(session: Session, insight: Insight) -> InsightRead:

@@ -27,6 +27,13 @@ def list_proposals(session: Session, *, filters: proposal_service.ListFilters) -
     return total, list(ranked[(page - 1) * per_page : page * per_page])
 
 
+def read_page(session: Session, *, filters: proposal_service.ListFilters) -> proposal_service.ProposalPage:
+    """One page of the proposal list as the API answers it."""
+    total, items = list_proposals(session, filters=filters)
+    reads = [proposal_service.to_read(session, p) for p in items]
+    return proposal_service.ProposalPage(total=total, page=filters.page, items=reads)
+
+
 def trending_scores(
     session: Session, proposals: Sequence[Proposal], *, now: datetime | None = None
 ) -> dict[int, float]:

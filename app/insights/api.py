@@ -29,8 +29,7 @@ def list_insights(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> InsightPage:
     filters = insight_service.ListFilters(kind=kind, tag=tag, status=status, page=page)
-    total, items = insight_service.list_insights(session, actor=me, filters=filters)
-    return InsightPage(total=total, page=page, items=outcomes.read_many(session, items))
+    return outcomes.read_page(session, actor=me, filters=filters)
 
 
 @router.post("", name="api:insights_create", response_model=InsightRead, status_code=201)

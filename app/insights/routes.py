@@ -264,8 +264,9 @@ def stage_import(
 ) -> Response:
     data = file.file.read()
     try:
-        parsed = journey.parse_stages(file.filename or "", data)
-        count = stage_service.append_stages(session, actor=me, journey_id=insight_id, stages=parsed)
+        count = stage_service.import_file(
+            session, actor=me, journey_id=insight_id, filename=file.filename or "", data=data
+        )
     except journey.StageImportFailed as exc:
         return _stages_page(
             request,

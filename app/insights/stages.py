@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
-from app.insights import permissions
+from app.insights import journey, permissions
 from app.insights.models import (
     Insight,
     JourneyStage,
@@ -126,6 +126,14 @@ def remove_stage(session: Session, *, actor: Person, journey_id: int, stage_id: 
         session.add(remaining)
     _touch(session, journey)
     session.commit()
+
+
+def import_file(session: Session, *, actor: Person, journey_id: int, filename: str, data: bytes) -> int:
+    """Append the stages of a CSV or JSON file (app/insights/journey.py reads it): all or none.
+    Raises journey.StageImportFailed naming the bad rows."""
+    return append_stages(
+        session, actor=actor, journey_id=journey_id, stages=journey.parse_stages(filename, data)
+    )
 
 
 def append_stages(session: Session, *, actor: Person, journey_id: int, stages: list[StageIn]) -> int:

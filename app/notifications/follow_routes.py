@@ -15,7 +15,12 @@ from app.notifications import service as notification_service
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
-_LABELS = {"insight": "this insight", "tag": "the tag", "search": "the saved search"}
+_LABELS = {
+    "insight": "this insight",
+    "proposal": "this proposal",
+    "tag": "the tag",
+    "search": "the saved search",
+}
 
 
 class FollowForm(BaseModel):

@@ -19,18 +19,10 @@ router = APIRouter()
 
 @router.get("/notifications", name="notifications:list", response_class=HTMLResponse)
 def list_page(request: Request, session: SessionDep, me: CurrentPerson, page: PageNumber = 1) -> Response:
-    total, items = notification_service.list_for(session, person=me, page=page)
-    return render(
-        request,
-        "notifications/list.html",
-        {
-            "items": items,
-            "total": total,
-            "page": page,
-            "pages": max((total + 19) // 20, 1),
-            "unread": notification_service.unread_count(session, person=me),
-        },
-    )
+    box = notification_service.inbox(session, person=me, page=page)
+    pages = max((box.total + 19) // 20, 1)
+    context = {"items": box.items, "total": box.total, "page": page, "pages": pages, "unread": box.unread}
+    return render(request, "notifications/list.html", context)
 
 
 @router.get("/notifications/badge", name="notifications:badge", response_class=HTMLResponse)
@@ -69,13 +61,13 @@ class NotificationList(BaseModel):
 
 @router.get("/api/v1/me/notifications", name="api:me_notifications", response_model=NotificationList)
 def api_list(session: SessionDep, me: CurrentPerson) -> NotificationList:
-    _total, items = notification_service.list_for(session, person=me, per_page=50)
+    box = notification_service.inbox(session, person=me, per_page=50)
     return NotificationList(
-        unread=notification_service.unread_count(session, person=me),
+        unread=box.unread,
         items=[
             NotificationRead(
                 id=n.id or 0, text=n.text, url=n.url, created_at=n.created_at, read=n.read_at is not None
             )
-            for n in items
+            for n in box.items
         ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -124,6 +125,19 @@ def unread_count(session: Session, *, person: Person) -> int:
         .select_from(Notification)
         .where(Notification.person_id == person.id, col(Notification.read_at).is_(None))
     ).one()
+
+
+@dataclass
+class Inbox:
+    total: int
+    unread: int
+    items: list[Notification]
+
+
+def inbox(session: Session, *, person: Person, page: int = 1, per_page: int = 20) -> Inbox:
+    """One page of the person's notifications, newest first, with how many they have and have not read."""
+    total, items = list_for(session, person=person, page=page, per_page=per_page)
+    return Inbox(total=total, unread=unread_count(session, person=person), items=items)
 
 
 def list_for(

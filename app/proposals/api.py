@@ -34,10 +34,8 @@ def list_proposals(
     sort: Annotated[str, Query(pattern="^(trending|support|newest)$")] = "newest",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> ProposalPage:
-    total, items = proposal_list.list_proposals(
-        session, filters=proposal_service.ListFilters(status=status, sort=sort, page=page)
-    )
-    return ProposalPage(total=total, page=page, items=[proposal_service.to_read(session, p) for p in items])
+    filters = proposal_service.ListFilters(status=status, sort=sort, page=page)
+    return proposal_list.read_page(session, filters=filters)
 
 
 @router.get("/{proposal_id}", name="api:proposal_get", response_model=ProposalRead)

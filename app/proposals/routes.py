@@ -12,7 +12,7 @@ from app.core.errors import Conflict, ValidationFailed, field_errors
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PathId, QueryId, parse_ids
-from app.flows import finding, pages
+from app.flows import finding, follows, pages
 from app.insights import service as insight_service
 from app.notifications import service as notification_service
 from app.people import service as people_service
@@ -129,10 +129,7 @@ def unsupport(request: Request, session: SessionDep, me: CurrentPerson, proposal
 
 @router.post("/proposals/{proposal_id}/follow", name="proposals:follow")
 def follow(session: SessionDep, me: CurrentPerson, proposal_id: PathId) -> Response:
-    proposal_service.get(session, proposal_id=proposal_id)  # a proposal that exists
-    notification_service.start_following(
-        session, person=me, target_type="proposal", target_key=str(proposal_id)
-    )
+    follows.follow(session, person=me, target_type="proposal", target_key=str(proposal_id))
     return see_other(f"/proposals/{proposal_id}", flash="You follow this proposal.")
 
 
