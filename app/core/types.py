@@ -1,4 +1,5 @@
-"""Bounded types for what people send: ids, page numbers and single-line text.
+"""Bounded types for what people send: ids, page numbers, single-line text, and the list filters
+read from a query string (where a value we do not know means no filter, never an error).
 
 A database id is a 64-bit signed integer on SQLite and PostgreSQL. A larger number sent in a path,
 a query or a body used to reach the driver and fail there with a 500 (OverflowError on SQLite,
