@@ -71,7 +71,9 @@ def _id_or_none(value: object) -> int | None:
 
 
 def _clipped(length: int) -> BeforeValidator:
-    return BeforeValidator(lambda value: str(value or "")[:length])
+    """Text from a query string, without control characters (no stored value has them, and
+    PostgreSQL refuses a NUL in a query), at most `length` characters."""
+    return BeforeValidator(lambda value: _CONTROL_IN_LINE.sub("", str(value or ""))[:length])
 
 
 def known_or_none(choices: type[Enum]) -> BeforeValidator:
@@ -97,6 +99,7 @@ class QueryFilters(BaseModel):
 
 
 FilterId = Annotated[int | None, BeforeValidator(_id_or_none)]
+FacetFilter = Annotated[str, _clipped(120)]
 ShortFilter = Annotated[str, _clipped(50)]
 LongFilter = Annotated[str, _clipped(80)]
 FilterPage = Annotated[int, Field(ge=1, le=MAX_PAGE)]

@@ -4,6 +4,7 @@ pages (`/exports/...`) and the API (`/api/v1/exports/...`, tokens only)."""
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations, and their
 # filters type (Filters) is local to _export_endpoints.
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -46,9 +47,11 @@ def _download(
     export_service.record(
         session, actor=me, what=what, file_format=file_format, filters=filters.query_string()
     )
-    body = export_service.encode(
-        rows(session, actor=me, filters=filters), columns=columns, file_format=file_format
-    )
+    batches = rows(session, actor=me, filters=filters)
+    # The first batch is read before the answer starts: a failing query is an error page, not a
+    # download cut off in the middle.
+    first = next(batches, [])
+    body = export_service.encode(itertools.chain([first], batches), columns=columns, file_format=file_format)
     name = f"insight-loop-{what}-{date.today().isoformat()}.{file_format}"
     return StreamingResponse(
         body,

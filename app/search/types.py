@@ -7,29 +7,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from app.core.models import aware
+from app.core.types import FacetFilter
 
 MAX_QUERY_LENGTH = 200
 FACET_FIELDS = ("kind", "department", "product_area", "tag", "sentiment", "status")
-
-
-Facet = Annotated[str, Field(max_length=120)]
 
 
 class SearchFilters(BaseModel):
     """The facets a search is narrowed to, named as in the query string of the search page and of
     GET /api/v1/search (FACET_FIELDS); an empty value is no filter."""
 
-    kind: Facet = ""
-    department: Facet = ""
-    product_area: Facet = ""
-    tag: Facet = ""
-    sentiment: Facet = ""
-    status: Facet = ""
+    kind: FacetFilter = ""
+    department: FacetFilter = ""
+    product_area: FacetFilter = ""
+    tag: FacetFilter = ""
+    sentiment: FacetFilter = ""
+    status: FacetFilter = ""
 
     def chosen(self) -> dict[str, str]:
         return {name: value for name, value in self.model_dump().items() if value}
