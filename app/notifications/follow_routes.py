@@ -15,12 +15,6 @@ from app.notifications import service as notification_service
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
-_LABELS = {
-    "insight": "this insight",
-    "proposal": "this proposal",
-    "tag": "the tag",
-    "search": "the saved search",
-}
 
 
 class FollowForm(BaseModel):
@@ -35,7 +29,7 @@ def follow(session: SessionDep, me: CurrentPerson, form: Annotated[FollowForm, F
     shown = (
         f"#{key}"
         if form.target_type == "tag"
-        else (f"“{key}”" if form.target_type == "search" else _LABELS[form.target_type])
+        else (f"“{key}”" if form.target_type == "search" else f"this {form.target_type}")
     )
     return see_other(
         safe_next(form.next), flash=f"You follow {shown}. New matches will appear in your notifications."
