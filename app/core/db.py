@@ -125,9 +125,6 @@ def ping(session: Session) -> bool:
     return True
 
 
-__all__ = ["SAFE_METHODS", "get_engine", "get_read_engine", "new_session", "owns_transaction", "ping"]
-
-
 Row = TypeVar("Row", bound=SQLModel)
 
 
@@ -139,3 +136,16 @@ def rows_by_id(session: Session, model: type[Row], ids: Iterable[int]) -> dict[i
     table: Any = model  # every table here has an integer `id` key
     rows: list[Any] = list(session.exec(select(model).where(col(table.id).in_(wanted))).all())
     return {row.id: row for row in rows}
+
+
+__all__ = [
+    "SAFE_METHODS",
+    "commit",
+    "get_engine",
+    "get_read_engine",
+    "new_session",
+    "one_transaction",
+    "owns_transaction",
+    "ping",
+    "rows_by_id",
+]
