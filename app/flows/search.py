@@ -137,11 +137,12 @@ def _notify_saved_searches(session: Session, backend: SearchBackend, created: se
         ]
         if not matched:
             continue
+        # The followers once per saved search, however many new insights it matched.
+        followers = notification_service.followers(session, target_type="search", target_keys=[text])
         for insight in session.exec(select(Insight).where(col(Insight.id).in_(matched))).all():
             news = f"New insight for your saved search “{text}”: “{insight.title}”."
-            notification_service.notify_followers(
-                session, ("search", text), text=news, url=f"/insights/{insight.id}", exclude=insight.author_id
-            )
+            url, author = f"/insights/{insight.id}", insight.author_id
+            notification_service.notify(session, person_ids=followers, text=news, url=url, exclude=author)
 
 
 def reindex(
