@@ -78,7 +78,13 @@ def _clipped(length: int) -> BeforeValidator:
 
 def known_or_none(choices: type[Enum]) -> BeforeValidator:
     """A choice from the query string: one of `choices` by value, else None (no filter)."""
-    return BeforeValidator(lambda value: value if value in {c.value for c in choices} else None)
+    known = {choice.value for choice in choices}
+    return BeforeValidator(lambda value: value if value in known else None)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` records fill, at least one (an empty list is one empty page)."""
+    return max(-(-total // per_page), 1)
 
 
 class QueryFilters(BaseModel):

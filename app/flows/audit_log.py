@@ -9,7 +9,10 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEvent
+from app.core.types import page_count
 from app.people.models import Person
+
+PER_PAGE = 50
 
 
 def list_events(
@@ -18,7 +21,7 @@ def list_events(
     action: str | None = None,
     actor_id: int | None = None,
     page: int = 1,
-    per_page: int = 50,
+    per_page: int = PER_PAGE,
 ) -> tuple[int, list[tuple[AuditEvent, Person | None]]]:
     query = select(AuditEvent, Person).join(Person, col(AuditEvent.actor_id) == Person.id, isouter=True)
     count_query = select(func.count()).select_from(AuditEvent)
@@ -42,7 +45,7 @@ def page(session: Session, *, action: str, page: int) -> dict[str, Any]:
         "rows": rows,
         "total": total,
         "page": page,
-        "pages": max((total + 49) // 50, 1),
+        "pages": page_count(total, PER_PAGE),
         "action": action,
         "actions": audit_service.distinct_actions(session),
     }

@@ -12,6 +12,7 @@ from app.auth import service as auth_service
 from app.comments import service as comment_service
 from app.core.config import get_settings
 from app.core.forms import FormState
+from app.core.types import page_count
 from app.dashboard import service as dashboard_service
 from app.flows import proposal_list as proposal_ranking
 from app.insights import attachments as attachment_service
@@ -146,7 +147,7 @@ def proposal_list(session: Session, filters: proposal_service.ListFilters) -> di
         "items": items,
         "total": total,
         "filters": filters,
-        "pages": max((total + 19) // 20, 1),
+        "pages": page_count(total, proposal_service.PER_PAGE),
         "statuses": list(ProposalStatus),
         "departments": people_service.list_departments(session),
         "sorts": [("trending", "Trending"), ("support", "Most supported"), ("newest", "Newest")],
@@ -162,7 +163,7 @@ def insight_list(session: Session, me: Person, filters: insight_service.ListFilt
         "items": items,
         "total": total,
         "filters": filters,
-        "pages": max((total + insight_service.PER_PAGE - 1) // insight_service.PER_PAGE, 1),
+        "pages": page_count(total, insight_service.PER_PAGE),
         "tags": tag_service.tags_by_insight(session, ids),
         "evidence": insight_service.evidence_counts(session, ids),
         "authors": insight_service.authors(session, items),

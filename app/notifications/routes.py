@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
-from app.core.types import PageNumber, PathId
+from app.core.types import PageNumber, PathId, page_count
 from app.notifications import service as notification_service
 from app.web.deps import CurrentPerson, SessionDep
 
@@ -20,7 +20,7 @@ router = APIRouter()
 @router.get("/notifications", name="notifications:list", response_class=HTMLResponse)
 def list_page(request: Request, session: SessionDep, me: CurrentPerson, page: PageNumber = 1) -> Response:
     box = notification_service.inbox(session, person=me, page=page)
-    pages = max((box.total + 19) // 20, 1)
+    pages = page_count(box.total, notification_service.PER_PAGE)
     context = {"items": box.items, "total": box.total, "page": page, "pages": pages, "unread": box.unread}
     return render(request, "notifications/list.html", context)
 

@@ -127,6 +127,9 @@ def unread_count(session: Session, *, person: Person) -> int:
     ).one()
 
 
+PER_PAGE = 20  # notifications on a page
+
+
 @dataclass
 class Inbox:
     total: int
@@ -134,14 +137,14 @@ class Inbox:
     items: list[Notification]
 
 
-def inbox(session: Session, *, person: Person, page: int = 1, per_page: int = 20) -> Inbox:
+def inbox(session: Session, *, person: Person, page: int = 1, per_page: int = PER_PAGE) -> Inbox:
     """One page of the person's notifications, newest first, with how many they have and have not read."""
     total, items = list_for(session, person=person, page=page, per_page=per_page)
     return Inbox(total=total, unread=unread_count(session, person=person), items=items)
 
 
 def list_for(
-    session: Session, *, person: Person, page: int = 1, per_page: int = 20
+    session: Session, *, person: Person, page: int = 1, per_page: int = PER_PAGE
 ) -> tuple[int, list[Notification]]:
     total = session.exec(
         select(func.count()).select_from(Notification).where(Notification.person_id == person.id)

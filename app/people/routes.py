@@ -13,7 +13,7 @@ from app.auth import service as auth_service
 from app.core.errors import ValidationFailed, field_errors
 from app.core.htmx import see_other
 from app.core.templating import render
-from app.core.types import PageNumber, PathId, parse_id
+from app.core.types import PageNumber, PathId, page_count, parse_id
 from app.flows import accounts
 from app.people import service as people_service
 from app.people.models import Department, PersonCreate, PersonUpdate, Role, Team
@@ -28,7 +28,13 @@ def people(request: Request, session: SessionDep, q: str = "", page: PageNumber 
     return render(
         request,
         "admin/people.html",
-        {"rows": rows, "total": total, "page": page, "pages": max((total + 19) // 20, 1), "q": q[:100]},
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": page_count(total, people_service.PER_PAGE),
+            "q": q[:100],
+        },
         block="results",
     )
 

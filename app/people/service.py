@@ -139,8 +139,11 @@ def update(session: Session, *, actor: Person, person_id: int, data: PersonUpdat
     return person
 
 
+PER_PAGE = 20  # people on an admin page
+
+
 def list_people(
-    session: Session, *, query: str = "", page: int = 1, per_page: int = 20
+    session: Session, *, query: str = "", page: int = 1, per_page: int = PER_PAGE
 ) -> tuple[int, list[tuple[Person, Team | None, Department | None]]]:
     statement = (
         select(Person, Team, Department)
