@@ -161,29 +161,23 @@ def _stages_page(
     session: SessionDep,
     me: CurrentPerson,
     insight_id: int,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    status_code: int = 200,
+    form: FormState | None = None,
     import_rows: list[tuple[int, str]] | None = None,
 ) -> Response:
+    """The stages editor; a refused stage form or file comes back with its errors (422)."""
+    form = form or FormState()
     info = insight_service.detail(session, actor=me, insight_id=insight_id)
-    return render(
-        request,
-        "insights/stages.html",
-        {
-            "insight": info.insight,
-            "stages": info.stages,
-            "curve": journey.emotion_curve(info.stages),
-            "errors": errors or {},
-            "values": values or {},
-            "import_rows": import_rows or [],
-            "emotion_labels": journey.EMOTION_LABELS,
-            "columns": journey.STAGE_COLUMNS,
-        },
-        block="stages",
-        status_code=status_code,
-    )
+    context = {
+        "insight": info.insight,
+        "stages": info.stages,
+        "curve": journey.emotion_curve(info.stages),
+        "errors": form.errors,
+        "values": form.values,
+        "import_rows": import_rows or [],
+        "emotion_labels": journey.EMOTION_LABELS,
+        "columns": journey.STAGE_COLUMNS,
+    }
+    return render(request, "insights/stages.html", context, block="stages", status_code=form.status_code)
 
 
 def _stage_from_form(form: FormDep) -> tuple[StageIn | None, dict[str, Any], dict[str, str]]:
@@ -216,15 +210,8 @@ def _save_stage(
         else:
             return _after_stage_change(request, session, me, insight_id, f"Stage “{stage.name}” {done}.")
     prefix = "" if stage_id is None else f"{stage_id}:"
-    return _stages_page(
-        request,
-        session,
-        me,
-        insight_id,
-        errors={f"{prefix}{k}": v for k, v in errors.items()},
-        values=values if stage_id is None else None,
-        status_code=422,
-    )
+    refused = FormState(values if stage_id is None else {}, {f"{prefix}{k}": v for k, v in errors.items()})
+    return _stages_page(request, session, me, insight_id, refused)
 
 
 def _after_stage_change(
@@ -268,17 +255,10 @@ def stage_import(
             session, actor=me, journey_id=insight_id, filename=file.filename or "", data=data
         )
     except journey.StageImportFailed as exc:
-        return _stages_page(
-            request,
-            session,
-            me,
-            insight_id,
-            errors={"file": "Nothing was imported."},
-            import_rows=exc.rows,
-            status_code=422,
-        )
+        nothing = FormState(errors={"file": "Nothing was imported."})
+        return _stages_page(request, session, me, insight_id, nothing, import_rows=exc.rows)
     except ValidationFailed as exc:
-        return _stages_page(request, session, me, insight_id, errors=exc.errors, status_code=422)
+        return _stages_page(request, session, me, insight_id, FormState(errors=exc.errors))
     return _after_stage_change(request, session, me, insight_id, f"{count} stages imported.")
 
 

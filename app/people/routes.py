@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.auth import service as auth_service
 from app.core.errors import ValidationFailed, field_errors
+from app.core.forms import FormState
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, page_count, parse_id
 from app.flows import accounts
 from app.people import service as people_service
-from app.people.models import Department, PersonCreate, PersonUpdate, Role, Team
+from app.people.models import Department, Person, PersonCreate, PersonUpdate, Role, Team
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/admin")
@@ -40,31 +41,26 @@ def people(request: Request, session: SessionDep, q: str = "", page: PageNumber 
 
 
 def _person_form(
-    request: Request,
-    session: SessionDep,
-    *,
-    values: Mapping[str, object],
-    errors: dict[str, str],
-    person_id: int | None = None,
-    status_code: int = 200,
+    request: Request, session: SessionDep, form: FormState, person_id: int | None = None
 ) -> Response:
-    return render(
-        request,
-        "admin/person_form.html",
-        {
-            "values": values,
-            "errors": errors,
-            "person_id": person_id,
-            "roles": list(Role),
-            "teams": people_service.list_teams(session),
-        },
-        status_code=status_code,
-    )
+    context = {
+        "values": form.values,
+        "errors": form.errors,
+        "person_id": person_id,
+        "roles": list(Role),
+        "teams": people_service.list_teams(session),
+    }
+    return render(request, "admin/person_form.html", context, status_code=form.status_code)
+
+
+def _as_stored(person: Person) -> dict[str, object]:
+    """A person's form values as stored (never the password hash: it has no place on a page)."""
+    return person.model_dump(exclude={"password_hash"})
 
 
 @router.get("/people/new", name="admin:person_new_form", response_class=HTMLResponse)
 def person_new_form(request: Request, session: SessionDep) -> Response:
-    return _person_form(request, session, values={"role": "employee"}, errors={})
+    return _person_form(request, session, FormState({"role": "employee"}))
 
 
 class PersonForm(BaseModel):
@@ -99,14 +95,14 @@ def person_create(request: Request, session: SessionDep, me: CurrentPerson, form
         data = PersonCreate.model_validate(form.data_for(PersonCreate))
         person = people_service.create(session, actor=me, data=data)
     except (ValidationError, ValidationFailed) as exc:
-        return _person_form(request, session, values=values, errors=field_errors(exc), status_code=422)
+        return _person_form(request, session, FormState(values, field_errors(exc)))
     return see_other(f"/admin/people/{person.id}", flash=f"{person.name} was added and can now sign in.")
 
 
 @router.get("/people/{person_id}", name="admin:person_edit_form", response_class=HTMLResponse)
 def person_edit_form(request: Request, session: SessionDep, person_id: PathId) -> Response:
     person = people_service.get(session, person_id=person_id)
-    return _person_form(request, session, values=person.model_dump(), errors={}, person_id=person_id)
+    return _person_form(request, session, FormState(_as_stored(person)), person_id)
 
 
 @router.post("/people/{person_id}", name="admin:person_update", response_class=HTMLResponse)
@@ -114,15 +110,12 @@ def person_update(
     request: Request, session: SessionDep, me: CurrentPerson, person_id: PathId, form: PersonFormDep
 ) -> Response:
     person = people_service.get(session, person_id=person_id)
-    values = {**person.model_dump(), **form.shown(), "email": person.email}
+    values = {**_as_stored(person), **form.shown(), "email": person.email}
     try:
         data = PersonUpdate.model_validate(form.data_for(PersonUpdate))
         accounts.update_person(session, actor=me, person_id=person_id, data=data)
     except (ValidationError, ValidationFailed) as exc:
-        errors = field_errors(exc)
-        return _person_form(
-            request, session, values=values, errors=errors, person_id=person_id, status_code=422
-        )
+        return _person_form(request, session, FormState(values, field_errors(exc)), person_id)
     return see_other(f"/admin/people/{person_id}", flash="Changes saved.")
 
 
@@ -139,9 +132,7 @@ def person_password(
         auth_service.set_password(session, actor=me, person_id=person_id, password=password)
     except ValidationFailed as exc:
         errors = {"password": exc.errors.get("password", exc.message)}
-        return _person_form(
-            request, session, values=person.model_dump(), person_id=person_id, errors=errors, status_code=422
-        )
+        return _person_form(request, session, FormState(_as_stored(person), errors), person_id)
     return see_other(f"/admin/people/{person_id}", flash=f"New password set; {person.name}'s sessions ended.")
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.core.errors import Conflict, ValidationFailed, field_errors
+from app.core.forms import FormState
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PathId, QueryId, parse_ids
@@ -30,33 +31,17 @@ def list_page(
     return render(request, "proposals/list.html", pages.proposal_list(session, filters), block="results")
 
 
-def _form(
-    request: Request,
-    session: SessionDep,
-    me: CurrentPerson,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    chosen = insight_service.get_many(session, actor=me, ids=values.get("insight_ids") or [])
-    return render(
-        request,
-        "proposals/form.html",
-        {
-            "values": values,
-            "errors": errors,
-            "chosen": chosen,
-            "departments": people_service.list_departments(session),
-        },
-        status_code=status_code,
-    )
+def _form(request: Request, session: SessionDep, me: CurrentPerson, form: FormState) -> Response:
+    chosen = insight_service.get_many(session, actor=me, ids=form.values.get("insight_ids") or [])
+    departments = people_service.list_departments(session)
+    context = {"values": form.values, "errors": form.errors, "chosen": chosen, "departments": departments}
+    return render(request, "proposals/form.html", context, status_code=form.status_code)
 
 
 @router.get("/proposals/new", name="proposals:new_form", response_class=HTMLResponse)
 def new_form(request: Request, session: SessionDep, me: CurrentPerson, insight: QueryId = None) -> Response:
-    return _form(
-        request, session, me, {"insight_ids": [insight] if insight else [], "department_ids": []}, {}
-    )
+    values = {"insight_ids": [insight] if insight else [], "department_ids": []}
+    return _form(request, session, me, FormState(values))
 
 
 @router.post("/proposals/new", name="proposals:create", response_class=HTMLResponse)
@@ -73,7 +58,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     try:
         proposal = proposal_service.create(session, actor=me, data=proposal_service.ProposalCreate(**values))
     except (ValidationError, ValidationFailed) as exc:
-        return _form(request, session, me, values, field_errors(exc), status_code=422)
+        return _form(request, session, me, FormState(values, field_errors(exc)))
     note = " Nobody else sees that it was you." if proposal.is_anonymous else ""
     return see_other(f"/proposals/{proposal.id}", flash=f"Your proposal is published.{note}")
 

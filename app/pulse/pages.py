@@ -26,10 +26,11 @@ def index(session: Session, me: Person) -> dict[str, Any]:
     }
 
 
-def new_round(session: Session, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def new_round(session: Session, form: FormState) -> dict[str, Any]:
+    """The form that opens a round: the teams to invite and the minimum group it promises."""
     return {
-        "values": values,
-        "errors": errors,
+        "values": form.values,
+        "errors": form.errors,
         "teams": people_service.list_teams(session),
         "domains": DOMAINS,
         "k": get_settings().min_group,

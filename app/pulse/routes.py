@@ -28,17 +28,18 @@ def index(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
     return render(request, "pulse/index.html", pulse_pages.index(session, me))
 
 
-def _new_form(
-    request: Request, session: SessionDep, values: dict[str, Any], errors: dict[str, str]
-) -> Response:
-    context = pulse_pages.new_round(session, values, errors)
-    return render(request, "pulse/new.html", context, status_code=422 if errors else 200)
+def _new_form(request: Request, session: SessionDep, form: FormState) -> Response:
+    return render(
+        request, "pulse/new.html", pulse_pages.new_round(session, form), status_code=form.status_code
+    )
 
 
 @router.get("/pulse/new", name="pulse:new_form", response_class=HTMLResponse)
 def new_form(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
     closes = utcnow().date() + timedelta(days=14)
-    return _new_form(request, session, {"title": "", "closes_on": closes.isoformat(), "team_ids": []}, {})
+    return _new_form(
+        request, session, FormState({"title": "", "closes_on": closes.isoformat(), "team_ids": []})
+    )
 
 
 @router.post("/pulse/new", name="pulse:create", response_class=HTMLResponse)
@@ -52,7 +53,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     try:
         round_ = pulse_service.open_round(session, actor=me, data=pulse_service.RoundCreate(**values))
     except (ValidationError, ValidationFailed) as exc:
-        return _new_form(request, session, values, field_errors(exc))
+        return _new_form(request, session, FormState(values, field_errors(exc)))
     invited = pulse_service.invited_count(session, round_id=round_.id or 0)
     return see_other(f"/pulse/{round_.id}", flash=f"Pulse round opened for {invited} people.")
 
