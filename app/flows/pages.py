@@ -1,5 +1,7 @@
-"""The pages that show several domains at once: an insight with the proposals and comments around
-it, a proposal with its comments, decisions and outcomes, and the comment section of either."""
+"""The pages that show several domains at once (the routes render these contexts): an insight with
+the proposals and comments around it, a proposal with its comments, decisions and outcomes, the
+comment section of either, home, the insight and proposal lists, the insight form, the dashboard
+and the profile. A page of one domain only keeps its context in that domain's pages.py."""
 
 from __future__ import annotations
 
