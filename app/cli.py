@@ -342,7 +342,7 @@ def users_create(
     from pydantic import ValidationError
 
     from app.core.db import new_session
-    from app.core.errors import DomainError
+    from app.core.errors import DomainError, field_errors
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
 
@@ -363,7 +363,7 @@ def users_create(
             person = people_service.create(session, actor=None, data=data)
         except ValidationError as exc:
             session.rollback()
-            _fail("; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors()))
+            _fail("; ".join(f"{field}: {message}" for field, message in field_errors(exc).items()))
             return
         except DomainError as exc:
             session.rollback()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as Check
 from sqlalchemy import DateTime
 from sqlalchemy import Enum as SAEnum
@@ -59,11 +61,32 @@ class PersonRead(BaseModel):
     department: str | None
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_HANDLE = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _check_email(value: str) -> str:
+    # Intranet addresses such as ann@corp.local are fine, so no public-DNS rules here.
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("Enter a work e-mail address, such as ann@corp.local.")
+    return value
+
+
+def _check_handle(value: str) -> str:
+    if not _HANDLE.fullmatch(value):
+        raise ValueError("Use letters, digits, dot, dash and underscore only.")
+    return value
+
+
+# The messages shown beside the field say what is expected, in words rather than a pattern.
+Email = Annotated[str, AfterValidator(_check_email)]
+Handle = Annotated[str, AfterValidator(_check_handle)]
+
+
 class PersonCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    # Intranet addresses such as ann@corp.local are fine, so no public-DNS rules here.
-    email: str = Check(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email = Check(max_length=254)
     name: Line = Check(min_length=1, max_length=120)
     role: Role = Role.employee
     team_id: int | None = None
@@ -74,7 +97,7 @@ class PersonUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: Line = Check(min_length=1, max_length=120)
-    handle: str = Check(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    handle: Handle = Check(min_length=2, max_length=64)
     role: Role
     team_id: int | None = None
     is_active: bool = True

@@ -139,3 +139,13 @@ def test_template_engine_escapes_everything() -> None:
     from app.core.templating import templates
 
     assert templates.env.autoescape is True
+
+
+def test_a_bad_email_or_handle_is_explained_in_words(browser: Browser, admin: Person) -> None:
+    page = browser.sign_in_as(admin).post("/admin/people/new", {"email": "ann.corp.local", "name": "Ann"})
+    assert_refused_at_the_fields(page, "Enter a work e-mail address, such as ann@corp.local.")
+    assert "pattern" not in page.text
+    edit = browser.post(
+        f"/admin/people/{admin.id}", {"name": admin.name, "handle": "ada admin", "role": "admin"}
+    )
+    assert_refused_at_the_fields(edit, "Use letters, digits, dot, dash and underscore only.")
