@@ -74,3 +74,20 @@ def test_audit_events_cannot_be_changed_or_deleted(scratch_engine: Engine) -> No
             connection.execute(text(statement))
     with scratch_engine.connect() as connection:
         assert connection.execute(text("SELECT summary FROM audit_event")).scalar_one() == "x"
+
+
+def test_answer_tables_stay_without_rowid_after_every_migration(scratch_engine: Engine) -> None:
+    """Batch migrations copy a SQLite table; the copy must keep WITHOUT ROWID, or the rows of answers
+    would be stored in the order they were written (security.md R3, R14)."""
+    _upgrade(scratch_engine)
+    for table in ("pulse_ballot", "pulse_response"):
+        columns = {c["name"]: c for c in inspect(scratch_engine).get_columns(table)}
+        assert columns["team_id"]["nullable"] and columns["department_id"]["nullable"]
+    if scratch_engine.dialect.name != "sqlite":
+        return  # PostgreSQL has no WITHOUT ROWID; its row order is tested against ctid
+    with scratch_engine.connect() as connection:
+        for table in ("pulse_ballot", "pulse_response"):
+            sql = connection.execute(
+                text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": table}
+            ).scalar_one()
+            assert "WITHOUT ROWID" in sql.upper(), table

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from app.comments import service as comment_service
 from app.comments.models import Comment
 from app.core.errors import NotFound, ValidationFailed
+from app.core.forms import checked
 from app.core.htmx import fragment_or_redirect
 from app.core.templating import render
 from app.core.types import MAX_ID, PathId, parse_id
@@ -70,7 +71,7 @@ def create(
         raise NotFound("Comments are for insights and proposals.")
     try:
         data = comment_service.CommentIn(
-            body=body, parent_id=parse_id(parent_id), confirm_named=confirm_named == "1"
+            body=body, parent_id=parse_id(parent_id), confirm_named=checked(confirm_named)
         )
         comment = comment_service.add(
             session, actor=me, target_type=target_type, target_id=target_id, data=data

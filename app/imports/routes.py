@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.config import get_settings
 from app.core.errors import ValidationFailed
+from app.core.forms import checked
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PathId
@@ -110,7 +111,7 @@ def start(
     start_request = jobs.StartRequest(
         mapping={name: str(form.get(f"map_{name}", "")) for name in import_service.FIELDS},
         channel=Channel(channel) if channel in Channel.__members__ else Channel.other,
-        skip_empty=form.get("skip_empty") == "on",
+        skip_empty=checked(form.get("skip_empty")),
         dry_run=form.get("action") != "import",
     )
     try:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.auth import service as auth_service
 from app.core.errors import ValidationFailed, field_errors
-from app.core.forms import FormState
+from app.core.forms import FormState, checked
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, page_count, parse_id
@@ -77,7 +77,7 @@ class PersonForm(BaseModel):
     def shown(self) -> dict[str, object]:
         """What the form shows again after a refusal (never the password)."""
         values = self.model_dump(exclude={"password"})
-        return {**values, "team_id": parse_id(self.team_id), "is_active": bool(self.is_active)}
+        return {**values, "team_id": parse_id(self.team_id), "is_active": checked(self.is_active)}
 
     def data_for(self, model: type[BaseModel]) -> dict[str, object]:
         """The values `model` takes (PersonCreate or PersonUpdate), to be checked by it."""

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.core.errors import Conflict, ValidationFailed, field_errors
-from app.core.forms import FormState
+from app.core.forms import FormState, checked
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PathId, QueryId, parse_ids
@@ -53,7 +53,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
         "impact": str(form.get("impact", "")),
         "insight_ids": parse_ids(form.getlist("insight_ids")),
         "department_ids": parse_ids(form.getlist("department_ids")),
-        "anonymous": form.get("anonymous") == "1",
+        "anonymous": checked(form.get("anonymous")),
     }
     try:
         proposal = proposal_service.create(session, actor=me, data=proposal_service.ProposalCreate(**values))

@@ -71,13 +71,18 @@ class PulseParticipation(SQLModel, table=True):
 
 
 class _AnswerRow(SQLModel):
-    """What a ballot and a response hold: the round, the team and department at launch, the answers.
-    Nothing about the person, and no time."""
+    """What a ballot and a response hold: the round, the group the person was in at launch, the
+    answers. Nothing about the person, and no time.
+
+    The group is the smallest one that can ever be shown (`release.reporting_group`): the team if at
+    least k of its people were invited, else only the department, else only the company. So a team
+    of three never has its three answers marked as theirs, not even for someone reading the tables,
+    and a manager of a small team counts in the department, not the team (security.md R10)."""
 
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
-    team_id: int
-    department_id: int
+    team_id: int | None = None
+    department_id: int | None = None
     answers: dict[str, int] = Field(sa_type=JSON)
     comment: str = Field(default="", max_length=2000)
 

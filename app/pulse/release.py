@@ -8,7 +8,12 @@ Pure functions over counts and answers, so the rules can be tested on any organi
 - R5 participation only where at least k were invited, rounded to 10 %;
 - R7 a change between rounds only where the number of responses moved by 0 or at least k;
 - R8 a distribution only where every answer chosen at all was chosen by at least k people;
-- R2 free-text comments only where at least k_text people answered, shuffled, without times.
+- R2 free-text comments only where at least k_text people answered, shuffled, without times;
+- R10 an answer is kept under the smallest group that can ever be shown (`reporting_group`): a team
+  with fewer than k people invited never has answers marked as its own, so its manager's answer (and
+  everyone else's in it) counts in the department;
+- R13 a viewer who answered knows their own answer: every group that holds it is judged by the
+  answers *besides* theirs (`known` below), for the thresholds and for the differences alike.
 """
 
 from __future__ import annotations
@@ -22,15 +27,17 @@ from app.pulse.items import DOMAINS
 COMPANY = "company"
 
 WHY_FEW = "Fewer than {k} people answered, so no result is shown."
+WHY_FEW_BESIDES_YOU = "Fewer than {k} people besides you answered, so no result is shown to you."
 WHY_COMPLEMENT = "Hidden so that it cannot be worked out from the figures that are shown."
 
 
 @dataclass(frozen=True)
 class Answer:
-    """One response: the team and department at launch, and item id -> 1..5."""
+    """One response: its reporting group at launch (team, or only department, or only the company)
+    and item id -> 1..5."""
 
-    team_id: int
-    department_id: int
+    team_id: int | None
+    department_id: int | None
     values: dict[int, int]
     comment: str = ""
 
@@ -81,6 +88,28 @@ class Release:
         return next(g for g in self.groups if g.key == key)
 
 
+def reporting_group(
+    *, team_id: int, department_id: int, team_invited: int, department_invited: int, k: int
+) -> tuple[int | None, int | None]:
+    """Where an answer is kept: under its team only if the team had at least k people invited at
+    launch, under its department only if that had at least k, else under the company alone. A group
+    below k can never be shown, so marking answers as its own would only serve someone reading the
+    tables (a team of two would have its two answers labelled)."""
+    if department_invited < k:
+        return None, None
+    return (team_id if team_invited >= k else None), department_id
+
+
+def keys_of(team_id: int | None, department_id: int | None) -> list[str]:
+    """The groups an answer kept under this team and department counts in."""
+    keys = [COMPANY]
+    if department_id is not None:
+        keys.append(f"department:{department_id}")
+        if team_id is not None:
+            keys.append(f"team:{team_id}")
+    return keys
+
+
 def release(
     *,
     org: Org,
@@ -89,10 +118,13 @@ def release(
     k: int,
     k_text: int,
     free_text: bool,
+    known: frozenset[str] = frozenset(),
 ) -> Release:
-    """`items` maps each item id of the round to its domain."""
+    """`items` maps each item id of the round to its domain. `known` are the groups that hold the
+    viewer's own answer (empty for a viewer who did not answer): in those the viewer's answer is not
+    counted towards any threshold, so what they read always rests on k answers besides their own."""
     groups = _groups(org, answers)
-    counts = {g.key: g.responses for g in groups}
+    counts = {g.key: g.responses - (1 if g.key in known and g.responses else 0) for g in groups}
     children: dict[str, list[str]] = {g.key: [] for g in groups}
     for g in groups:
         if g.parent is not None:
@@ -101,8 +133,9 @@ def release(
     _suppress_complements(counts, children, shown, k)
     members: dict[str, list[Answer]] = {g.key: [] for g in groups}
     for a in answers:
-        for key in (COMPANY, f"department:{a.department_id}", f"team:{a.team_id}"):
-            members[key].append(a)
+        for key in keys_of(a.team_id, a.department_id):
+            if key in members:
+                members[key].append(a)
     for g in groups:
         g.shown = shown[g.key]
         if g.invited >= k:
@@ -111,13 +144,20 @@ def release(
             g.domains = _domain_means(members[g.key], items)
             g.safety = round(sum(g.domains.values()) / len(g.domains), 2) if g.domains else None
         else:
-            g.reason = WHY_FEW.format(k=k) if g.responses < k else WHY_COMPLEMENT
+            g.reason = WHY_COMPLEMENT
+            if counts[g.key] < k:
+                why = WHY_FEW_BESIDES_YOU if g.key in known and g.responses >= k else WHY_FEW
+                g.reason = why.format(k=k)
     result = Release(k=k, groups=groups)
     company = result.group(COMPANY)
     for item_id in sorted(items):
-        result.distributions.append(_distribution(item_id, members[COMPANY] if company.shown else [], k))
+        result.distributions.append(
+            _distribution(
+                item_id, members[COMPANY] if company.shown else [], k, viewer_answered=COMPANY in known
+            )
+        )
     if free_text:
-        if company.responses >= k_text:
+        if counts[COMPANY] >= k_text:
             # Shuffled: ordered by the text itself, which says nothing about who or when.
             result.comments = sorted(a.comment for a in answers if a.comment.strip())
         else:
@@ -194,11 +234,15 @@ def _domain_means(answers: Sequence[Answer], items: dict[int, str]) -> dict[str,
     return {d: round(totals[d] / numbers[d], 2) for d in DOMAINS if numbers[d]}
 
 
-def _distribution(item_id: int, answers: Sequence[Answer], k: int) -> Distribution:
+def _distribution(
+    item_id: int, answers: Sequence[Answer], k: int, *, viewer_answered: bool = False
+) -> Distribution:
+    """A viewer who answered knows one answer in some bucket (their own, though we cannot tell
+    which bucket), so for them every chosen answer needs k people besides one: k + 1."""
     if not answers:
         return Distribution(item_id, None, "Not enough answers in the whole company.")
     buckets = Counter(a.values[item_id] for a in answers if item_id in a.values)
-    if any(0 < n < k for n in buckets.values()):
+    if any(0 < n < k + viewer_answered for n in buckets.values()):
         return Distribution(
             item_id, None, f"Shown as a mean only: an answer was chosen by fewer than {k} people."
         )

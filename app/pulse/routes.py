@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from app.core.csvexport import to_csv
 from app.core.errors import ValidationFailed, field_errors
-from app.core.forms import FormState
+from app.core.forms import FormState, checked
 from app.core.htmx import see_other
 from app.core.models import utcnow
 from app.core.templating import render
@@ -48,7 +48,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
         "title": str(form.get("title", "")),
         "closes_on": str(form.get("closes_on", "")),
         "team_ids": parse_ids(form.getlist("team_ids")),
-        "free_text": form.get("free_text") == "1",
+        "free_text": checked(form.get("free_text")),
     }
     try:
         round_ = pulse_service.open_round(session, actor=me, data=pulse_service.RoundCreate(**values))

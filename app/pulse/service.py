@@ -4,6 +4,16 @@ Nothing here logs or audits an answer: opening, closing and exporting are audite
 answering is not (security.md R9). An answer is written as two unrelated rows in one transaction:
 "this person answered" (pulse_participation) and "these answers were given" (pulse_ballot, later
 pulse_response), so the counts always agree and nothing joins them.
+
+Races and storage order (security.md R14). Every answer and every close takes the round's row lock
+first (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already lets one writer in),
+so waiting ballots are claimed by exactly one transaction: responses + waiting ballots =
+participations, always. No table keeps the order of answering: the waiting ballots are rewritten in
+random order with every answer; when at least k wait, they are claimed (`DELETE ... RETURNING`) and
+written as responses in random order, and the round's participation rows are rewritten in random
+order too, so the people who answered since the last move are no longer the last rows. Closing moves
+what is left and rewrites all of the round's responses in random order, so a last batch of fewer than
+k never sits apart.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -133,7 +143,7 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
 
 def close(session: Session, *, actor: Person, round_id: int) -> PulseRound:
     _check_opener(actor)
-    round_ = get(session, round_id=round_id)
+    round_ = _locked(session, round_id)
     if round_.closed_at is None:
         _close(session, round_)
         audit_service.record(session, actor, "pulse.close", round_)
@@ -142,7 +152,12 @@ def close(session: Session, *, actor: Person, round_id: int) -> PulseRound:
 
 
 def _close(session: Session, round_: PulseRound) -> None:
-    _move_ballots(session, round_.id or 0)
+    """What still waits joins every response of the round, and all of them are written again in
+    random order: never a batch of fewer than k standing apart at the end (R14)."""
+    round_id = round_.id or 0
+    everything = _claim(session, PulseResponse, round_id) + _claim(session, PulseBallot, round_id)
+    _write_shuffled(session, PulseResponse, everything)
+    _reshuffle_participation(session, round_id)
     round_.closed_at = utcnow()
     session.add(round_)
 
@@ -150,7 +165,9 @@ def _close(session: Session, round_: PulseRound) -> None:
 def close_if_due(session: Session, round_: PulseRound, *, today: date | None = None) -> None:
     """A round closes by itself after its closing date (checked whenever it is read)."""
     if round_.closed_at is None and (today or utcnow().date()) > round_.closes_on:
-        _close(session, round_)
+        round_ = _locked(session, round_.id or 0)
+        if round_.closed_at is None:
+            _close(session, round_)
         session.commit()
 
 
@@ -163,7 +180,7 @@ def is_open(round_: PulseRound, *, today: date | None = None) -> bool:
 
 @owns_transaction
 def answer(session: Session, *, actor: Person, round_id: int, data: AnswersIn) -> None:
-    round_ = get(session, round_id=round_id)
+    round_ = _locked(session, round_id)
     close_if_due(session, round_)
     if not is_open(round_):
         raise Conflict("This pulse round has closed; answers are no longer taken.")
@@ -188,41 +205,98 @@ def answer(session: Session, *, actor: Person, round_id: int, data: AnswersIn) -
             "You have already answered this round. Answers cannot be changed or looked at again, "
             "not even by you: nothing links them to you."
         ) from None
-    session.add(
-        PulseBallot(
-            round_id=round_id,
-            team_id=invitation.team_id,
-            department_id=invitation.department_id,
-            answers={str(k): v for k, v in data.answers.items()},
-            comment=data.comment,
-        )
+    team_id, department_id = _reporting_group(session, round_, invitation)
+    waiting = _claim(session, PulseBallot, round_id)
+    waiting.append(
+        {
+            "round_id": round_id,
+            "team_id": team_id,
+            "department_id": department_id,
+            "answers": {str(k): v for k, v in data.answers.items()},
+            "comment": data.comment,
+        }
     )
-    session.flush()
-    waiting = session.exec(
-        select(func.count()).select_from(PulseBallot).where(PulseBallot.round_id == round_id)
-    ).one()
-    if waiting >= round_.min_group:
-        _move_ballots(session, round_id)
+    if len(waiting) >= round_.min_group:
+        _write_shuffled(session, PulseResponse, waiting)
+        _reshuffle_participation(session, round_id)
+    else:
+        _write_shuffled(session, PulseBallot, waiting)
     session.commit()
 
 
-def _move_ballots(session: Session, round_id: int) -> None:
-    """Waiting answers go into pulse_response together, in random order, under new random ids."""
-    ballots = list(session.exec(select(PulseBallot).where(PulseBallot.round_id == round_id)).all())
-    _shuffle(ballots)
-    for ballot in ballots:
-        session.add(
-            PulseResponse(
-                id=random_id(),
-                round_id=round_id,
-                team_id=ballot.team_id,
-                department_id=ballot.department_id,
-                answers=dict(ballot.answers),
-                comment=ballot.comment,
-            )
+def _locked(session: Session, round_id: int) -> PulseRound:
+    """The round, with its row locked until the transaction ends: answers and closes of one round
+    happen one after another, so two of them never claim the same waiting ballots."""
+    round_ = session.exec(
+        select(PulseRound)
+        .where(PulseRound.id == round_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if round_ is None:
+        raise NotFound("There is no such pulse round.")
+    return round_
+
+
+def _reporting_group(
+    session: Session, round_: PulseRound, invitation: PulseInvitation
+) -> tuple[int | None, int | None]:
+    """The smallest group this answer may ever be shown in, from the launch snapshot (R10)."""
+
+    def invited(*where: object) -> int:
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(PulseInvitation)
+                .where(PulseInvitation.round_id == round_.id, *where)  # type: ignore[arg-type]
+            ).one()
         )
-    session.exec(delete(PulseBallot).where(col(PulseBallot.round_id) == round_id))
-    session.flush()
+
+    return rules.reporting_group(
+        team_id=invitation.team_id,
+        department_id=invitation.department_id,
+        team_invited=invited(PulseInvitation.team_id == invitation.team_id),
+        department_invited=invited(PulseInvitation.department_id == invitation.department_id),
+        k=round_.min_group,
+    )
+
+
+_ANSWER_COLUMNS = ("round_id", "team_id", "department_id", "answers", "comment")
+
+
+def _claim(session: Session, table: type[PulseBallot] | type[PulseResponse], round_id: int) -> list[dict]:
+    """Take every row of the round out of `table` in one statement (`DELETE ... RETURNING`): what
+    one transaction claims, no other can claim again."""
+    columns = [getattr(table, name) for name in _ANSWER_COLUMNS]
+    claimed = session.execute(delete(table).where(col(table.round_id) == round_id).returning(*columns))
+    return [dict(zip(_ANSWER_COLUMNS, row, strict=True)) for row in claimed.all()]
+
+
+def _write_shuffled(
+    session: Session, table: type[PulseBallot] | type[PulseResponse], rows: list[dict]
+) -> None:
+    """Write answers in random order under new random ids, so neither the ids nor the physical
+    order of the rows (PostgreSQL's ctid) follow the order in which people answered."""
+    if not rows:
+        return
+    fresh = [{**row, "id": random_id()} for row in rows]
+    _shuffle(fresh)
+    session.execute(insert(table), fresh)
+
+
+def _reshuffle_participation(session: Session, round_id: int) -> None:
+    """Rewrite the round's "who answered" rows in random order (R14): otherwise the newest rows
+    would be the people whose answers were just moved, in the order they answered."""
+    people = list(
+        session.execute(
+            delete(PulseParticipation)
+            .where(col(PulseParticipation.round_id) == round_id)
+            .returning(col(PulseParticipation.person_id))
+        ).scalars()
+    )
+    _shuffle(people)
+    if people:
+        session.execute(insert(PulseParticipation), [{"round_id": round_id, "person_id": p} for p in people])
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -308,12 +382,24 @@ def results(session: Session, *, actor: Person, round_id: int) -> Results:
     round_items = items(session, round_id=round_id)
     if round_.closed_at is None:
         return Results(round=round_, released=False, release=None, items=round_items)
-    return Results(
-        round=round_, released=True, release=_release(session, round_, round_items), items=round_items
-    )
+    release = _release(session, round_, round_items, viewer=actor)
+    return Results(round=round_, released=True, release=release, items=round_items)
 
 
-def _release(session: Session, round_: PulseRound, round_items: list[PulseItem]) -> rules.Release:
+def known_to(session: Session, round_: PulseRound, viewer: Person | None) -> frozenset[str]:
+    """The groups of this round that hold the viewer's own answer (none if they did not answer):
+    the viewer knows that answer, so those groups are judged by the answers besides it (R13)."""
+    if viewer is None or session.get(PulseParticipation, (round_.id, viewer.id)) is None:
+        return frozenset()
+    invitation = session.get(PulseInvitation, (round_.id, viewer.id))
+    if invitation is None:
+        return frozenset({rules.COMPANY})
+    return frozenset(rules.keys_of(*_reporting_group(session, round_, invitation)))
+
+
+def _release(
+    session: Session, round_: PulseRound, round_items: list[PulseItem], *, viewer: Person | None
+) -> rules.Release:
     invitations = session.exec(
         select(PulseInvitation.team_id, PulseInvitation.department_id).where(
             PulseInvitation.round_id == round_.id
@@ -355,6 +441,7 @@ def _release(session: Session, round_: PulseRound, round_items: list[PulseItem])
         k=round_.min_group,
         k_text=round_.text_min_group,
         free_text=round_.free_text,
+        known=known_to(session, round_, viewer),
     )
 
 
@@ -362,7 +449,7 @@ def trends(session: Session, *, actor: Person) -> dict[str, list[rules.TrendPoin
     """Each group's safety over the closed rounds, oldest first (one release per round)."""
     _check_opener(actor)
     closed = [r for r in reversed(rounds(session)) if r.closed_at is not None]
-    released = [(r, _release(session, r, items(session, round_id=r.id or 0))) for r in closed]
+    released = [(r, _release(session, r, items(session, round_id=r.id or 0), viewer=actor)) for r in closed]
     keys = {g.key for _r, rel in released for g in rel.groups}
     k = closed[-1].min_group if closed else get_settings().min_group
     return {
@@ -385,12 +472,12 @@ def latest_closed(session: Session) -> PulseRound | None:
     ).first()
 
 
-def department_safety(session: Session) -> dict[str, float | None] | None:
+def department_safety(session: Session, *, viewer: Person) -> dict[str, float | None] | None:
     """The latest closed round's safety per department (None where hidden), for the dashboard."""
     round_ = latest_closed(session)
     if round_ is None:
         return None
-    released = _release(session, round_, items(session, round_id=round_.id or 0))
+    released = _release(session, round_, items(session, round_id=round_.id or 0), viewer=viewer)
     return {g.name: g.safety for g in released.groups if g.kind == "department"}
 
 
