@@ -158,7 +158,13 @@ def _departments(
             session.exec(select(Comment.author_id).where(col(Comment.created_at) >= since)).all()
         ),
         supporters=list(
-            session.exec(select(Support.person_id).where(col(Support.created_at) >= since)).all()
+            # Unnamed support is left out: counted under a department, it would say where its
+            # anonymous author works.
+            session.exec(
+                select(Support.person_id).where(
+                    col(Support.created_at) >= since, col(Support.anonymous).is_(False)
+                )
+            ).all()
         ),
     )
 

@@ -119,15 +119,23 @@ def _team(session: Session, value: int | str | None) -> Team | None:
 
 
 def _merge(session: Session, *, duplicate: Proposal, original: Proposal) -> None:
-    """The duplicate's author and supporters support the original (each once); its followers follow it."""
+    """The duplicate's author and supporters support the original (each once); its followers follow it.
+    The author of an anonymous duplicate is counted without a name: listing them among the
+    supporters would tell everyone who wrote it. Support that was itself unnamed stays unnamed."""
     assert duplicate.id is not None and original.id is not None
-    people = set(session.exec(select(Support.person_id).where(Support.proposal_id == duplicate.id)).all())
-    people.add(duplicate.author_id)
+    unnamed = {
+        person_id: anonymous
+        for person_id, anonymous in session.exec(
+            select(Support.person_id, Support.anonymous).where(Support.proposal_id == duplicate.id)
+        ).all()
+    }
+    unnamed[duplicate.author_id] = unnamed.get(duplicate.author_id, False) or duplicate.is_anonymous
+    people = set(unnamed)
     already = set(session.exec(select(Support.person_id).where(Support.proposal_id == original.id)).all())
     for person_id in sorted(people - already - {original.author_id}):
         savepoint = session.begin_nested()
         try:
-            session.add(Support(proposal_id=original.id, person_id=person_id))
+            session.add(Support(proposal_id=original.id, person_id=person_id, anonymous=unnamed[person_id]))
             savepoint.commit()
         except IntegrityError:
             savepoint.rollback()

@@ -188,11 +188,20 @@ def list_conditions(filters: ListFilters) -> list[Any]:
 # --- support -------------------------------------------------------------------------------------
 
 
+SUPPORTING_OWN_ANONYMOUS = (
+    "You posted this proposal anonymously. Supporting it would put your name under it, so everyone "
+    "could tell it was you. It is yours already: you hear every answer to it."
+)
+
+
 def support(session: Session, *, actor: Person, proposal_id: int) -> int:
-    """Support once; again is harmless. Supporting follows the proposal. Returns the new count."""
+    """Support once; again is harmless. Supporting follows the proposal. Returns the new count.
+    The author of an anonymous proposal is refused: supporters are listed by name."""
     proposal = get(session, proposal_id=proposal_id)
     if proposal.status in CLOSED:
         raise Conflict(f"This proposal is {proposal.status.label}; it no longer takes support.")
+    if is_anonymous_author(proposal, actor):
+        raise Conflict(SUPPORTING_OWN_ANONYMOUS)
     assert actor.id is not None
     write_limits.check(session, person=actor, action="support")
     savepoint = session.begin_nested()
@@ -239,10 +248,17 @@ def supports(session: Session, *, actor: Person, proposal_id: int) -> bool:
     )
 
 
+def is_anonymous_author(proposal: Proposal, person: Person) -> bool:
+    return proposal.is_anonymous and proposal.author_id == person.id
+
+
 def supporters(session: Session, *, proposal_id: int) -> list[Person]:
+    """The supporters shown by name: everyone but the support counted without a name (`Support.anonymous`)."""
     supporting = select(Person).join(Support, col(Support.person_id) == Person.id)
     rows = session.exec(
-        supporting.where(Support.proposal_id == proposal_id).order_by(col(Support.created_at))
+        supporting.where(Support.proposal_id == proposal_id, col(Support.anonymous).is_(False)).order_by(
+            col(Support.created_at)
+        )
     )
     return list(rows.all())
 
@@ -260,6 +276,11 @@ class ProposalDetail:
     supporters: list[Person] = field(default_factory=list)
     supported: bool = False
     following: bool = False
+
+    @property
+    def unnamed_supporters(self) -> int:
+        """Support counted without a name (an anonymous author's, carried over by a merge)."""
+        return max(0, self.proposal.support_count - len(self.supporters))
 
 
 def detail(session: Session, *, actor: Person, proposal_id: int) -> ProposalDetail:
