@@ -123,12 +123,8 @@ def _merge(session: Session, *, duplicate: Proposal, original: Proposal) -> None
     The author of an anonymous duplicate is counted without a name: listing them among the
     supporters would tell everyone who wrote it. Support that was itself unnamed stays unnamed."""
     assert duplicate.id is not None and original.id is not None
-    unnamed = {
-        person_id: anonymous
-        for person_id, anonymous in session.exec(
-            select(Support.person_id, Support.anonymous).where(Support.proposal_id == duplicate.id)
-        ).all()
-    }
+    carried = select(Support.person_id, Support.anonymous).where(Support.proposal_id == duplicate.id)
+    unnamed: dict[int, bool] = dict(session.exec(carried).all())
     unnamed[duplicate.author_id] = unnamed.get(duplicate.author_id, False) or duplicate.is_anonymous
     people = set(unnamed)
     already = set(session.exec(select(Support.person_id).where(Support.proposal_id == original.id)).all())
