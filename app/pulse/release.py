@@ -27,6 +27,7 @@ from app.pulse.items import DOMAINS
 COMPANY = "company"
 
 WHY_FEW = "Fewer than {k} people answered, so no result is shown."
+WHY_SMALL = "Fewer than {k} people were asked here, so their answers count only in the group above."
 WHY_FEW_BESIDES_YOU = "Fewer than {k} people besides you answered, so no result is shown to you."
 WHY_COMPLEMENT = "Hidden so that it cannot be worked out from the figures that are shown."
 
@@ -145,7 +146,9 @@ def release(
             g.safety = round(sum(g.domains.values()) / len(g.domains), 2) if g.domains else None
         else:
             g.reason = WHY_COMPLEMENT
-            if counts[g.key] < k:
+            if g.kind != "company" and g.invited < k:
+                g.reason = WHY_SMALL.format(k=k)
+            elif counts[g.key] < k:
                 why = WHY_FEW_BESIDES_YOU if g.key in known and g.responses >= k else WHY_FEW
                 g.reason = why.format(k=k)
     result = Release(k=k, groups=groups)

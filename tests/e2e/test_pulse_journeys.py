@@ -1,5 +1,6 @@
 """Team pulse in a real browser: a leader opens a round, an employee answers from the home page,
-and after closing, the heat map shows the company and says why a small team is hidden."""
+and after closing, the heat map shows the company and says why a small team is hidden. The leader
+answered too, so the company's figures (five answers, theirs among them) are not shown to them."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from app.people.models import Person
+from app.people import service as people_service
+from app.people.models import Person, PersonCreate
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseInvitation
 from app.pulse.service import AnswersIn
-from tests.e2e.conftest import LiveServer, sign_in
+from tests.e2e.conftest import PASSWORD, LiveServer, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +23,14 @@ pytestmark = pytest.mark.e2e
 def test_leader_opens_employee_answers_and_a_small_team_stays_hidden(
     page: Page, live_server: LiveServer
 ) -> None:
+    with live_server.session() as session:  # a second person in Last Mile: six people in all
+        if people_service.get_by_email(session, email="pia@e2e.test") is None:
+            olle = people_service.get_by_email(session, email="olle@e2e.test")
+            assert olle is not None
+            data = PersonCreate(
+                email="pia@e2e.test", name="Pia Planner", team_id=olle.team_id, password=PASSWORD
+            )
+            people_service.create(session, actor=None, data=data)
     sign_in(page, "leo@e2e.test")
     page.get_by_role("link", name="Pulse").click()
     page.get_by_role("link", name="Open a pulse round").first.click()
@@ -49,8 +59,8 @@ def test_leader_opens_employee_answers_and_a_small_team_stays_hidden(
         ).all()
         for person_id in invited:
             person = session.get(Person, person_id)
-            if person is None or person.email == "erin@e2e.test":
-                continue
+            if person is None or person.email in ("erin@e2e.test", "ada@e2e.test"):
+                continue  # Erin answered in her browser; Ada, the admin, does not answer
             pulse_service.answer(
                 session,
                 actor=person,
@@ -62,8 +72,15 @@ def test_leader_opens_employee_answers_and_a_small_team_stays_hidden(
     page.goto(f"/pulse/{round_id}")
     page.get_by_role("button", name="Close now and release results").click()
     expect(page.get_by_text("The round is closed and its results are released.")).to_be_visible()
+    # Leo answered: of the company's five answers, four are not his, so he sees no figures (R13).
     company = page.locator("#group-company")
-    expect(company).to_contain_text("100 %")
+    expect(company).to_contain_text("Fewer than 5 people besides you answered")
+    page.get_by_role("button", name="Sign out").click()
+
+    # Ada did not answer: she reads the company's figures.
+    sign_in(page, "ada@e2e.test")
+    page.goto(f"/pulse/{round_id}/results")
+    expect(company).to_contain_text("80 %")
     expect(company.locator(".heat-cell").first).to_have_text(re.compile(r"\d\.\d"))
-    # Olle is the only one in Last Mile: his team shows no result, and says why.
-    expect(page.locator("tr", has_text="Last Mile")).to_contain_text("Fewer than 5 people answered")
+    # Two people in Last Mile: the team never shows a result, and says why.
+    expect(page.locator("tr", has_text="Last Mile")).to_contain_text("Fewer than 5 people were asked here")

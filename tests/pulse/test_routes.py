@@ -98,7 +98,7 @@ def test_a_team_of_four_is_suppressed_in_html_json_and_csv(
     pulse_service.close(db, actor=leader, round_id=round_.id or 0)
     browser.sign_in_as(leader)
     page = browser.get(f"/pulse/{round_.id}/results").text
-    assert "Four Corners" in page and "Fewer than 5 people answered" in page
+    assert "Four Corners" in page and "Fewer than 5 people were asked here" in page
     groups = {
         g["name"]: g
         for g in browser.client.get(
@@ -115,7 +115,7 @@ def test_a_team_of_four_is_suppressed_in_html_json_and_csv(
         "team",
         "suppressed",
         "true",
-        "Fewer than 5 people answered, so no result is shown.",
+        "Fewer than 5 people were asked here, so their answers count only in the group above.",
     ] in rows
     assert not [
         r for r in rows if r[0] == "Four Corners" and r[2] in ("risk", "conversation", "help", "inclusion")
