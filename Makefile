@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SIZES ?= 10000,100000
 IMPORT_ROWS ?= 100000
+PULSE_PEOPLE ?= 2000
+PULSE_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 BACKENDS ?= whoosh,tantivy,postgres
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
@@ -67,6 +69,7 @@ help: ## Show this help
 
 ##@ Performance
 .PHONY: bench
-bench: $(STAMP) ## Search per backend at 10k/100k insights, then a 100k-row feedback import (../shared/data)
+bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse
 	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES) --backends $(BACKENDS)
 	$(BIN)/python -m tests.bench.import_bench --rows $(IMPORT_ROWS) --backend tantivy
+	$(BIN)/python -m tests.bench.pulse_bench --people $(PULSE_PEOPLE) --postgres "$(PULSE_POSTGRES)"
