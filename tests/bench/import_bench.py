@@ -20,15 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bench.search_bench import CSV_FILE, say
+from tests.bench.search_bench import load_reviews, say
 
 SEARCHABLE_WITHIN = 90.0
 
 
 def build_file(path: Path, rows: int) -> None:
     """The shared reviews, repeated until `rows`, each with its own reference."""
-    with CSV_FILE.open(encoding="utf-8", newline="") as f:
-        reviews = [r for r in csv.DictReader(f) if r["Review Text"].strip()]
+    reviews = load_reviews()  # says where the data should be, and how to point at it, if missing
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["Reference", "Title", "Review Text", "Rating", "Department Name", "Class Name"])

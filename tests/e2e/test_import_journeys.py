@@ -12,18 +12,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in
+from tests.reviews import export
 
 pytestmark = pytest.mark.e2e
 
-REVIEWS = Path(__file__).resolve().parents[3] / "shared" / "data" / "womens_clothing_ecommerce_reviews.csv"
 SLICE = 1500
 
 
 def review_slice(target: Path) -> tuple[int, str, str]:
     """The first SLICE reviews as their own file; returns how many have no text, and the title and
     words of a review whose title no other review of the slice has (to search for)."""
-    with REVIEWS.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))[: SLICE + 1]
+    rows = export(SLICE)
     with target.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     header, body = rows[0], rows[1:]
@@ -36,7 +35,7 @@ def review_slice(target: Path) -> tuple[int, str, str]:
 
 def test_cx_imports_a_review_export_and_finds_a_review(page: Page, tmp_path: Path) -> None:
     empty, title, words = review_slice(tmp_path / "reviews-slice.csv")
-    assert empty > 0  # the real export has reviews with a rating but no words
+    assert empty > 0  # review exports have ratings without words
     sign_in(page, "cass@e2e.test")
     page.goto("/insights")
     page.get_by_role("link", name="Import feedback").click()

@@ -236,7 +236,7 @@ def test_the_upload_page_takes_files_up_to_the_import_limit_not_the_attachment_l
     monkeypatch.setenv("PORTAL_MAX_UPLOAD_MB", "1")
     monkeypatch.setenv("PORTAL_MAX_IMPORT_MB", "3")
     get_settings.cache_clear()
-    rows = review_rows(3000)  # about 2 MB
+    rows = review_rows(12_000)  # about 2 MB
     body = csv_bytes(rows)
     assert 1024 * 1024 < len(body) < 3 * 1024 * 1024
     browser.sign_in_as(cx)
