@@ -50,7 +50,7 @@ from app.pulse import routes as pulse_routes
 from app.search import api as search_api
 from app.search import routes as search_routes
 from app.web import health, home
-from app.web.deps import gate, is_api, verify_csrf
+from app.web.deps import gate, is_api, readable_person, verify_csrf
 
 log = logging.getLogger("portal.errors")
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -155,6 +155,7 @@ def _json_error(status: int, detail: Any, headers: dict[str, str] | None = None)
 def _error_page(
     request: Request, status: int, title: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
+    readable_person(request)
     return render(
         request,
         "errors/error.html",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -88,6 +89,22 @@ async def verify_csrf(request: Request) -> None:
         raise PermissionDenied(
             "This form has expired or came from another site. Reload the page and try again."
         )
+
+
+def readable_person(request: Request) -> None:
+    """Make the signed-in person readable for an error page. A service that refuses rolls its
+    transaction back (`owns_transaction`), which expires every loaded object, and by the time the
+    error page renders, the request's session is closed: reading the person's name in the header
+    would then fail (a 500 instead of the refusal's own 403/409/429). Load them again, on a short
+    session of their own, only when that happened."""
+    person: Person | None = getattr(request.state, "person", None)
+    if person is None:
+        return
+    state = sa_inspect(person)
+    if not state.expired_attributes or state.identity is None:
+        return
+    with Session(get_read_engine(), expire_on_commit=False) as session:
+        request.state.person = session.get(Person, state.identity[0])
 
 
 def gate(request: Request, session: SessionDep) -> None:
