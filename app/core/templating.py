@@ -108,6 +108,7 @@ def render(
     if flash and "flash" not in ctx:
         ctx["flash"] = unquote(flash)[:200]
     use_block = block if block and get_htmx(request).wants_fragment else None
+    ctx["fragment"] = use_block is not None  # a block sent alone may update others out of band
     response = templates.TemplateResponse(
         request, template, ctx, status_code=status_code, headers=headers, block_name=use_block
     )

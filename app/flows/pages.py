@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.auth import service as auth_service
 from app.comments import service as comment_service
 from app.core.config import get_settings
+from app.core.db import rows_by_id
 from app.core.forms import FormState
 from app.core.types import page_count
 from app.dashboard import service as dashboard_service
@@ -22,13 +23,13 @@ from app.insights import journey
 from app.insights import service as insight_service
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
-from app.insights.models import KIND_LABELS, Channel, Insight, Kind, ScoreScale, Sentiment
+from app.insights.models import Channel, Insight, Kind, ScoreScale, Sentiment
 from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.people.models import Person, Team
 from app.proposals import decisions
 from app.proposals import service as proposal_service
-from app.proposals.models import ProposalStatus
+from app.proposals.models import Proposal, ProposalStatus
 from app.pulse import service as pulse_service
 
 
@@ -127,7 +128,7 @@ def insight_form(
     evidence = insight_service.get_many(session, actor=me, ids=form.values.get("evidence_ids") or [])
     return {
         "kind": kind,
-        "kind_label": KIND_LABELS[kind],
+        "kind_label": kind.label,
         "values": form.values,
         "errors": form.errors,
         "insight": insight,
@@ -202,14 +203,27 @@ def profile(session: Session, me: Person) -> dict[str, Any]:
 
 
 def _follows(session: Session, me: Person) -> list[tuple[str, str, str, str]]:
-    """(kind, key, label, url) of everything the person follows."""
+    """(kind, key, label, url) of everything the person follows; insights and proposals by title
+    (one that is gone, or that they may no longer see, says so)."""
+    keys = {
+        kind: notification_service.follows_of(session, person=me, target_type=kind) for kind in FOLLOWABLE
+    }
+    ids = {kind: [int(k) for k in keys[kind] if k.isdigit()] for kind in ("insight", "proposal")}
+    titles = {
+        "insight": {i.id: i.title for i in insight_service.get_many(session, actor=me, ids=ids["insight"])},
+        "proposal": {p.id: p.title for p in rows_by_id(session, Proposal, ids["proposal"]).values()},
+    }
     rows: list[tuple[str, str, str, str]] = []
-    for kind in ("tag", "search", "insight", "proposal"):
-        for key in notification_service.follows_of(session, person=me, target_type=kind):
+    for kind in FOLLOWABLE:
+        for key in keys[kind]:
             if kind == "tag":
                 rows.append((kind, key, f"#{key}", f"/insights?tag={quote(key)}"))
             elif kind == "search":
                 rows.append((kind, key, f"“{key}”", f"/search?q={quote(key)}"))
             else:
-                rows.append((kind, key, f"{kind} {key}", f"/{kind}s/{key}"))
+                title = titles[kind].get(int(key)) if key.isdigit() else None
+                rows.append((kind, key, title or f"{kind} {key} (no longer there)", f"/{kind}s/{key}"))
     return rows
+
+
+FOLLOWABLE = ("tag", "search", "insight", "proposal")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -61,7 +62,9 @@ def import_feedback(
         with path.open("wb") as out:
             while chunk := file.file.read(1024 * 1024):
                 out.write(chunk)
-        plan = import_service.plan(path, fields, channel=channel, skip_empty=skip_empty)
+        plan = import_service.plan(
+            path, fields, channel=channel, skip_empty=skip_empty, file_name=Path(file.filename or "").name
+        )
         outcome = import_service.import_file(session, actor=me, plan=plan, dry_run=dry_run)
     except import_service.ImportRejected as exc:
         body = {"detail": exc.message, **_result(exc.outcome).model_dump()}

@@ -249,7 +249,11 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
         if actor is None or not actor.is_active:
             raise PermissionDenied("The person who started this import can no longer import.")
         plan = import_service.plan(
-            stored_path(job), dict(job.mapping), channel=Channel(job.channel), skip_empty=job.skip_empty
+            stored_path(job),
+            dict(job.mapping),
+            channel=Channel(job.channel),
+            skip_empty=job.skip_empty,
+            file_name=job.file_name,
         )
         outcome = import_service.check(
             reader_session,

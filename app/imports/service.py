@@ -98,12 +98,19 @@ class Plan:
     index: dict[str, int]
     channel: Channel
     skip_empty: bool
+    file_name: str = ""  # the name the person's file had (an upload is stored under another)
+
+    @property
+    def name(self) -> str:
+        return self.file_name or self.path.name
 
 
 Progress = Callable[[Outcome], None]
 
 
-def plan(path: Path, mapping: dict[str, str], *, channel: Channel, skip_empty: bool = False) -> Plan:
+def plan(
+    path: Path, mapping: dict[str, str], *, channel: Channel, skip_empty: bool = False, file_name: str = ""
+) -> Plan:
     """Checks the mapping against the file's columns (the file itself is read in `check`)."""
     table = reader.inspect(path)
     errors: dict[str, str] = {}
@@ -121,7 +128,7 @@ def plan(path: Path, mapping: dict[str, str], *, channel: Channel, skip_empty: b
     if "quote" not in index and "quote" not in errors:
         errors["quote"] = "Choose the column that holds the customer's words."
     ValidationFailed.unless_empty(errors)
-    return Plan(path, table, index, channel, skip_empty)
+    return Plan(path, table, index, channel, skip_empty, file_name)
 
 
 def _departments(session: Session) -> dict[str, int]:
@@ -384,7 +391,7 @@ def write(
             actor,
             "import",
             entity_type="insight",
-            summary=f"Imported {imported} {plan.channel.value} feedback from {plan.path.name}; "
+            summary=f"Imported {imported} {plan.channel.value} feedback from {plan.name}; "
             f"{skipped} already there",
             details={"imported": imported, "skipped_duplicates": skipped, "channel": plan.channel.value},
         )

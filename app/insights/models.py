@@ -20,15 +20,21 @@ class Kind(StrEnum):
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self]
+        return KIND_LABELS[self][0]
+
+    def noun(self, n: int) -> str:
+        """What to call n of them: "pain point" for one, "success stories" for three, "feedback"."""
+        one, many = KIND_LABELS[self]
+        return (one if n == 1 else many).lower()
 
 
+# Each kind's name, and its plural (feedback is counted as it is).
 KIND_LABELS = {
-    Kind.feedback: "Feedback",
-    Kind.pain_point: "Pain point",
-    Kind.journey_map: "Journey map",
-    Kind.success_story: "Success story",
-    Kind.persona: "Persona",
+    Kind.feedback: ("Feedback", "Feedback"),
+    Kind.pain_point: ("Pain point", "Pain points"),
+    Kind.journey_map: ("Journey map", "Journey maps"),
+    Kind.success_story: ("Success story", "Success stories"),
+    Kind.persona: ("Persona", "Personas"),
 }
 
 

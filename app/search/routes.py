@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.core.templating import render
 from app.core.types import PageNumber
 from app.flows import search as search_service
-from app.insights.models import KIND_LABELS, Kind
+from app.insights.models import Kind
 from app.search.types import FACET_FIELDS, SearchFilters
 from app.web.deps import CurrentPerson, SessionDep
 
@@ -25,7 +25,7 @@ FACET_TITLES = {
     "sentiment": "Sentiment",
     "status": "Status",
 }
-KIND_NAMES = {k.value: KIND_LABELS[k] for k in Kind} | {"proposal": "Proposal", "comment": "Comment"}
+KIND_NAMES = {k.value: k.label for k in Kind} | {"proposal": "Proposal", "comment": "Comment"}
 
 
 def _url(q: str, filters: dict[str, str], current_sort: str, **change: str | None) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
+from app.audit.models import AuditEvent
 from app.core.errors import PermissionDenied, ValidationFailed
 from app.imports import jobs
 from app.imports.models import ImportJob, JobStatus
@@ -251,3 +252,12 @@ def test_an_xlsx_upload_is_counted_and_previewed(db: Session, cx: Person) -> Non
     job = jobs.upload(db, actor=cx, file_name="reviews.xlsx", source=io.BytesIO(content))
     assert (job.file_format, job.rows_total, job.mapping["quote"]) == ("xlsx", 12, "Review Text")
     assert len(jobs.preview(job)) == 5
+
+
+def test_the_audit_log_names_the_file_as_the_person_uploaded_it(db: Session, cx: Person) -> None:
+    job = uploaded(db, cx, review_rows(6), name="Q3 reviews (shop).csv")
+    start(db, cx, job, dry_run=False)
+    run_queued(db)
+    audit = db.exec(select(AuditEvent).where(AuditEvent.action == "import")).one()
+    assert "from Q3 reviews (shop).csv" in audit.summary
+    assert jobs.stored_path(job).name not in audit.summary
