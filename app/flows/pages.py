@@ -5,6 +5,7 @@ and the profile. A page of one domain only keeps its context in that domain's pa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -98,6 +99,32 @@ def proposal_page(session: Session, me: Person, proposal_id: int) -> dict[str, A
         loads = decisions.team_loads(session)
         context["loads"] = loads
         context["suggested"] = decisions.suggest_team(session, proposal_id=proposal_id, loads=loads)
+    return context
+
+
+@dataclass
+class MergeConfirmation:
+    """The step before a merge: the originals that match what the leader typed, to pick and confirm."""
+
+    query: str
+    candidates: list[Proposal]
+
+    @property
+    def status_code(self) -> int:
+        return 200 if self.candidates else 422
+
+
+def merge_confirmation(
+    session: Session, me: Person, proposal_id: int, query: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The proposal page with the merge to confirm (or, when nothing matches, the form saying so)."""
+    context = proposal_page(session, me, proposal_id)
+    candidates = proposal_service.originals_for(session, duplicate_id=proposal_id, text=query)
+    context.update(merge=MergeConfirmation(query=query, candidates=candidates), decision_values=values)
+    if not candidates:
+        context["decision_errors"] = {
+            "duplicate_of": "No open proposal matches that. Type the original's number or words of its title."
+        }
     return context
 
 

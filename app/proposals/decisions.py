@@ -28,6 +28,7 @@ from app.proposals.models import Proposal, ProposalDepartment, ProposalResponse,
 from app.search import outbox
 
 OPEN_WORK = (ProposalStatus.accepted, ProposalStatus.in_progress)
+OWNED = (*OPEN_WORK, ProposalStatus.done)  # the statuses that carry an owner team
 
 
 class Decision(BaseModel):
@@ -53,17 +54,22 @@ def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decis
         errors["status"] = "Choose one of: " + ", ".join(s.value for s in ProposalStatus) + "."
     if not decision.response.strip():
         errors["response"] = "Every decision needs an official response: say why, in a few sentences."
-    team = _team(session, decision.owner_team) if decision.owner_team not in (None, "") else None
-    if decision.owner_team not in (None, "") and team is None:
-        errors["owner_team"] = "Choose an existing team."
     status = ProposalStatus(decision.status) if "status" not in errors else None
+    # Only work the portal takes on has an owner: a declined or duplicate proposal gets none.
+    owned = status in OWNED
+    team = _team(session, decision.owner_team) if owned and decision.owner_team not in (None, "") else None
+    if owned and decision.owner_team not in (None, "") and team is None:
+        errors["owner_team"] = "Choose an existing team."
+    if status == ProposalStatus.accepted and team is None and proposal.owner_team_id is None and not errors:
+        suggested = suggest_team(session, proposal_id=proposal.id or 0)
+        team = suggested.team if suggested is not None else None
     original: Proposal | None = None
     if status == ProposalStatus.duplicate:
         original = session.get(Proposal, decision.duplicate_of) if decision.duplicate_of else None
         if original is None or original.id == proposal.id or original.status == ProposalStatus.duplicate:
             errors["duplicate_of"] = "Name the original proposal this one duplicates."
     if status == ProposalStatus.accepted and team is None and proposal.owner_team_id is None:
-        errors["owner_team"] = "Accepting a proposal gives it to an owner team: choose one."
+        errors["owner_team"] = "Accepting a proposal gives it to an owner team: create a team first."
     if errors or status is None:
         raise ValidationFailed(errors)
     assert actor.id is not None and proposal.id is not None

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from app.core.errors import ValidationFailed
+from app.core.forms import checked
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PathId, parse_id
@@ -34,7 +35,8 @@ class DecisionForm(BaseModel):
     status: str = Field(default="", max_length=20)
     response: str = Field(default="", max_length=20_000)
     owner_team: str = Field(default="", max_length=120)
-    duplicate_of: str = Field(default="", max_length=20)
+    duplicate_of: str = Field(default="", max_length=200)  # the original's number, or words of its title
+    confirm_merge: str = Field(default="", max_length=5)
 
     def decision(self) -> Decision:
         return Decision(
@@ -54,11 +56,16 @@ def decide(
     form: Annotated[DecisionForm, Form()],
 ) -> Response:
     decision = form.decision()
+    if form.status == "duplicate" and form.response.strip() and not checked(form.confirm_merge):
+        # A merge moves supporters and tells everyone: the leader picks the original by its title
+        # and status, and confirms, before anything happens.
+        context = pages.merge_confirmation(session, me, proposal_id, form.duplicate_of, form.model_dump())
+        return render(request, "proposals/detail.html", context, status_code=context["merge"].status_code)
     try:
         proposal = decisions.decide(session, actor=me, proposal_id=proposal_id, decision=decision)
     except ValidationFailed as exc:
         context = pages.proposal_page(session, me, proposal_id)
-        context.update(decision_errors=exc.errors, decision_values=decision.model_dump())
+        context.update(decision_errors=exc.errors, decision_values=form.model_dump())
         return render(request, "proposals/detail.html", context, status_code=422)
     return see_other(
         f"/proposals/{proposal_id}#timeline",

@@ -394,6 +394,24 @@ def stories_sources(session: Session, *, story_id: int) -> list[Proposal]:
     return list(session.exec(sources.where(ProposalOutcome.story_id == story_id)).all())
 
 
+def originals_for(session: Session, *, duplicate_id: int, text: str, limit: int = 8) -> list[Proposal]:
+    """The proposals a duplicate could be merged into, for a leader who typed the original's number
+    or words of its title: never itself, never a proposal that is itself a duplicate."""
+    query = select(Proposal).where(
+        col(Proposal.id) != duplicate_id, col(Proposal.status) != ProposalStatus.duplicate
+    )
+    number = text.strip().lstrip("#")
+    if number.isdigit() and len(number) <= 12:
+        return list(session.exec(query.where(col(Proposal.id) == int(number))).all())
+    words = [w for w in text.lower().split() if len(w) > 1][:6]
+    if not words:
+        return []
+    for word in words:
+        query = query.where(func.lower(Proposal.title).contains(word, autoescape=True))
+    ordered = query.order_by(col(Proposal.support_count).desc(), col(Proposal.id).desc()).limit(limit)
+    return list(session.exec(ordered).all())
+
+
 def duplicates_of(session: Session, *, proposal_id: int) -> list[Proposal]:
     return list(session.exec(select(Proposal).where(Proposal.duplicate_of_id == proposal_id)).all())
 

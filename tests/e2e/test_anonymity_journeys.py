@@ -47,8 +47,14 @@ def test_an_anonymous_author_is_counted_but_never_named_after_a_merge(page: Page
     page.get_by_label("Official response (shown to everyone)").fill(
         "Cass proposed the same; we look at both there."
     )
-    page.get_by_label(re.compile("Duplicate of proposal number")).fill(original_id)
+    page.get_by_label(re.compile("Duplicate of")).fill("lockers railway")  # words of its title
     page.get_by_role("button", name="Publish decision").click()
+    # Nothing is merged before Leo sees the original's title and status, and confirms.
+    expect(page.get_by_role("heading", name="Merge this proposal into another?")).to_be_focused()
+    original = page.get_by_role("radio", name=re.compile("Parcel lockers at railway stations"))
+    expect(original).to_be_checked()
+    expect(original).to_have_value(original_id)
+    page.get_by_role("button", name="Merge into the chosen proposal").click()
     expect(page.get_by_text("Decision published: duplicate.")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 

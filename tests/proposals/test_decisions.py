@@ -78,7 +78,7 @@ def test_only_leaders_decide(db: Session, personas: dict[str, Person], role: str
     [
         Decision(status="declined", response="  "),
         Decision(status="finished", response="Done."),
-        Decision(status="accepted", response="Yes."),
+        Decision(status="duplicate", response="Same as another."),
     ],
 )
 def test_refused_decisions_change_nothing(
@@ -228,3 +228,80 @@ def test_workload_board_shows_what_each_team_carries(
     assert browser.sign_in_as(employee).get("/workload").status_code == 403
     page = browser.sign_in_as(leader).get("/workload")
     assert "Night Crew" in page.text and "Evening slots" in page.text
+
+
+# --- the owner team belongs to accepted work only; a merge is picked and confirmed ---------------
+
+
+def test_a_declined_or_duplicate_proposal_gets_no_owner_team(
+    db: Session, employee: Person, leader: Person
+) -> None:
+    team = factories.team(db, name="Night Crew")
+    declined = propose(db, employee, title="Paint the vans pink")
+    decide(db, leader, declined, "declined", "Not now.", owner_team=team.id)
+    original = propose(db, employee, title="Evening slots for working families")
+    duplicate = propose(db, employee, title="Evening slots again")
+    decide(db, leader, duplicate, "duplicate", "Same.", owner_team=team.id, duplicate_of=original)
+    for pid in (declined, duplicate):
+        assert proposal_service.get(db, proposal_id=pid).owner_team_id is None
+
+
+def test_accepting_without_a_choice_gives_it_to_the_suggested_team(
+    db: Session, employee: Person, leader: Person
+) -> None:
+    factories.team(db, name="Night Crew")
+    pid = propose(db, employee, title="Evening slots")
+    suggested = decisions.suggest_team(db, proposal_id=pid)
+    assert suggested is not None
+    decide(db, leader, pid, "accepted", "Yes.")
+    assert proposal_service.get(db, proposal_id=pid).owner_team_id == suggested.team.id
+
+
+def test_the_decision_form_preselects_no_owner_team(
+    browser: Browser, db: Session, employee: Person, leader: Person
+) -> None:
+    factories.team(db, name="Night Crew")
+    pid = propose(db, employee, title="Evening slots")
+    page = browser.sign_in_as(leader).get(f"/proposals/{pid}").text
+    select = page[
+        page.index('<select id="f-owner_team"') : page.index("</select>", page.index('id="f-owner_team"'))
+    ]
+    assert "selected" not in select and "Accepted without a choice, it goes to" in page
+
+
+def test_a_merge_is_picked_by_title_and_confirmed_before_anything_moves(
+    browser: Browser, db: Session, employee: Person, cx: Person, leader: Person
+) -> None:
+    original = propose(db, employee, title="Evening delivery slots")
+    propose(db, employee, title="Evening newsletter")
+    duplicate = propose(db, cx, title="Deliver after six")
+    proposal_service.support(db, actor=employee, proposal_id=duplicate)
+    browser.sign_in_as(leader)
+    form = {"status": "duplicate", "response": "The same idea.", "duplicate_of": "evening delivery"}
+    asked = browser.post(f"/proposals/{duplicate}/decision", form)
+    assert asked.status_code == 200
+    assert "Merge this proposal into another?" in asked.text and "Evening delivery slots" in asked.text
+    assert "Evening newsletter" not in asked.text  # both words must match
+    assert proposal_service.get(db, proposal_id=duplicate).status.value == "new"  # nothing moved yet
+    assert notes(db, cx) == []
+
+    confirmed = browser.post(
+        f"/proposals/{duplicate}/decision", {**form, "duplicate_of": str(original), "confirm_merge": "1"}
+    )
+    assert confirmed.status_code == 303
+    assert proposal_service.get(db, proposal_id=duplicate).duplicate_of_id == original
+
+
+def test_a_mistyped_number_shows_what_it_names_and_merges_nothing(
+    browser: Browser, db: Session, employee: Person, leader: Person
+) -> None:
+    unrelated = propose(db, employee, title="Recycle the packaging")
+    duplicate = propose(db, employee, title="Deliver after six")
+    browser.sign_in_as(leader)
+    form = {"status": "duplicate", "response": "Same.", "duplicate_of": str(unrelated)}
+    asked = browser.post(f"/proposals/{duplicate}/decision", form)
+    assert asked.status_code == 200 and f"#{unrelated} Recycle the packaging" in asked.text
+    assert "proposal-status status-new" in asked.text
+    assert proposal_service.get(db, proposal_id=duplicate).duplicate_of_id is None
+    nothing = browser.post(f"/proposals/{duplicate}/decision", {**form, "duplicate_of": "no such words"})
+    assert nothing.status_code == 422 and "No open proposal matches that" in nothing.text
