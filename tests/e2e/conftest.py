@@ -31,21 +31,29 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 PASSWORD = "e2e passphrase 2026"
+# Every journey runs on a desktop and on a phone, each against a portal of its own.
+SCREENS = {"desktop": (1280, 900), "phone": (390, 844)}
+# What fails a journey: axe-core's serious and critical findings on any page it loads.
+FAILING_IMPACTS = ("serious", "critical")
 
 
 @dataclass
 class LiveServer:
     url: str
     db_url: str
+    screen: str = "desktop"
 
     def session(self) -> Session:
         return Session(create_engine(self.db_url), expire_on_commit=False)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    workdir = tmp_path_factory.mktemp("e2e")
-    db_url = live.migrated_database("e2e", workdir)
+@pytest.fixture(scope="session", params=list(SCREENS))
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    screen = str(request.param)
+    workdir = tmp_path_factory.mktemp(f"e2e-{screen}")
+    db_url = live.migrated_database(f"e2e_{screen}", workdir)
     engine = create_engine(db_url)
     with Session(engine) as session:
         dept = people_service.get_or_create_department(session, name="Customer Experience")
@@ -78,7 +86,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         _publish_participation_content(session)
     engine.dispose()
     portal = live.start(workdir, db_url)
-    yield LiveServer(url=portal.url, db_url=db_url)
+    yield LiveServer(url=portal.url, db_url=db_url, screen=screen)
     portal.stop()
 
 
@@ -156,11 +164,34 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+def _axe_findings(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (none if the page is
+    already navigating away: its next load is checked instead)."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error
+
+    try:
+        results = Axe().run(page)
+    except Error:
+        return []
+    return [
+        f"{page.url} [{page.viewport_size['width']}px] {v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in FAILING_IMPACTS
+    ]
+
+
 @pytest.fixture
 def page(chromium: object, live_server: LiveServer) -> Iterator[object]:
-    context = chromium.new_context(base_url=live_server.url)  # type: ignore[attr-defined]
+    width, height = SCREENS[live_server.screen]
+    context = chromium.new_context(  # type: ignore[attr-defined]
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    findings: list[str] = []
+    page.on("load", lambda loaded: findings.extend(_axe_findings(loaded)))
     csp_errors: list[str] = []
     page.on(
         "console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None
@@ -173,7 +204,9 @@ def page(chromium: object, live_server: LiveServer) -> Iterator[object]:
 
     page.on("dialog", on_dialog)
     yield page
+    findings.extend(_axe_findings(page))  # the last page, after what the journey did on it
     context.close()
+    assert findings == [], "axe-core found:\n" + "\n".join(findings)
     assert csp_errors == [], csp_errors
     assert dialogs == [], f"a dialog opened: {dialogs}"
 

@@ -6,6 +6,7 @@ import http.server
 import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -106,3 +107,18 @@ def test_cross_origin_form_post_is_refused(
     page.goto(f"{live_server.url}/admin/teams")
     expect(page.get_by_role("heading", name="Departments & teams")).to_be_visible()
     expect(page.get_by_text("Planted By Another Site")).to_have_count(0)
+
+
+def test_the_axe_check_of_every_journey_finds_a_serious_violation(chromium: Any) -> None:
+    """The gate every journey passes through: it does fail on what axe-core calls serious."""
+    from tests.e2e.conftest import _axe_findings
+
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.set_content('<html lang="en"><title>t</title><main><button></button></main></html>')
+        assert [f for f in _axe_findings(page) if "button-name (critical)" in f]
+        page.set_content('<html lang="en"><title>t</title><main><button>Save</button></main></html>')
+        assert _axe_findings(page) == []
+    finally:
+        context.close()
