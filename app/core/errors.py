@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 
@@ -69,16 +71,55 @@ class StorageFull(DomainError, status=507, message=_NO_ROOM):
     """The disk has no room for this file (507 Insufficient Storage); nothing was saved."""
 
 
+# What a person reads for pydantic's refusals (its own words are for programmers: "String should
+# have at least 5 characters"). Keyed by pydantic's error type; {name} takes the error's context.
+PLAIN_WORDS = {
+    "missing": "Please fill this in.",
+    "string_too_short": "Write at least {min_length} characters.",
+    "string_too_long": "Keep it to {max_length} characters or fewer.",
+    "too_short": "Choose at least {min_length}.",
+    "too_long": "Choose at most {max_length}.",
+    "less_than_equal": "Use a number no higher than {le}.",
+    "less_than": "Use a number below {lt}.",
+    "greater_than_equal": "Use a number of at least {ge}.",
+    "greater_than": "Use a number above {gt}.",
+    "int_parsing": "Use a whole number.",
+    "int_from_float": "Use a whole number.",
+    "float_parsing": "Use a number.",
+    "bool_parsing": "Tick the box or leave it empty.",
+    "date_parsing": "Use a date like 2026-12-31.",
+    "date_from_datetime_parsing": "Use a date like 2026-12-31.",
+    "datetime_parsing": "Use a date and time like 2026-12-31 14:30.",
+    "enum": "Choose one of the options.",
+    "literal_error": "Choose one of the options.",
+    "url_parsing": "Use a web address that starts with https://.",
+    "string_pattern_mismatch": "Use only the characters this field allows.",
+}
+
+
+def plain_words(error: dict[str, Any]) -> str:
+    """One pydantic error as a person would say it (our own validators' messages are kept)."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return PLAIN_WORDS["missing"]
+    template = PLAIN_WORDS.get(kind)
+    if template is None:
+        return "Please check this value."
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return "Please check this value."
+
+
 def field_errors(exc: ValidationError | ValidationFailed) -> dict[str, str]:
     """The message to show beside each field of a form, whether the form's model refused it
-    (pydantic) or the service did; the first message per field."""
+    (pydantic) or the service did; the first message per field, in plain words."""
     if isinstance(exc, ValidationFailed):
         return exc.errors
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "form"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
-            message = "Please fill this in."
-        errors.setdefault(field, message)
+        errors.setdefault(field, plain_words(dict(error)))
     return errors

@@ -73,7 +73,8 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     try:
         insight = outcomes.create_insight(session, actor=me, data=InsightCreate(kind=kind, **values))
     except (ValidationError, ValidationFailed) as exc:
-        return _form(request, session, me, kind, FormState(values, field_errors(exc)))
+        errors = insight_service.form_errors(session, kind, values, exc)
+        return _form(request, session, me, kind, FormState(values, errors))
     if kind == Kind.journey_map:
         return see_other(f"/insights/{insight.id}/stages", flash="Journey map published. Now add its stages.")
     return see_other(f"/insights/{insight.id}", flash=f"{kind.label} published.")
@@ -135,7 +136,8 @@ def update(
     try:
         outcomes.update_insight(session, actor=me, insight_id=insight_id, data=InsightUpdate(**values))
     except (ValidationError, ValidationFailed) as exc:
-        return _form(request, session, me, insight.kind, FormState(values, field_errors(exc)), insight)
+        errors = insight_service.form_errors(session, insight.kind, values, exc, insight_id)
+        return _form(request, session, me, insight.kind, FormState(values, errors), insight)
     return see_other(f"/insights/{insight_id}", flash="Changes saved.")
 
 

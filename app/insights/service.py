@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core import db
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed, field_errors
 from app.core.models import utcnow
 from app.core.text import escape_like
 from app.core.types import FilterId, FilterPage, LongFilter, QueryFilters, ShortFilter, known_or_none
@@ -341,6 +341,29 @@ def to_read_many(
 
 
 # --- writing -----------------------------------------------------------------------------------------
+
+
+def form_errors(
+    session: Session,
+    kind: Kind,
+    values: dict[str, Any],
+    refused: PydanticValidationError | ValidationFailed,
+    insight_id: int | None = None,
+) -> dict[str, str]:
+    """Every field's problem at once. When the form's model refuses some fields (a score that is
+    not a number), the per-kind rules are still checked on the others, so a missing quote is not
+    hidden behind a bad score."""
+    errors = field_errors(refused)
+    if isinstance(refused, ValidationFailed):
+        return errors
+    good = {k: v for k, v in values.items() if k not in errors and k in InsightCreate.model_fields}
+    try:
+        partial = InsightCreate.model_construct(kind=kind, **good)
+        for name, message in validate(session, kind, partial, insight_id).items():
+            errors.setdefault(name, message)
+    except (TypeError, ValueError, AttributeError):
+        pass  # an unchecked value the rules cannot read: they run again once these are fixed
+    return errors
 
 
 def validate(session: Session, kind: Kind, data: InsightFields, insight_id: int | None) -> dict[str, str]:
