@@ -87,7 +87,7 @@ _macros = templates.env.get_template("macros.html").module
 templates.env.globals.update(
     {
         name: getattr(_macros, name)
-        for name in ("field", "textarea", "choice", "pagination", "empty", "data_table")
+        for name in ("field", "textarea", "choice", "pagination", "empty", "data_table", "confirm")
     }
 )
 

@@ -13,14 +13,8 @@
     });
   });
 
-  // Flash messages fade after a while, but stay for screen readers until then.
-  function dismissFlashes() {
-    document.querySelectorAll(".flash").forEach(function (el) {
-      window.setTimeout(function () { el.classList.add("flash-hide"); }, 6000);
-    });
-  }
-  document.addEventListener("DOMContentLoaded", dismissFlashes);
-  document.addEventListener("htmx:afterSettle", dismissFlashes);
+  // Flash messages stay until the next page: a message that fades on a timer is missed by
+  // whoever reads slowly, zooms in or looked away (WCAG 2.2.1), and half-faded it is unreadable.
 
   // A failed htmx request (server error or network) tells the person instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {

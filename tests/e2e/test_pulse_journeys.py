@@ -76,7 +76,9 @@ def test_leader_opens_employee_answers_and_a_small_team_stays_hidden(
 
     sign_in(page, "leo@e2e.test")
     page.goto(f"/pulse/{round_id}")
-    page.get_by_role("button", name="Close now and release results").click()
+    page.locator("summary", has_text="Close now and release results").click()  # it asks first
+    expect(page.get_by_text("It cannot be reopened.")).to_be_visible()
+    page.get_by_role("button", name="Yes, close the round").click()
     expect(page.get_by_text("The round is closed and its results are released.")).to_be_visible()
     # Leo answered: of the company's five answers, four are not his, so he sees no figures (R13).
     company = page.locator("#group-company")
