@@ -31,10 +31,16 @@ def list_page(
     return render(request, "proposals/list.html", pages.proposal_list(session, filters), block="results")
 
 
-def _form(request: Request, session: SessionDep, me: CurrentPerson, form: FormState) -> Response:
+def _form(
+    request: Request, session: SessionDep, me: CurrentPerson, form: FormState, q: str | None = None
+) -> Response:
     chosen = insight_service.get_many(session, actor=me, ids=form.values.get("insight_ids") or [])
     departments = people_service.list_departments(session)
     context = {"values": form.values, "errors": form.errors, "chosen": chosen, "departments": departments}
+    if q is not None:  # "Find" pressed without JavaScript: the insights found, to tick, on the form as it was
+        taken = {i.id for i in chosen}
+        found = [i for i in finding.find_insights(session, actor=me, text=q) if i.id not in taken]
+        context.update(found=found, q=q)
     return render(request, "proposals/form.html", context, status_code=form.status_code)
 
 
@@ -55,6 +61,8 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
         "department_ids": parse_ids(form.getlist("department_ids")),
         "anonymous": checked(form.get("anonymous")),
     }
+    if form.get("action") == "find":
+        return _form(request, session, me, FormState(values), q=str(form.get("q", ""))[:200])
     try:
         proposal = proposal_service.create(session, actor=me, data=proposal_service.ProposalCreate(**values))
     except (ValidationError, ValidationFailed) as exc:

@@ -261,3 +261,13 @@ def test_the_audit_log_names_the_file_as_the_person_uploaded_it(db: Session, cx:
     audit = db.exec(select(AuditEvent).where(AuditEvent.action == "import")).one()
     assert "from Q3 reviews (shop).csv" in audit.summary
     assert jobs.stored_path(job).name not in audit.summary
+
+
+def test_without_javascript_a_running_import_page_reloads_itself(
+    browser: Browser, db: Session, cx: Person
+) -> None:
+    job = start(db, cx, uploaded(db, cx, review_rows(5)), dry_run=True)
+    running = browser.sign_in_as(cx).get(f"/imports/{job.id}").text
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in running
+    run_queued(db)
+    assert "http-equiv" not in browser.get(f"/imports/{job.id}").text

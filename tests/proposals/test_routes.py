@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from app.auth import service as auth_service
 from app.people.models import Person
+from app.proposals import service as proposal_service
 from app.proposals.models import Proposal
 from tests import factories
 from tests.browser import Browser, bearer
@@ -148,3 +149,23 @@ def test_insight_picker_uses_the_search_index(
     # "delivery" is not a substring of "Deliveries": only the stemmed index finds it.
     page = browser.sign_in_as(employee).get("/proposals/pick-insights?q=delivery")
     assert "Deliveries arrive days late" in page.text
+
+
+def test_without_javascript_find_lists_insights_to_tick_and_publishes_nothing(
+    browser: Browser, db: Session, employee: Person, cx: Person
+) -> None:
+    from app.insights.models import Kind
+
+    late = factories.insight(db, kind=Kind.pain_point, title="Parcels arrive late", author=cx)
+    browser.sign_in_as(employee)
+    typed = {"title": "Evening slots", "problem": "Nobody home", "change": "Later vans", "q": "parcels"}
+    found = browser.post("/proposals/new", {**typed, "action": "find"})
+    assert found.status_code == 200
+    assert f'name="insight_ids" value="{late.id}"' in found.text and 'value="Evening slots"' in found.text
+    assert db.exec(select(Proposal)).all() == []
+    published = browser.post("/proposals/new", {**typed, "insight_ids": str(late.id)})
+    assert published.status_code == 303
+    proposal = db.exec(select(Proposal)).one()
+    assert [
+        i.id for i in proposal_service.addressed_insights(db, actor=employee, proposal_id=proposal.id or 0)
+    ] == [late.id]
