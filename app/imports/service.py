@@ -8,13 +8,14 @@ in batches with bulk inserts: one INSERT per 1,000 rows, not one ORM object per 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, func, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -40,7 +41,7 @@ ERRORS_KEPT = 1000
 
 # field -> (label, maximum length); `quote` is the one field every import needs.
 FIELDS: dict[str, tuple[str, int]] = {
-    "quote": ("Customer's words", 5000),
+    "quote": ("Customer's words", 50_000),  # complaint narratives run long: kept whole
     "title": ("Title", 200),
     "body": ("Notes", 50_000),
     "external_id": ("Reference (answer or ticket id)", 120),
@@ -209,6 +210,7 @@ def _convert(plan: Plan, cells: list[str], departments: dict[str, int]) -> dict[
         values["department_id"] = department_id
     if len(values["tags"]) > 20:
         raise ValueError("more than 20 tags")
+    values["content_key"] = content_key(plan.channel.value, values["quote"], values["received_at"])
     return values
 
 
@@ -226,6 +228,52 @@ def _rows(plan: Plan, departments: dict[str, int]) -> Iterator[tuple[int, dict[s
             yield number, _convert(plan, cells, departments), ""
         except ValueError as exc:
             yield number, None, str(exc)
+
+
+def content_key(channel: str, quote: str, received: dt.date | None) -> str:
+    """What makes a row "the same feedback" when the file has no reference: the channel, the day it
+    was received and the words (spacing and case aside). Kept in `insight.content_key`; the
+    migration that added the column computes it the same way for earlier imports."""
+    words = " ".join(quote.split()).casefold()
+    day = received.isoformat() if received else ""
+    return hashlib.sha1(f"{channel}\x1f{day}\x1f{words}".encode(), usedforsecurity=False).hexdigest()
+
+
+class AlreadyThere:
+    """Rows without a reference that are already in the portal: the same words on the same day
+    from the same channel. Counted, not just looked up: if the portal holds a text twice and the
+    file three times, one of the three is new."""
+
+    def __init__(self, session: Session, channel: Channel) -> None:
+        self.session, self.channel = session, channel
+        self.left: dict[str, int] = {}
+
+    def load(self, keys: Iterable[str]) -> None:
+        unknown = sorted(set(keys) - set(self.left))
+        if not unknown:
+            return
+        self.left.update(dict.fromkeys(unknown, 0))
+        found = self.session.exec(
+            select(Insight.content_key, func.count())
+            .where(Insight.channel == self.channel, col(Insight.content_key).in_(unknown))
+            .group_by(col(Insight.content_key))
+        ).all()
+        self.left.update({key: int(n) for key, n in found if key})
+
+    def take(self, key: str) -> bool:
+        """True (and one fewer left) when a row with this key is already there."""
+        if self.left.get(key, 0) > 0:
+            self.left[key] -= 1
+            return True
+        return False
+
+
+def _is_there(values: dict[str, Any], references: set[str], already: AlreadyThere) -> bool:
+    """Whether a checked row is in the portal already: by its reference, or, without one, by its
+    words, day and channel."""
+    if values["external_id"]:
+        return values["external_id"] in references
+    return already.take(values["content_key"])
 
 
 def _existing_references(session: Session, channel: Channel, references: list[str]) -> set[str]:
@@ -263,11 +311,16 @@ def check(
     outcome = Outcome(dry_run=True)
     first_seen: dict[str, int] = {}
     pending: list[str] = []
+    unreferenced: list[str] = []
+    already = AlreadyThere(session, plan.channel)
     scores_beyond_rating = False
 
     def flush_pending() -> None:
         outcome.skipped_duplicates += len(_existing_references(session, plan.channel, pending))
         pending.clear()
+        already.load(unreferenced)
+        outcome.skipped_duplicates += sum(already.take(key) for key in unreferenced)
+        unreferenced.clear()
 
     for number, values, error in _rows(plan, departments):
         outcome.rows_read += 1
@@ -287,8 +340,10 @@ def check(
             elif reference:
                 first_seen[reference] = number
                 pending.append(reference)
-                if len(pending) >= BATCH:
-                    flush_pending()
+            else:
+                unreferenced.append(values["content_key"])
+            if len(pending) + len(unreferenced) >= BATCH:
+                flush_pending()
             if spill is not None and not outcome.error_count:
                 kept.append(values)
                 if len(kept) >= BATCH:
@@ -308,7 +363,7 @@ def check(
 # The insight columns an import fills per row; the rest are the same on every row (`write`).
 ROW_COLUMNS = (
     "id", "title", "quote", "body", "external_id", "product_area", "segment", "score", "score_scale",
-    "sentiment", "received_at", "department_id",
+    "sentiment", "received_at", "department_id", "content_key",
 )  # fmt: skip
 
 
@@ -344,6 +399,7 @@ def write(
     }
     outbox_constants = {"entity_type": "insight", "op": "upsert", "created_at": now, "attempts": 0}
     batch: list[dict[str, Any]] = []
+    already = AlreadyThere(session, plan.channel)
 
     def flush() -> None:
         nonlocal imported, skipped
@@ -352,7 +408,8 @@ def write(
         existing = _existing_references(
             session, plan.channel, [v["external_id"] for v in batch if v["external_id"]]
         )
-        fresh = [v for v in batch if v["external_id"] is None or v["external_id"] not in existing]
+        already.load(v["content_key"] for v in batch if v["external_id"] is None)
+        fresh = [v for v in batch if not _is_there(v, existing, already)]
         skipped += len(batch) - len(fresh)
         batch.clear()
         if not fresh:
@@ -370,7 +427,7 @@ def write(
                     v["segment"], score, scale.value if score is not None else None,
                     sentiment.value if sentiment else None,
                     bulk.bound(INSIGHT_TABLE, "received_at", received, connection) if received else None,
-                    v["department_id"],
+                    v["department_id"], v["content_key"],
                 )
             )  # fmt: skip
         # Explicit ids and plain tuples: one executemany, no RETURNING, no per-row ORM or type

@@ -85,6 +85,9 @@ class InsightBase(SQLModel):
     score_scale: ScoreScale | None = Field(default=None, sa_type=enum_column(ScoreScale))
     sentiment: Sentiment | None = Field(default=None, sa_type=enum_column(Sentiment), index=True)
     external_id: str | None = Field(default=None, max_length=120)
+    # For imported feedback: a hash of channel, day received and words (`imports.service.content_key`),
+    # so a file imported again without a reference column is recognised instead of doubled.
+    content_key: str | None = Field(default=None, max_length=40, index=True)
     received_at: date | None = Field(default=None, sa_type=Date)
     # pain point
     severity: int | None = Field(default=None)

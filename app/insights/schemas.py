@@ -41,7 +41,7 @@ class InsightFields(BaseModel):
     segment: Line = Field(default="", max_length=80)
     department_id: DbId | None = None
     # feedback
-    quote: Text = Field(default="", max_length=5000)
+    quote: Text = Field(default="", max_length=50_000)  # long complaint narratives stay whole
     channel: Channel | None = None
     score: int | None = Field(default=None, ge=0, le=10)
     score_scale: ScoreScale | None = None

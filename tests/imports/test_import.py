@@ -331,3 +331,49 @@ def test_insights_created_after_an_import_get_fresh_ids(db: Session, cx: Person,
     ids = sorted(i.id for i in db.exec(select(Insight)).all() if i.id is not None)
     assert len(ids) == len(set(ids)) == 7
     assert after.id == max(ids)
+
+
+# --- a file imported again without a reference column ---------------------------------------------
+
+NO_REFERENCE = {k: v for k, v in REVIEW_MAP.items() if k != "external_id"}
+
+
+def test_the_same_file_again_without_a_reference_is_recognised_not_doubled(
+    db: Session, cx: Person, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "r.csv", review_rows(30))
+    first = run(db, cx, path, NO_REFERENCE)
+    assert (first.imported, first.skipped_duplicates) == (30, 0)
+    looked = run(db, cx, path, NO_REFERENCE, dry_run=True)
+    assert (looked.imported, looked.skipped_duplicates) == (0, 30)
+    again = run(db, cx, path, NO_REFERENCE)
+    assert (again.imported, again.skipped_duplicates) == (0, 30)
+    assert feedback_count(db) == 30
+
+
+def test_a_repeated_text_counts_as_often_as_the_portal_holds_it(
+    db: Session, cx: Person, tmp_path: Path
+) -> None:
+    header, row = review_rows(1)
+    run(db, cx, write_csv(tmp_path / "two.csv", [header, row, row]), NO_REFERENCE)
+    three = run(db, cx, write_csv(tmp_path / "three.csv", [header, row, row, row]), NO_REFERENCE)
+    assert (three.imported, three.skipped_duplicates) == (1, 2)
+    assert feedback_count(db) == 3
+
+
+def test_the_same_words_on_another_channel_are_new(db: Session, cx: Person, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", review_rows(5))
+    run(db, cx, path, NO_REFERENCE)
+    plan = import_service.plan(path, NO_REFERENCE, channel=Channel.survey)
+    assert import_service.import_file(db, actor=cx, plan=plan).imported == 5
+
+
+def test_a_long_complaint_narrative_is_imported_whole(db: Session, cx: Person, tmp_path: Path) -> None:
+    header, row = review_rows(1)
+    story = " ".join(f"Day {n}: I called again and nobody knew where the parcel was." for n in range(200))
+    assert len(story) > 10_000
+    row[4] = story
+    outcome = run(db, cx, write_csv(tmp_path / "long.csv", [header, row]), REVIEW_MAP)
+    assert outcome.imported == 1
+    imported = db.exec(select(Insight).where(Insight.channel == Channel.review)).one()
+    assert imported.quote == story and imported.title.endswith("…")

@@ -271,3 +271,16 @@ def test_without_javascript_a_running_import_page_reloads_itself(
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in running
     run_queued(db)
     assert "http-equiv" not in browser.get(f"/imports/{job.id}").text
+
+
+def test_a_dry_run_says_how_many_look_already_imported_and_suggests_the_reference(
+    browser: Browser, db: Session, cx: Person
+) -> None:
+    no_reference = {k: v for k, v in REVIEW_MAP.items() if k != "external_id"}
+    start(db, cx, uploaded(db, cx, review_rows(8)), dry_run=False, **no_reference)
+    run_queued(db)
+    job = start(db, cx, uploaded(db, cx, review_rows(8)), dry_run=True, **no_reference)
+    checked = run_queued(db)
+    assert (checked.imported, checked.skipped_duplicates) == (0, 8)
+    page = browser.sign_in_as(cx).get(f"/imports/{job.id}").text
+    assert "8 rows look already imported" in page and "map it as the reference" in page
