@@ -32,6 +32,7 @@ from app.proposals import decisions
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, ProposalStatus
 from app.pulse import service as pulse_service
+from app.pulse.models import PulseRound
 
 
 def comments_section(
@@ -145,7 +146,29 @@ def home(session: Session, me: Person) -> dict[str, Any]:
         "tags": tag_service.tags_by_insight(session, ids),
         "kinds": list(Kind),
         "pulse_rounds": pulse_service.open_for(session, person=me),
+        "my_proposals": proposal_service.mine(session, actor=me)[:5],
+        "supported": proposal_service.supported_by(session, actor=me, limit=5),
+        "waiting": _waiting_for(session, me),
     }
+
+
+@dataclass
+class WaitingFor:
+    """What waits for a leader: proposals without an official response, and open pulse rounds."""
+
+    to_answer: list[decisions.QueueItem]
+    overdue: int
+    open_rounds: list[PulseRound]
+
+
+def _waiting_for(session: Session, me: Person) -> WaitingFor | None:
+    if not decisions.can_decide(me):
+        return None
+    queue = [item for item in decisions.review_queue(session) if item.proposal.first_response_at is None]
+    open_rounds = [r for r in pulse_service.rounds(session) if pulse_service.is_open(r)]
+    return WaitingFor(
+        to_answer=queue, overdue=sum(1 for item in queue if item.overdue), open_rounds=open_rounds
+    )
 
 
 def insight_form(

@@ -327,6 +327,19 @@ def for_insight(session: Session, *, insight_id: int) -> list[Proposal]:
     return list(session.exec(rows.order_by(col(Proposal.support_count).desc())).all())
 
 
+def supported_by(session: Session, *, actor: Person, limit: int = 5) -> list[Proposal]:
+    """The proposals this person supports, the most recently active first (for their home page)."""
+    return list(
+        session.exec(
+            select(Proposal)
+            .join(Support, col(Support.proposal_id) == Proposal.id)
+            .where(Support.person_id == actor.id)
+            .order_by(col(Proposal.last_activity_at).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
 def mine(session: Session, *, actor: Person) -> list[Proposal]:
     """The person's own proposals, anonymous ones included (only they see this list)."""
     return list(

@@ -50,3 +50,48 @@ def test_a_filter_updates_the_headings_count_too(db: Session, browser: Browser, 
     assert '<span class="count" id="insight-total" hx-swap-oob="true">1</span>' in fragment
     whole = browser.get("/insights?kind=persona").text
     assert '<span class="count" id="insight-total">1</span>' in whole and "hx-swap-oob" not in whole
+
+
+def test_a_leaders_home_shows_what_waits_for_them(
+    db: Session, browser: Browser, leader: Person, employee: Person
+) -> None:
+    from datetime import timedelta
+
+    from app.proposals import service as proposal_service
+    from app.proposals.service import ProposalCreate
+
+    fresh = proposal_service.create(
+        db, actor=employee, data=ProposalCreate(title="Evening slots", problem="p", change="c")
+    )
+    old = proposal_service.create(
+        db, actor=employee, data=ProposalCreate(title="Lockers at stations", problem="p", change="c")
+    )
+    old.created_at = old.created_at - timedelta(days=40)
+    db.add(old)
+    db.commit()
+    page = browser.sign_in_as(leader).get("/").text
+    assert "Waiting for you" in page and "<strong>2</strong> proposals without an official response" in page
+    assert "1 overdue" in page and f'href="/proposals/{fresh.id}"' in page
+    assert "Waiting for you" not in browser.sign_in_as(employee).get("/").text
+
+
+def test_an_employees_home_shows_their_proposals_and_what_they_support(
+    db: Session, browser: Browser, employee: Person, cx: Person
+) -> None:
+    from app.proposals import service as proposal_service
+    from app.proposals.service import ProposalCreate
+
+    own = proposal_service.create(
+        db,
+        actor=employee,
+        data=ProposalCreate(title="My quiet idea", problem="p", change="c", anonymous=True),
+    )
+    theirs = proposal_service.create(
+        db, actor=cx, data=ProposalCreate(title="Their good idea", problem="p", change="c")
+    )
+    proposal_service.support(db, actor=employee, proposal_id=theirs.id or 0)
+    page = browser.sign_in_as(employee).get("/").text
+    assert "Your proposals and what happened" in page
+    assert f'<a href="/proposals/{own.id}">My quiet idea</a>' in page and "(anonymous)" in page
+    assert f'<a href="/proposals/{theirs.id}">Their good idea</a>' in page
+    assert "My quiet idea" not in browser.sign_in_as(cx).get("/").text  # only its author sees it there
