@@ -221,6 +221,7 @@ class SearchPage:
     suggestion: str | None
     filters: dict[str, str] = field(default_factory=dict)
     sort: str = "relevance"
+    corrected_from: str = ""  # the words typed, when nothing matched them and the suggestion is shown
 
 
 SORTS = ("relevance", "newest", "support")
@@ -237,6 +238,38 @@ def search(
     per_page: int = 20,
     with_facets: bool = True,
     backend: SearchBackend | None = None,
+    use_suggestion: bool = False,
+) -> SearchPage:
+    """One page of results. With `use_suggestion` (the search page), when the words find nothing and
+    the engine has a "did you mean", the suggestion's results come at once (`corrected_from` says
+    what was typed); the API and the pickers get the words' own results and the suggestion."""
+    found = _search(
+        session, actor=actor, text=text, filters=filters, sort=sort, page=page, per_page=per_page,
+        with_facets=with_facets, backend=backend,
+    )  # fmt: skip
+    if not use_suggestion or found.total or not found.suggestion or found.suggestion == text:
+        return found
+    corrected = _search(
+        session, actor=actor, text=found.suggestion, filters=filters, sort=sort, page=page,
+        per_page=per_page, with_facets=with_facets, backend=backend,
+    )  # fmt: skip
+    if not corrected.total:
+        return found
+    corrected.corrected_from, corrected.suggestion = text, None
+    return corrected
+
+
+def _search(
+    session: Session,
+    *,
+    actor: Person,
+    text: str,
+    filters: dict[str, str] | None,
+    sort: str,
+    page: int,
+    per_page: int,
+    with_facets: bool,
+    backend: SearchBackend | None,
 ) -> SearchPage:
     backend = backend or get_backend()
     clean_filters = {k: v[:120] for k, v in (filters or {}).items() if k in FACET_FIELDS and v}

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.core.forms import checked
 from app.core.templating import render
 from app.core.types import PageNumber
 from app.flows import search as search_service
@@ -52,6 +53,7 @@ def search_page(
     q: str = "",
     sort: str = "relevance",
     page: PageNumber = 1,
+    exact: str = "",
 ) -> Response:
     filters = facets.chosen()
     context: dict[str, Any] = {
@@ -68,7 +70,13 @@ def search_page(
     if q.strip() or filters:
         try:
             context["result"] = search_service.search(
-                session, actor=me, text=q[:1000], filters=filters, sort=sort, page=max(1, min(page, 500))
+                session,
+                actor=me,
+                text=q[:1000],
+                filters=filters,
+                sort=sort,
+                page=max(1, min(page, 500)),
+                use_suggestion=not checked(exact),
             )
         except search_service.QueryError as exc:
             context["error"] = str(exc)

@@ -67,7 +67,11 @@ def test_search_page_helps_when_empty_or_misspelt(
     browser.sign_in_as(employee)
     assert "Find what customers say" in browser.get("/search").text
     misspelt = browser.get("/search?q=refnd")
-    assert "Did you mean" in misspelt.text and "refund" in misspelt.text
+    assert (
+        "the results for <strong>refund</strong>" in misspelt.text and "Search instead for" in misspelt.text
+    )
+    exactly = browser.get("/search?q=refnd&exact=1")
+    assert "Did you mean" in exactly.text and "refund" in exactly.text
     nothing = browser.get("/search?q=zebra")
     assert "Nothing found for “zebra”" in nothing.text
 
@@ -145,3 +149,20 @@ def test_search_api_hides_archived_insights_from_employees(
     cx_headers = bearer(auth_service.create_token(db, actor=cx, owner=cx).token)
     assert browser.client.get("/api/v1/search?q=refund", headers=employee_headers).json()["total"] == 0
     assert browser.client.get("/api/v1/search?q=refund", headers=cx_headers).json()["total"] == 1
+
+
+def test_a_misspelt_search_shows_the_suggestions_results_and_follows_no_typo(
+    browser: Browser, db: Session, cx: Person, search_index: SearchIndex
+) -> None:
+    factories.published(
+        db, by=cx, kind="pain_point", title="Late delivery again", severity=3, body="The delivery came late."
+    )
+    search_index.sync()
+    page = browser.sign_in_as(cx).get("/search?q=delivry").text
+    assert "Nothing matched “delivry”, so these are the results for <strong>delivery</strong>" in page
+    assert "Late delivery again" in page
+    assert 'name="target_key" value="delivery"' in page and 'name="target_key" value="delivry"' not in page
+    assert "exact=1" in page
+    exact = browser.get("/search?q=delivry&exact=1").text
+    assert "Did you mean" in exact and "Late delivery again" not in exact
+    assert "Follow this search" not in exact  # a typo that finds nothing is not offered to follow
