@@ -25,6 +25,22 @@
   document.addEventListener("htmx:sendError", function () {
     showProblem("The portal could not be reached. Check your connection and try again.");
   });
+  // After an update in place (support, a comment, a stage, a form sent back with its errors) the
+  // keyboard focus would be lost to the top of the page: put it on what changed instead. A fragment
+  // names its focus with [data-focus] (an error, a heading); otherwise the updated region takes it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && !document.contains(target) && target.id) target = document.getElementById(target.id);
+    if (!target || target === document.body || event.detail.boosted) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
+    var wanted = target.querySelector("[aria-invalid=true], [data-focus]") || target;
+    if (!wanted.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(wanted.tagName)) {
+      wanted.setAttribute("tabindex", "-1");
+    }
+    wanted.focus({ preventScroll: false });
+  });
+
   function showProblem(text) {
     var region = document.getElementById("flash");
     if (!region) return;
@@ -70,7 +86,8 @@
   }, true);
 })();
 
-// The header's search suggestions close on Escape or a click elsewhere.
+// The header's search suggestions: arrow keys move from the box through the suggestions and back;
+// they close on Escape (focus returns to the box) or a click elsewhere.
 (function () {
   "use strict";
   function closeSuggestions() {
@@ -78,7 +95,22 @@
     if (panel) panel.replaceChildren();
   }
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") closeSuggestions();
+    var panel = document.getElementById("header-suggest");
+    var box = document.querySelector(".header-search input[type=search]");
+    if (event.key === "Escape") {
+      if (panel && panel.contains(document.activeElement) && box) box.focus();
+      closeSuggestions();
+      return;
+    }
+    if (!panel || !box || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
+    var links = Array.prototype.slice.call(panel.querySelectorAll("a"));
+    if (!links.length) return;
+    var at = links.indexOf(document.activeElement);
+    if (document.activeElement !== box && at === -1) return;
+    event.preventDefault();
+    var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+    if (next < 0) box.focus();
+    else links[Math.min(next, links.length - 1)].focus();
   });
   document.addEventListener("click", function (event) {
     if (!event.target.closest(".header-search")) closeSuggestions();
