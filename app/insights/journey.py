@@ -98,12 +98,15 @@ class Curve:
     path: str
     baseline: float
     step: int
+    label_width: int = 140  # the journey table's first column (row names): the curve starts after it
 
 
-def emotion_curve(stages: list[Any], *, step: int = 160, height: int = 140) -> Curve:
-    """Points for an SVG line: one per stage, +2 at the top and -2 at the bottom."""
+def emotion_curve(stages: list[Any], *, step: int = 200, height: int = 160) -> Curve:
+    """Points for an SVG line: one per stage, +2 at the top and -2 at the bottom, each at the middle
+    of its stage's column (`step` wide) in the journey table; the bottom 24 px hold the stage names."""
     pad = 24
-    usable = height - 2 * pad
+    height_for_points = height - 20  # room below for the stage names
+    usable = height_for_points - 2 * pad
     points = [
         CurvePoint(
             x=step * i + step / 2, y=pad + (2 - s.emotion) * usable / 4, emotion=s.emotion, name=s.name

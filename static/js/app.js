@@ -28,7 +28,16 @@
   // After an update in place (support, a comment, a stage, a form sent back with its errors) the
   // keyboard focus would be lost to the top of the page: put it on what changed instead. A fragment
   // names its focus with [data-focus] (an error, a heading); otherwise the updated region takes it.
+  // Only when the swap took away the element that had the focus: a poll (the notification count)
+  // never moves anyone's focus.
+  var focusWasInTarget = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target, active = document.activeElement;
+    focusWasInTarget = !!(target && active && active !== document.body && target.contains(active));
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
+    if (!focusWasInTarget) return;
+    focusWasInTarget = false;
     var target = event.detail.target;
     if (target && !document.contains(target) && target.id) target = document.getElementById(target.id);
     if (!target || target === document.body || event.detail.boosted) return;
