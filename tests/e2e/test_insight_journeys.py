@@ -45,6 +45,12 @@ def test_cx_publishes_a_journey_map_with_five_stages_and_sees_the_curve(page: Pa
     expect(page.get_by_role("columnheader", name="4. Wait for delivery")).to_be_visible()
     expect(page.get_by_text("-2 · very negative")).to_be_visible()
     assert page.url.endswith(url.rsplit("/", 1)[-1])
+    # Each point of the curve stands over its stage's column (within 2 px), on a phone too.
+    centres = "els => els.map(e => { const r = e.getBoundingClientRect(); return r.x + r.width / 2; })"
+    dots = curve.locator("circle").evaluate_all(centres)
+    columns = page.locator(".journey-grid thead th[scope=col]").evaluate_all(centres)
+    assert len(dots) == len(columns) == 5
+    assert all(abs(d - c) <= 2 for d, c in zip(dots, columns, strict=True)), (dots, columns)
 
 
 def test_employee_sees_the_journey_map_but_cannot_edit_it(page: Page) -> None:

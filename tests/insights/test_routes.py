@@ -236,3 +236,15 @@ def test_hostile_text_in_every_field_is_shown_inert(
     _assert_inert(browser.get(f"/insights/{journey.id}").text, vector)
     _assert_inert(browser.get("/insights").text, vector)
     _assert_inert(browser.get("/").text, vector)
+
+
+def test_the_stage_editor_opens_one_stage_at_a_time(browser: Browser, db: Session, cx: Person) -> None:
+    from app.insights.models import JourneyStage, Kind
+
+    journey = factories.insight(db, kind=Kind.journey_map, title="Ordering", author=cx)
+    for n, name in enumerate(["Find", "Pay", "Wait"]):
+        db.add(JourneyStage(journey_id=journey.id or 0, name=name, position=n))
+    db.commit()
+    page = browser.sign_in_as(cx).get(f"/insights/{journey.id}/stages").text
+    assert page.count('<details class="stage-edit">') == 3  # all closed: a list, not three forms open
+    assert '<strong dir="auto">Pay</strong>' in page
