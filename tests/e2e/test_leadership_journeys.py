@@ -21,6 +21,11 @@ def test_leader_accepts_with_a_response_and_the_proposer_sees_it(page: Page) -> 
         .locator(".big-number")
     )
     before = conversion.inner_text()
+    # On a phone too, the charts keep readable labels: they scroll rather than shrink.
+    chart = page.locator("svg.chart").first
+    assert chart.evaluate("svg => svg.getBoundingClientRect().width") >= 560
+    label_px = page.locator("svg.chart .chart-label").first.evaluate("t => t.getBoundingClientRect().height")
+    assert label_px >= 11, label_px
     page.get_by_role("link", name="Review", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Review queue"))).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Evening delivery slots for working families")
