@@ -109,7 +109,7 @@ def test_editing_another_persons_comment_is_403(live_server: LiveServer, setup: 
     )
     visitor = Visitor(live_server, newcomer(setup, "Eve Editor").email)
     refused = visitor.post(f"/comments/{comment.id}/edit", {"body": "Not yours"})
-    assert_refused_on_a_page(refused, 403, "", "Eve Editor")
+    assert_refused_on_a_page(refused, 403, "You can only change your own comments.", "Eve Editor")
 
 
 def test_a_second_pulse_answer_is_409_and_answering_uninvited_is_403(
@@ -129,3 +129,17 @@ def test_a_second_pulse_answer_is_409_and_answering_uninvited_is_403(
     outsider = Visitor(live_server, newcomer(setup, "Oscar Outsider").email)
     uninvited = outsider.post(f"/pulse/{round_.id}/answers", answers)
     assert_refused_on_a_page(uninvited, 403, "not sent to your team", "Oscar Outsider")
+
+
+def test_starting_another_persons_import_is_403(live_server: LiveServer, setup: Session) -> None:
+    import io
+
+    from app.imports import jobs
+    from tests.reviews import review_rows
+
+    owner = newcomer(setup, "Una Uploader", Role.cx)
+    body = "\n".join(",".join(f'"{cell}"' for cell in row) for row in review_rows(3)).encode()
+    job = jobs.upload(setup, actor=owner, file_name="reviews.csv", source=io.BytesIO(body))
+    other = Visitor(live_server, newcomer(setup, "Otto Other", Role.cx).email)
+    refused = other.post(f"/imports/{job.id}/start", {"map_quote": "Review Text", "action": "check"})
+    assert_refused_on_a_page(refused, 403, "Only the person who uploaded this file", "Otto Other")
