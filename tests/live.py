@@ -6,6 +6,7 @@ PORTAL_TEST_DATABASE_URL is set), migrated with Alembic, and its own data folder
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from alembic import command
@@ -65,6 +67,19 @@ def person_with_token(db_url: str, *, role: Role, email: str) -> str:
         token = auth_service.create_token(session, actor=person, owner=person).token
     engine.dispose()
     return token
+
+
+PASSWORD = "live passphrase 2026"
+
+
+def person_with_password(db_url: str, *, role: Role, email: str) -> str:
+    """A person named "Page Tester" who signs in with PASSWORD (their e-mail is returned)."""
+    engine = create_engine(db_url)
+    with Session(engine, expire_on_commit=False) as session:
+        data = PersonCreate(email=email, name="Page Tester", role=role, password=PASSWORD)
+        people_service.create(session, actor=None, data=data)
+    engine.dispose()
+    return email
 
 
 @dataclass
@@ -164,3 +179,24 @@ def two_nodes(workdir: Path, db_url: str, env: dict[str, str]) -> Iterator[tuple
     finally:
         node_a.stop(drop=False)
         node_b.stop(drop=False)
+
+
+class SignedIn:
+    """A person signed in to a live portal with their password (an HTTP client with the session
+    cookie), and the CSRF token its pages carry, for posting forms as a browser would."""
+
+    def __init__(self, url: str, email: str, password: str) -> None:
+        self.client = httpx.Client(base_url=url, follow_redirects=False, timeout=30)
+        signed_in = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": self._token("/login")}
+        )
+        assert signed_in.status_code == 303, signed_in.text[:300]
+        self.csrf = self._token("/")
+
+    def _token(self, path: str) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', self.client.get(path).text)
+        assert found is not None, f"no form on {path}"
+        return found.group(1)
+
+    def post(self, path: str, data: dict[str, str], **kwargs: Any) -> httpx.Response:
+        return self.client.post(path, data={**data, "csrf_token": self.csrf}, **kwargs)

@@ -5,7 +5,6 @@ Over plain HTTP: what matters here is the server's answer, and the page's words.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import httpx
@@ -18,29 +17,9 @@ from app.people.models import Person, PersonCreate, Role
 from app.pulse import service as pulse_service
 from tests import factories
 from tests.e2e.conftest import PASSWORD, LiveServer
+from tests.live import SignedIn
 
 pytestmark = pytest.mark.e2e
-
-
-class Visitor:
-    """A signed-in person's HTTP client, with the CSRF token its pages carry."""
-
-    def __init__(self, server: LiveServer, email: str) -> None:
-        self.client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
-        token = self._token("/login")
-        signed_in = self.client.post(
-            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert signed_in.status_code == 303, signed_in.text[:300]
-        self.csrf = self._token("/")
-
-    def _token(self, path: str) -> str:
-        found = re.search(r'name="csrf_token" value="([^"]+)"', self.client.get(path).text)
-        assert found is not None
-        return found.group(1)
-
-    def post(self, path: str, data: dict[str, str]) -> httpx.Response:
-        return self.client.post(path, data={**data, "csrf_token": self.csrf})
 
 
 def newcomer(session: Session, name: str, role: Role = Role.employee, team_id: int | None = None) -> Person:
@@ -77,7 +56,7 @@ def test_the_eleventh_proposal_in_an_hour_is_429_with_its_message(
     live_server: LiveServer, setup: Session
 ) -> None:
     person = newcomer(setup, "Rita Ratelimit")
-    visitor = Visitor(live_server, person.email)
+    visitor = SignedIn(live_server.url, person.email, PASSWORD)
     form = {"problem": "p", "change": "c"}
     for n in range(10):
         assert visitor.post("/proposals/new", {**form, "title": f"Idea of the hour {n}"}).status_code == 303
@@ -89,7 +68,7 @@ def test_the_eleventh_proposal_in_an_hour_is_429_with_its_message(
 def test_the_seventh_comment_in_a_minute_is_429(live_server: LiveServer, setup: Session) -> None:
     person = newcomer(setup, "Carl Commenter")
     insight_id = pain_point(setup, "A thing customers say")
-    visitor = Visitor(live_server, person.email)
+    visitor = SignedIn(live_server.url, person.email, PASSWORD)
     target = {"target_type": "insight", "target_id": str(insight_id)}
     for n in range(6):
         assert visitor.post("/comments", {**target, "body": f"Thought {n}"}).status_code == 303
@@ -107,7 +86,7 @@ def test_editing_another_persons_comment_is_403(live_server: LiveServer, setup: 
         target_id=insight_id,
         data=comment_service.CommentIn(body="Mine"),
     )
-    visitor = Visitor(live_server, newcomer(setup, "Eve Editor").email)
+    visitor = SignedIn(live_server.url, newcomer(setup, "Eve Editor").email, PASSWORD)
     refused = visitor.post(f"/comments/{comment.id}/edit", {"body": "Not yours"})
     assert_refused_on_a_page(refused, 403, "You can only change your own comments.", "Eve Editor")
 
@@ -121,12 +100,12 @@ def test_a_second_pulse_answer_is_409_and_answering_uninvited_is_403(
     round_ = factories.opened_pulse(setup, by=opener, teams=[team], title="Refusals pulse")
     answers = {f"item-{i.id}": "4" for i in pulse_service.items(setup, round_id=round_.id or 0)}
 
-    visitor = Visitor(live_server, crew[0].email)
+    visitor = SignedIn(live_server.url, crew[0].email, PASSWORD)
     assert visitor.post(f"/pulse/{round_.id}/answers", answers).status_code == 303
     again = visitor.post(f"/pulse/{round_.id}/answers", answers)  # Back, then submit
     assert_refused_on_a_page(again, 409, "already answered", "Crew Member 0")
 
-    outsider = Visitor(live_server, newcomer(setup, "Oscar Outsider").email)
+    outsider = SignedIn(live_server.url, newcomer(setup, "Oscar Outsider").email, PASSWORD)
     uninvited = outsider.post(f"/pulse/{round_.id}/answers", answers)
     assert_refused_on_a_page(uninvited, 403, "not sent to your team", "Oscar Outsider")
 
@@ -140,6 +119,6 @@ def test_starting_another_persons_import_is_403(live_server: LiveServer, setup: 
     owner = newcomer(setup, "Una Uploader", Role.cx)
     body = "\n".join(",".join(f'"{cell}"' for cell in row) for row in review_rows(3)).encode()
     job = jobs.upload(setup, actor=owner, file_name="reviews.csv", source=io.BytesIO(body))
-    other = Visitor(live_server, newcomer(setup, "Otto Other", Role.cx).email)
+    other = SignedIn(live_server.url, newcomer(setup, "Otto Other", Role.cx).email, PASSWORD)
     refused = other.post(f"/imports/{job.id}/start", {"map_quote": "Review Text", "action": "check"})
     assert_refused_on_a_page(refused, 403, "Only the person who uploaded this file", "Otto Other")

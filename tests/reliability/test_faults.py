@@ -121,8 +121,10 @@ def test_f6_f7_full_disk_gives_503_and_507_keeps_reads_and_loses_nothing(tmp_pat
     db_url = f"sqlite:///{tmpfs / 'portal.db'}"
     live.migrate(db_url)
     token = person_with_token(db_url)
+    page_user = live.person_with_password(db_url, role=Role.cx, email="pages@live.test")
     portal = live.start(tmp_path, db_url, env={**NO_LIMITS, "PORTAL_DATA_DIR": str(tmpfs / "data")})
     try:
+        browser = live.SignedIn(portal.url, page_user, live.PASSWORD)  # signed in while there is room
         with httpx.Client(
             base_url=portal.url, headers={"Authorization": f"Bearer {token}"}, timeout=10
         ) as client:
@@ -152,6 +154,13 @@ def test_f6_f7_full_disk_gives_503_and_507_keeps_reads_and_loses_nothing(tmp_pat
                 files={"file": ("map.png", tiny_png(), "image/png")},
             )
             assert upload.status_code == 507
+            # The same on the page: its own status and words, with the person still signed in.
+            on_page = browser.post(
+                f"/insights/{insight.json()['id']}/attachments",
+                {},
+                files={"file": ("map.png", tiny_png(), "image/png")},
+            )
+            assert on_page.status_code == 507 and "Page Tester" in on_page.text, on_page.text[:300]
             uploads = tmpfs / "data" / "uploads"
             assert not uploads.exists() or not any(p.name.endswith(".part") for p in uploads.iterdir())
             # Room again: writes work again, and every acknowledged write is there.
