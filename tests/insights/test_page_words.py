@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlmodel import Session
 
+from app.core.models import utcnow
 from app.insights.models import Kind
 from app.notifications import service as notification_service
 from app.people.models import Person
+from app.proposals import service as proposal_service
 from tests import factories
 from tests.browser import Browser
 
@@ -55,20 +58,9 @@ def test_a_filter_updates_the_headings_count_too(db: Session, browser: Browser, 
 def test_a_leaders_home_shows_what_waits_for_them(
     db: Session, browser: Browser, leader: Person, employee: Person
 ) -> None:
-    from datetime import timedelta
-
-    from app.proposals import service as proposal_service
-    from app.proposals.service import ProposalCreate
-
-    fresh = proposal_service.create(
-        db, actor=employee, data=ProposalCreate(title="Evening slots", problem="p", change="c")
-    )
-    old = proposal_service.create(
-        db, actor=employee, data=ProposalCreate(title="Lockers at stations", problem="p", change="c")
-    )
-    old.created_at = old.created_at - timedelta(days=40)
-    db.add(old)
-    db.commit()
+    fresh = factories.proposal(db, title="Evening slots", author=employee)
+    long_ago = utcnow() - timedelta(days=40)
+    factories.proposal(db, title="Lockers at stations", author=employee, created_at=long_ago)
     page = browser.sign_in_as(leader).get("/").text
     assert "Waiting for you" in page and "<strong>2</strong> proposals without an official response" in page
     assert "1 overdue" in page and f'href="/proposals/{fresh.id}"' in page
@@ -78,17 +70,8 @@ def test_a_leaders_home_shows_what_waits_for_them(
 def test_an_employees_home_shows_their_proposals_and_what_they_support(
     db: Session, browser: Browser, employee: Person, cx: Person
 ) -> None:
-    from app.proposals import service as proposal_service
-    from app.proposals.service import ProposalCreate
-
-    own = proposal_service.create(
-        db,
-        actor=employee,
-        data=ProposalCreate(title="My quiet idea", problem="p", change="c", anonymous=True),
-    )
-    theirs = proposal_service.create(
-        db, actor=cx, data=ProposalCreate(title="Their good idea", problem="p", change="c")
-    )
+    own = factories.proposal(db, title="My quiet idea", author=employee, is_anonymous=True)
+    theirs = factories.proposal(db, title="Their good idea", author=cx)
     proposal_service.support(db, actor=employee, proposal_id=theirs.id or 0)
     page = browser.sign_in_as(employee).get("/").text
     assert "Your proposals and what happened" in page
