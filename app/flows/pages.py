@@ -156,19 +156,15 @@ def home(session: Session, me: Person) -> dict[str, Any]:
 class WaitingFor:
     """What waits for a leader: proposals without an official response, and open pulse rounds."""
 
-    to_answer: list[decisions.QueueItem]
-    overdue: int
+    proposals: decisions.Unanswered
     open_rounds: list[PulseRound]
 
 
 def _waiting_for(session: Session, me: Person) -> WaitingFor | None:
     if not decisions.can_decide(me):
         return None
-    queue = [item for item in decisions.review_queue(session) if item.proposal.first_response_at is None]
     open_rounds = [r for r in pulse_service.rounds(session) if pulse_service.is_open(r)]
-    return WaitingFor(
-        to_answer=queue, overdue=sum(1 for item in queue if item.overdue), open_rounds=open_rounds
-    )
+    return WaitingFor(proposals=decisions.unanswered(session), open_rounds=open_rounds)
 
 
 def insight_form(

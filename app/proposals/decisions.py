@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Check
@@ -250,6 +250,39 @@ class QueueItem:
     waiting_days: int  # days since submission without a first official response
     overdue: bool
     evidence_count: int
+
+
+@dataclass
+class Unanswered:
+    """What waits for leaders, in three small queries (for the home page; the queue has the rest)."""
+
+    count: int
+    overdue: int
+    top: list[Proposal]
+
+
+def unanswered(session: Session, *, limit: int = 3) -> Unanswered:
+    """Proposals with no official response yet: how many, how many past the response target, and
+    the most supported (oldest first among equals)."""
+    waiting = (
+        col(Proposal.status).in_((ProposalStatus.new, ProposalStatus.under_review)),
+        col(Proposal.first_response_at).is_(None),
+    )
+    late = utcnow() - timedelta(days=get_settings().response_target_days)
+
+    def count(*where: Any) -> int:
+        return int(session.exec(select(func.count()).select_from(Proposal).where(*waiting, *where)).one())
+
+    top = session.exec(
+        select(Proposal)
+        .where(*waiting)
+        .order_by(col(Proposal.support_count).desc(), col(Proposal.created_at))
+        .limit(limit)
+    ).all()
+    # Overdue as the queue counts it: more than the target's whole days without an answer.
+    return Unanswered(
+        count=count(), overdue=count(col(Proposal.created_at) < late - timedelta(days=1)), top=list(top)
+    )
 
 
 def review_queue(session: Session) -> list[QueueItem]:
