@@ -21,8 +21,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -52,11 +53,18 @@ TEXT_MIN_GROUP = 10  # free-text comments need at least 10 respondents (security
 _shuffle = random.SystemRandom().shuffle
 
 
+def _after_today(day: date) -> date:
+    if day <= utcnow().date():
+        raise ValueError("Choose a closing date after today.")
+    return day
+
+
 class RoundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: Line = Field(min_length=3, max_length=120)
-    closes_on: date
+    # Checked with the other fields, so a form shows this beside a missing title, not after it.
+    closes_on: Annotated[date, AfterValidator(_after_today)]
     team_ids: list[DbId] = Field(default_factory=list, max_length=500)  # empty: every team
     free_text: bool = False
 
@@ -85,8 +93,6 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
     _check_opener(actor)
     k = get_settings().min_group
     errors: dict[str, str] = {}
-    if data.closes_on <= utcnow().date():
-        errors["closes_on"] = "Choose a closing date after today."
     teams = session.exec(
         select(Team).where(col(Team.id).in_(data.team_ids)) if data.team_ids else select(Team)
     ).all()

@@ -51,3 +51,14 @@ def test_the_feedback_form_names_every_problem_at_once(browser: Browser, db: Ses
     assert "Use a whole number." in refused.text  # the score, refused by the form's model
     assert "Feedback needs the customer&#39;s words." in refused.text  # the quote, by the kind's rules
     assert "Say where the feedback came from." in refused.text
+
+
+def test_the_pulse_form_names_a_short_title_and_a_past_date_at_once(
+    browser: Browser, db: Session, leader: Person
+) -> None:
+    refused = browser.sign_in_as(leader).post("/pulse/new", {"title": "Q", "closes_on": "2020-01-01"})
+    assert refused.status_code == 422
+    assert (
+        "Write at least 3 characters." in refused.text
+        and "Choose a closing date after today." in refused.text
+    )
