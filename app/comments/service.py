@@ -80,7 +80,7 @@ def speaks_as_anonymous_author(session: Session, *, actor: Person, target_type: 
     if target_type != "proposal":
         return False
     proposal = session.get(Proposal, target_id)
-    return proposal is not None and proposal.is_anonymous and proposal.author_id == actor.id
+    return proposal is not None and proposal.written_anonymously_by(actor.id)
 
 
 @owns_transaction

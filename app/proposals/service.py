@@ -200,7 +200,7 @@ def support(session: Session, *, actor: Person, proposal_id: int) -> int:
     proposal = get(session, proposal_id=proposal_id)
     if proposal.status in CLOSED:
         raise Conflict(f"This proposal is {proposal.status.label}; it no longer takes support.")
-    if is_anonymous_author(proposal, actor):
+    if proposal.written_anonymously_by(actor.id):
         raise Conflict(SUPPORTING_OWN_ANONYMOUS)
     assert actor.id is not None
     write_limits.check(session, person=actor, action="support")
@@ -246,10 +246,6 @@ def supports(session: Session, *, actor: Person, proposal_id: int) -> bool:
         ).first()
         is not None
     )
-
-
-def is_anonymous_author(proposal: Proposal, person: Person) -> bool:
-    return proposal.is_anonymous and proposal.author_id == person.id
 
 
 def supporters(session: Session, *, proposal_id: int) -> list[Person]:
