@@ -50,6 +50,20 @@ class Org:
     invited: dict[int, int]  # team id -> people invited at launch
     company_name: str = "Whole company"
 
+    def department_invited(self, department_id: int) -> int:
+        return sum(n for t, n in self.invited.items() if self.teams.get(t, ("", -1))[1] == department_id)
+
+    def groups_holding(self, team_id: int, department_id: int, k: int) -> frozenset[str]:
+        """The groups that hold an answer from this team: its reporting group and those above it."""
+        kept_under = reporting_group(
+            team_id=team_id,
+            department_id=department_id,
+            team_invited=self.invited.get(team_id, 0),
+            department_invited=self.department_invited(department_id),
+            k=k,
+        )
+        return frozenset(keys_of(*kept_under))
+
 
 @dataclass
 class Group:
@@ -174,7 +188,7 @@ def _groups(org: Org, answers: Sequence[Answer]) -> list[Group]:
     groups = [Group(COMPANY, "company", org.company_name, None, len(answers), sum(org.invited.values()))]
     # Each department followed by its teams, as the heat map reads.
     for dept_id, name in sorted(org.departments.items(), key=lambda d: d[1]):
-        invited = sum(n for t, n in org.invited.items() if org.teams.get(t, ("", -1))[1] == dept_id)
+        invited = org.department_invited(dept_id)
         groups.append(Group(f"department:{dept_id}", "department", name, COMPANY, dept_n[dept_id], invited))
         for team_id, (team_name, team_dept) in sorted(org.teams.items(), key=lambda t: t[1][0]):
             if team_dept == dept_id:

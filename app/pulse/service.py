@@ -392,7 +392,7 @@ def results(session: Session, *, actor: Person, round_id: int) -> Results:
     return Results(round=round_, released=True, release=release, items=round_items)
 
 
-def known_to(session: Session, round_: PulseRound, viewer: Person | None) -> frozenset[str]:
+def _known_to(session: Session, round_: PulseRound, org: rules.Org, viewer: Person | None) -> frozenset[str]:
     """The groups of this round that hold the viewer's own answer (none if they did not answer):
     the viewer knows that answer, so those groups are judged by the answers besides it (R13)."""
     if viewer is None or session.get(PulseParticipation, (round_.id, viewer.id)) is None:
@@ -400,7 +400,7 @@ def known_to(session: Session, round_: PulseRound, viewer: Person | None) -> fro
     invitation = session.get(PulseInvitation, (round_.id, viewer.id))
     if invitation is None:
         return frozenset({rules.COMPANY})
-    return frozenset(rules.keys_of(*_reporting_group(session, round_, invitation)))
+    return org.groups_holding(invitation.team_id, invitation.department_id, round_.min_group)
 
 
 def _release(
@@ -447,7 +447,7 @@ def _release(
         k=round_.min_group,
         k_text=round_.text_min_group,
         free_text=round_.free_text,
-        known=known_to(session, round_, viewer),
+        known=_known_to(session, round_, org, viewer),
     )
 
 
