@@ -268,7 +268,6 @@ def unanswered(session: Session, *, limit: int = 3) -> Unanswered:
         col(Proposal.status).in_((ProposalStatus.new, ProposalStatus.under_review)),
         col(Proposal.first_response_at).is_(None),
     )
-    late = utcnow() - timedelta(days=get_settings().response_target_days)
 
     def count(*where: Any) -> int:
         return int(session.exec(select(func.count()).select_from(Proposal).where(*waiting, *where)).one())
@@ -279,16 +278,21 @@ def unanswered(session: Session, *, limit: int = 3) -> Unanswered:
         .order_by(col(Proposal.support_count).desc(), col(Proposal.created_at))
         .limit(limit)
     ).all()
-    # Overdue as the queue counts it: more than the target's whole days without an answer.
     return Unanswered(
-        count=count(), overdue=count(col(Proposal.created_at) < late - timedelta(days=1)), top=list(top)
+        count=count(), overdue=count(col(Proposal.created_at) <= overdue_since()), top=list(top)
     )
+
+
+def overdue_since(now: datetime | None = None) -> datetime:
+    """A proposal submitted at or before this moment and still without an official response is
+    overdue: more whole days have passed than PORTAL_RESPONSE_TARGET_DAYS."""
+    return (now or utcnow()) - timedelta(days=get_settings().response_target_days + 1)
 
 
 def review_queue(session: Session) -> list[QueueItem]:
     """Proposals waiting for an answer (new or under review), most supported and oldest first."""
-    target = get_settings().response_target_days
     now = utcnow()
+    late = overdue_since(now)
     rows = session.exec(
         select(Proposal).where(col(Proposal.status).in_((ProposalStatus.new, ProposalStatus.under_review)))
     ).all()
@@ -307,7 +311,7 @@ def review_queue(session: Session) -> list[QueueItem]:
             QueueItem(
                 proposal=proposal,
                 waiting_days=waiting,
-                overdue=not answered and waiting > target,
+                overdue=not answered and aware(proposal.created_at) <= late,
                 evidence_count=evidence.get(proposal.id or 0, 0),
             )
         )

@@ -45,11 +45,11 @@ class Proposal(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_activity_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
 
-
     def written_anonymously_by(self, person_id: int | None) -> bool:
         """Whether this is an anonymous proposal and `person_id` its author: the one person who must
         be warned before anything would put their name next to it (a comment, a support)."""
         return self.is_anonymous and person_id is not None and self.author_id == person_id
+
 
 class ProposalInsight(SQLModel, table=True):
     """The insights (evidence) a proposal addresses."""
