@@ -158,13 +158,7 @@ def _departments(
             session.exec(select(Comment.author_id).where(col(Comment.created_at) >= since)).all()
         ),
         supporters=list(
-            # Unnamed support is left out: counted under a department, it would say where its
-            # anonymous author works.
-            session.exec(
-                select(Support.person_id).where(
-                    col(Support.created_at) >= since, col(Support.anonymous).is_(False)
-                )
-            ).all()
+            session.exec(select(Support.person_id).where(col(Support.created_at) >= since)).all()
         ),
     )
 

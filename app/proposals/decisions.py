@@ -125,19 +125,20 @@ def _team(session: Session, value: int | str | None) -> Team | None:
 
 
 def _merge(session: Session, *, duplicate: Proposal, original: Proposal) -> None:
-    """The duplicate's author and supporters support the original (each once); its followers follow it.
-    The author of an anonymous duplicate is counted without a name: listing them among the
-    supporters would tell everyone who wrote it. Support that was itself unnamed stays unnamed."""
+    """The duplicate's supporters, and its author when named, support the original (each once); its
+    followers follow it. The author of an anonymous duplicate is not carried at all: listed, they
+    would be named; counted without a name, the count would still tell (it does not rise when they
+    already support the original, which narrows them to its supporters). They follow the original
+    and hear the answer, as every author does."""
     assert duplicate.id is not None and original.id is not None
-    carried = select(Support.person_id, Support.anonymous).where(Support.proposal_id == duplicate.id)
-    unnamed: dict[int, bool] = dict(session.exec(carried).all())
-    unnamed[duplicate.author_id] = unnamed.get(duplicate.author_id, False) or duplicate.is_anonymous
-    people = set(unnamed)
+    people = set(session.exec(select(Support.person_id).where(Support.proposal_id == duplicate.id)).all())
+    if not duplicate.is_anonymous:
+        people.add(duplicate.author_id)
     already = set(session.exec(select(Support.person_id).where(Support.proposal_id == original.id)).all())
     for person_id in sorted(people - already - {original.author_id}):
         savepoint = session.begin_nested()
         try:
-            session.add(Support(proposal_id=original.id, person_id=person_id, anonymous=unnamed[person_id]))
+            session.add(Support(proposal_id=original.id, person_id=person_id))
             savepoint.commit()
         except IntegrityError:
             savepoint.rollback()
@@ -147,7 +148,7 @@ def _merge(session: Session, *, duplicate: Proposal, original: Proposal) -> None
                 Follow.target_type == "proposal", Follow.target_key == str(duplicate.id)
             )
         ).all()
-    )
+    ) | {duplicate.author_id}
     for person in session.exec(select(Person).where(col(Person.id).in_(followers | people))).all():
         notification_service.follow(
             session, person=person, target_type="proposal", target_key=str(original.id)
@@ -157,11 +158,18 @@ def _merge(session: Session, *, duplicate: Proposal, original: Proposal) -> None
     ).one()
     original.last_activity_at = utcnow()
     session.add(original)
+    merged = f"“{duplicate.title}” was merged into “{original.title}”"
     notification_service.notify(
         session,
-        person_ids=people | followers,
+        person_ids=people,
         url=f"/proposals/{original.id}",
-        text=f"“{duplicate.title}” was merged into “{original.title}”; your support now counts there.",
+        text=f"{merged}; your support now counts there.",
+    )
+    notification_service.notify(
+        session,
+        person_ids=followers - people,
+        url=f"/proposals/{original.id}",
+        text=f"{merged}; you follow it there.",
     )
     outbox.enqueue(session, "proposal", original.id)
 

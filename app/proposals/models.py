@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Text, UniqueConstraint, false
+from sqlalchemy import DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.models import enum_column, link_to, utcnow
@@ -78,9 +78,6 @@ class Support(SQLModel, table=True):
     proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
-    # Counted, never named: the support an anonymous proposal's author brings when their proposal is
-    # merged into another as a duplicate (naming them would tell everyone who wrote it).
-    anonymous: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ProposalResponse(SQLModel, table=True):

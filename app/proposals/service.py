@@ -249,12 +249,10 @@ def supports(session: Session, *, actor: Person, proposal_id: int) -> bool:
 
 
 def supporters(session: Session, *, proposal_id: int) -> list[Person]:
-    """The supporters shown by name: everyone but the support counted without a name (`Support.anonymous`)."""
+    """Everyone who supports the proposal, by name (supporting is always under one's own name)."""
     supporting = select(Person).join(Support, col(Support.person_id) == Person.id)
     rows = session.exec(
-        supporting.where(Support.proposal_id == proposal_id, col(Support.anonymous).is_(False)).order_by(
-            col(Support.created_at)
-        )
+        supporting.where(Support.proposal_id == proposal_id).order_by(col(Support.created_at))
     )
     return list(rows.all())
 
@@ -272,11 +270,6 @@ class ProposalDetail:
     supporters: list[Person] = field(default_factory=list)
     supported: bool = False
     following: bool = False
-
-    @property
-    def unnamed_supporters(self) -> int:
-        """Support counted without a name (an anonymous author's, carried over by a merge)."""
-        return max(0, self.proposal.support_count - len(self.supporters))
 
 
 def detail(session: Session, *, actor: Person, proposal_id: int) -> ProposalDetail:

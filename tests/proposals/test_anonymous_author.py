@@ -25,10 +25,10 @@ def quiet(db: Session) -> Person:
     return factories.person(db, name="Quentin Quiet", email="quentin@example.test")
 
 
-# --- a merge carries support, never a name ---------------------------------------------------------
+# --- a merge carries support, never an anonymous author ------------------------------------------
 
 
-def test_merging_an_anonymous_duplicate_counts_its_author_without_naming_them(
+def test_merging_an_anonymous_duplicate_carries_its_supporters_never_its_author(
     db: Session, browser: Browser, quiet: Person, employee: Person, cx: Person, leader: Person
 ) -> None:
     original = propose(db, employee, title="Evening slots")
@@ -36,34 +36,38 @@ def test_merging_an_anonymous_duplicate_counts_its_author_without_naming_them(
     proposal_service.support(db, actor=cx, proposal_id=duplicate)
     decide(db, leader, duplicate, "duplicate", "Same idea.", duplicate_of=original)
 
-    assert proposal_service.get(db, proposal_id=original).support_count == 2  # cx and the author
+    assert proposal_service.get(db, proposal_id=original).support_count == 1  # cx; never the author
     assert [p.name for p in proposal_service.supporters(db, proposal_id=original)] == ["Cass Cx"]
     for reader in (employee, cx, leader):
         page = browser.sign_in_as(reader).get(f"/proposals/{original}").text
-        assert (
-            "Quentin" not in page and "1 without a name" in page and "<strong>2</strong> supporters" in page
-        )
-    # The author still hears the answer, and their support counts where it went.
-    assert any("was merged into “Evening slots”" in text for text in notes(db, quiet))
+        assert "Quentin" not in page and "<strong>1</strong> supporter" in page
+    # The author still hears the answer and follows the original.
+    assert any("was merged into “Evening slots”; you follow it there." in t for t in notes(db, quiet))
+    assert any("your support now counts there" in t for t in notes(db, cx))
     mine = browser.sign_in_as(quiet).get(f"/proposals/{original}").text
-    assert "You support this" in mine and "<li>Quentin Quiet</li>" not in mine
+    assert "Stop following" in mine and "<li>Quentin Quiet</li>" not in mine
 
 
-def test_support_that_was_unnamed_stays_unnamed_through_a_second_merge(
+def test_the_count_after_a_merge_says_nothing_about_the_anonymous_author(
     db: Session, quiet: Person, employee: Person, cx: Person, leader: Person
 ) -> None:
-    first = propose(db, quiet, title="Quiet first idea", anonymous=True)
-    middle = propose(db, cx, title="Middle idea")
-    last = propose(db, employee, title="Where it all ends")
-    decide(db, leader, first, "duplicate", "Same.", duplicate_of=middle)
-    decide(db, leader, middle, "duplicate", "Same again.", duplicate_of=last)
-    rows = {
-        s.person_id: s.anonymous for s in db.exec(select(Support).where(Support.proposal_id == last)).all()
-    }
-    assert rows == {quiet.id: True, cx.id: False}
+    """Counted without a name, the author's support would still tell: when they already supported
+    the original the count would not rise, which narrows them to its supporters. So it is never
+    carried, and the count moves the same whether or not they supported the original."""
+    moved = []
+    for already_supports in (False, True):
+        original = propose(db, employee, title=f"Evening slots {already_supports}")
+        if already_supports:
+            proposal_service.support(db, actor=quiet, proposal_id=original)
+        before = proposal_service.get(db, proposal_id=original).support_count
+        duplicate = propose(db, quiet, title=f"Deliver after six {already_supports}", anonymous=True)
+        proposal_service.support(db, actor=cx, proposal_id=duplicate)
+        decide(db, leader, duplicate, "duplicate", "Same idea.", duplicate_of=original)
+        moved.append(proposal_service.get(db, proposal_id=original).support_count - before)
+    assert moved == [1, 1]
 
 
-def test_unnamed_support_is_not_counted_under_a_department(
+def test_a_merge_adds_no_support_to_the_department_figures_for_an_anonymous_author(
     db: Session, quiet: Person, employee: Person, leader: Person
 ) -> None:
     original = propose(db, employee, title="Evening slots")
@@ -71,6 +75,7 @@ def test_unnamed_support_is_not_counted_under_a_department(
     decide(db, leader, duplicate, "duplicate", "Same idea.", duplicate_of=original)
     board = dashboard_service.build(db)
     assert sum(row.supports for row in board.departments) == 0
+    assert db.exec(select(Support).where(Support.person_id == quiet.id)).all() == []
 
 
 # --- the author of an anonymous proposal cannot support it by name ------------------------------

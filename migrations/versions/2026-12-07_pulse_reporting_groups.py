@@ -1,11 +1,9 @@
-"""anonymous support; pulse answers stored under their reporting group
+"""pulse answers stored under their reporting group
 
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 05:30:00
 
-- support.anonymous: the support an anonymous author brings to the original when their proposal is
-  merged as a duplicate is counted and never named.
 - pulse_ballot / pulse_response: team_id and department_id may be empty, for answers stored only
   under the department or the company (the smallest group that can ever be shown). Both tables stay
   WITHOUT ROWID on SQLite, so their rows are still kept in the order of their random ids.
@@ -25,8 +23,6 @@ ANSWER_TABLES = ("pulse_ballot", "pulse_response")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("support", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("anonymous", sa.Boolean(), server_default=sa.false(), nullable=False))
     for table in ANSWER_TABLES:
         with op.batch_alter_table(table, schema=None, table_kwargs={"sqlite_with_rowid": False}) as batch_op:
             batch_op.alter_column("team_id", existing_type=sa.Integer(), nullable=True)
@@ -40,5 +36,3 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None, table_kwargs={"sqlite_with_rowid": False}) as batch_op:
             batch_op.alter_column("department_id", existing_type=sa.Integer(), nullable=False)
             batch_op.alter_column("team_id", existing_type=sa.Integer(), nullable=False)
-    with op.batch_alter_table("support", schema=None) as batch_op:
-        batch_op.drop_column("anonymous")
