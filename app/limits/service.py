@@ -64,6 +64,10 @@ def check(session: Session, *, person: Person, action: str) -> None:
     if _bypass.get():
         return
     assert person.id is not None
+    # Count under the person's row lock: on PostgreSQL, parallel requests would otherwise each see
+    # the same count under READ COMMITTED and all pass (40 parallel comments got 24-26 through a limit
+    # of 6). SQLite needs nothing more: BEGIN IMMEDIATE already serialises writers.
+    session.exec(select(Person.id).where(Person.id == person.id).with_for_update())
     now = utcnow()
     # Forget this person's events older than the longest window, so the table stays small.
     session.exec(
