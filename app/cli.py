@@ -154,14 +154,14 @@ def seed() -> None:
 @cli.command()
 def reindex() -> None:
     """Rebuild the search index from the database (into a fresh folder, then swapped in)."""
-    from app.core.db import new_session
+    from app.core.db import new_read_session, new_session
     from app.flows import search as search_service
 
     _check_config()
-    with new_session() as session:
+    with new_session() as session, new_read_session() as reading:
         try:
             # A command is single-threaded, so it may fork one indexing process per core.
-            count = search_service.reindex(session, procs=min(os.cpu_count() or 1, 4))
+            count = search_service.reindex(session, procs=min(os.cpu_count() or 1, 4), reading=reading)
         except search_service.SearchUnavailable as exc:
             _fail(str(exc))
             return
@@ -223,12 +223,12 @@ def restore(
 @index_cli.command("drain")
 def index_drain() -> None:
     """Apply pending changes to the search index now (the app does this every second by itself)."""
-    from app.core.db import new_session
+    from app.core.db import new_read_session, new_session
     from app.flows import search as search_service
 
     _check_config()
-    with new_session() as session:
-        applied = search_service.drain(session, wait=30)
+    with new_session() as session, new_read_session() as reading:
+        applied = search_service.drain(session, wait=30, reading=reading)
     typer.echo(f"Applied {applied} pending changes to the search index.")
 
 
@@ -268,7 +268,7 @@ def import_feedback(
 
     from sqlmodel import col, select
 
-    from app.core.db import new_session
+    from app.core.db import new_read_session, new_session
     from app.core.errors import DomainError
     from app.imports import reader
     from app.imports import service as import_service
@@ -289,12 +289,14 @@ def import_feedback(
     if not path.is_file():
         _fail(f"No file {file}.")
 
-    with new_session() as session:
+    # Everything but the write itself reads on the read session: a long check pass must not hold
+    # the SQLite write lock that the running portal's writes need.
+    with new_session() as session, new_read_session() as reading:
         if as_email:
-            actor = people_service.get_by_email(session, email=as_email)
+            actor = people_service.get_by_email(reading, email=as_email)
         else:
             query = select(Person).where(Person.role == Role.admin, col(Person.is_active))
-            actor = session.exec(query.order_by(col(Person.id))).first()
+            actor = reading.exec(query.order_by(col(Person.id))).first()
         if actor is None or not actor.is_active:
             _fail(f"No active person {as_email or 'with the admin role'} to import as.")
             return
@@ -310,7 +312,7 @@ def import_feedback(
                         typer.echo(f"Writing {outcome.imported:,} rows in one transaction…", err=True)
 
                 outcome = import_service.import_file(
-                    session, actor=actor, plan=plan, dry_run=dry_run, progress=progress
+                    session, actor=actor, plan=plan, dry_run=dry_run, progress=progress, reading=reading
                 )
         except import_service.ImportRejected as exc:
             typer.echo("", err=True)

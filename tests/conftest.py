@@ -34,7 +34,7 @@ from app.core.config import get_settings  # noqa: E402
 from app.core.db import get_engine  # noqa: E402
 from app.main import app  # noqa: E402
 from app.people.models import Person, Role  # noqa: E402
-from app.web.deps import get_session  # noqa: E402
+from app.web.deps import get_read_session, get_session  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.browser import Browser  # noqa: E402
 
@@ -77,6 +77,7 @@ def db(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def client(db: Session) -> Iterator[TestClient]:
     app.dependency_overrides[get_session] = lambda: db
+    app.dependency_overrides[get_read_session] = lambda: db
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
         yield test_client
     app.dependency_overrides.clear()

@@ -120,6 +120,12 @@ def new_session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
+def new_read_session() -> Session:
+    """A session for long reads (exports, import checks, index drains): on SQLite it begins
+    DEFERRED, so however long it reads, it never holds the write lock."""
+    return Session(get_read_engine(), expire_on_commit=False)
+
+
 def ping(session: Session) -> bool:
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     return True
@@ -143,6 +149,7 @@ __all__ = [
     "commit",
     "get_engine",
     "get_read_engine",
+    "new_read_session",
     "new_session",
     "one_transaction",
     "owns_transaction",

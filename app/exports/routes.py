@@ -18,7 +18,7 @@ from app.exports import service as export_service
 from app.insights import service as insight_service
 from app.people.models import Person
 from app.proposals import service as proposal_service
-from app.web.deps import CurrentPerson, SessionDep
+from app.web.deps import CurrentPerson, ReadSessionDep, SessionDep
 
 router = APIRouter()
 api_router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
@@ -40,14 +40,16 @@ _ROWS: dict[str, tuple[Callable[..., Iterator[list[dict[str, Any]]]], Sequence[s
 
 
 def _download(
-    session: Session, me: Person, what: str, file_format: FileFormat, filters: Any
+    session: Session, reading: Session, me: Person, what: str, file_format: FileFormat, filters: Any
 ) -> StreamingResponse:
-    """Audit the export, then stream its rows in batches (the body is written as it is read)."""
+    """Audit the export (a short write, committed at once), then stream its rows in batches from
+    the reading session (the body is written as it is read). A client that reads slowly, or stops
+    reading, then holds a read transaction only, never the write lock every other write needs."""
     rows, columns = _ROWS[what]
     export_service.record(
         session, actor=me, what=what, file_format=file_format, filters=filters.query_string()
     )
-    batches = rows(session, actor=me, filters=filters)
+    batches = rows(reading, actor=me, filters=filters)
     # The first batch is read before the answer starts: a failing query is an error page, not a
     # download cut off in the middle.
     first = next(batches, [])
@@ -66,9 +68,13 @@ def _export_endpoints(what: str, filters_model: type[QueryFilters], description:
 
     @router.get(f"/exports/{what}.{{file_format}}", name=f"exports:{what}", response_class=StreamingResponse)
     def page_download(
-        session: SessionDep, me: CurrentPerson, file_format: FileFormat, filters: Filters
+        session: SessionDep,
+        reading: ReadSessionDep,
+        me: CurrentPerson,
+        file_format: FileFormat,
+        filters: Filters,
     ) -> StreamingResponse:
-        return _download(session, me, what, file_format, filters)
+        return _download(session, reading, me, what, file_format, filters)
 
     @api_router.get(
         f"/{what}",
@@ -79,11 +85,12 @@ def _export_endpoints(what: str, filters_model: type[QueryFilters], description:
     )
     def api_download(
         session: SessionDep,
+        reading: ReadSessionDep,
         me: CurrentPerson,
         filters: Filters,
         file_format: Annotated[FileFormat, Query(alias="format")] = "json",
     ) -> StreamingResponse:
-        return _download(session, me, what, file_format, filters)
+        return _download(session, reading, me, what, file_format, filters)
 
 
 _export_endpoints(

@@ -95,37 +95,67 @@ def _index_in_the_same_transaction(session: Session) -> None:
 
 
 def drain(
-    session: Session, *, backend: SearchBackend | None = None, batch: int = 500, wait: float = 0
+    session: Session,
+    *,
+    backend: SearchBackend | None = None,
+    batch: int = 500,
+    wait: float = 0,
+    reading: Session | None = None,
 ) -> int:
     """Apply pending outbox rows to the index. Returns how many were applied; 0 when another process
-    is the indexer right now (nobody waits for the writer)."""
+    is the indexer right now (nobody waits for the writer).
+
+    With `reading` (a session on the read engine), everything slow happens outside a write
+    transaction: the rows are read there, the index is written with no transaction open, and the
+    write session only marks the rows done, in a short transaction per batch. (On SQLite the drain
+    after a 50,000-row import otherwise held the write lock for seconds at a time and every comment
+    meanwhile failed.)"""
     backend = backend or get_backend()
+    reader = reading or session
     applied = 0
     with backend.indexer_lock(wait=wait) as mine:
         if not mine:
             return 0
         if backend.status() in ("missing", "stale"):
-            _rebuild_locked(session, backend)
-        while rows := outbox.pending(session, limit=batch):
-            upserts, deletes = documents_for(session, [(r.entity_type, r.entity_id) for r in rows])
+            _rebuild_locked(session, backend, reading=reading)
+        while rows := outbox.pending(reader, limit=batch):
+            upserts, deletes = documents_for(reader, [(r.entity_type, r.entity_id) for r in rows])
+            _end_read(reader, session)
             # A crash after apply and before the mark re-applies the same rows: harmless.
             backend.apply(upserts, deletes)
             created = {
                 r.entity_id for r in rows if r.entity_type == insight_search.ENTITY and r.op == "create"
             }
-            if created:
-                _notify_saved_searches(session, backend, created)
+            news = _saved_search_news(reader, backend, created) if created else []
+            _end_read(reader, session)
             outbox.mark_processed(session, [r.id for r in rows if r.id is not None])
+            _notify(session, news)
             session.commit()
             applied += len(rows)
     return applied
 
 
-def _notify_saved_searches(session: Session, backend: SearchBackend, created: set[int]) -> None:
-    """Tell the followers of a saved search about new insights that match it (once the index has them)."""
+def _end_read(reader: Session, session: Session) -> None:
+    """End the read transaction of a separate reading session (on SQLite it pins the WAL)."""
+    if reader is not session:
+        reader.rollback()
+
+
+@dataclass(frozen=True)
+class _News:
+    followers: list[int]
+    text: str
+    url: str
+    author_id: int | None
+
+
+def _saved_search_news(session: Session, backend: SearchBackend, created: set[int]) -> list[_News]:
+    """What to tell the followers of a saved search about new insights that match it (once the
+    index has them): read here, written by `_notify` in the short write transaction."""
     from app.notifications import service as notification_service
     from app.notifications.models import Follow
 
+    news: list[_News] = []
     queries = session.exec(select(Follow.target_key).where(Follow.target_type == "search").distinct()).all()
     for text in queries:
         try:
@@ -140,13 +170,33 @@ def _notify_saved_searches(session: Session, backend: SearchBackend, created: se
         # The followers once per saved search, however many new insights it matched.
         followers = notification_service.followers(session, target_type="search", target_keys=[text])
         for insight in session.exec(select(Insight).where(col(Insight.id).in_(matched))).all():
-            news = f"New insight for your saved search “{text}”: “{insight.title}”."
-            url, author = f"/insights/{insight.id}", insight.author_id
-            notification_service.notify(session, person_ids=followers, text=news, url=url, exclude=author)
+            news.append(
+                _News(
+                    followers=list(followers),
+                    text=f"New insight for your saved search “{text}”: “{insight.title}”.",
+                    url=f"/insights/{insight.id}",
+                    author_id=insight.author_id,
+                )
+            )
+    return news
+
+
+def _notify(session: Session, news: list[_News]) -> None:
+    from app.notifications import service as notification_service
+
+    for item in news:
+        notification_service.notify(
+            session, person_ids=item.followers, text=item.text, url=item.url, exclude=item.author_id
+        )
 
 
 def reindex(
-    session: Session, *, backend: SearchBackend | None = None, wait: float = 60, procs: int = 1
+    session: Session,
+    *,
+    backend: SearchBackend | None = None,
+    wait: float = 60,
+    procs: int = 1,
+    reading: Session | None = None,
 ) -> int:
     """Rebuild the whole index from the database into a fresh folder, swap it in, then replay what
     arrived meanwhile."""
@@ -154,23 +204,27 @@ def reindex(
     with backend.indexer_lock(wait=wait) as mine:
         if not mine:
             raise SearchUnavailable("another process is indexing; try again in a moment")
-        count = _rebuild_locked(session, backend, procs=procs)
-    drain(session, backend=backend, wait=wait)
+        count = _rebuild_locked(session, backend, procs=procs, reading=reading)
+    drain(session, backend=backend, wait=wait, reading=reading)
     return count
 
 
-def _rebuild_locked(session: Session, backend: SearchBackend, *, procs: int = 1) -> int:
-    noted = outbox.max_id(session)
+def _rebuild_locked(
+    session: Session, backend: SearchBackend, *, procs: int = 1, reading: Session | None = None
+) -> int:
+    reader = reading or session
+    noted = outbox.max_id(reader)
 
     def everything() -> Iterator[SearchDoc]:
         for _docs_for, all_docs in BUILDERS.values():
-            yield from all_docs(session)
+            yield from all_docs(reader)
 
     count = backend.rebuild(everything(), procs=procs)
-    processed = [r.id for r in outbox.pending(session, limit=1_000_000) if r.id is not None and r.id <= noted]
+    processed = [r.id for r in outbox.pending(reader, limit=1_000_000) if r.id is not None and r.id <= noted]
+    _end_read(reader, session)
     for start in range(0, len(processed), 5000):
         outbox.mark_processed(session, processed[start : start + 5000])
-    session.commit()
+        session.commit()  # short write transactions, one per 5,000 rows
     log.info("search index rebuilt", extra={"event": "search.rebuilt"})
     return count
 

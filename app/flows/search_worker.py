@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from app.core.db import new_session
+from app.core.db import new_read_session, new_session
 from app.core.worker import RepeatingWorker
 from app.flows import search as search_service
 
@@ -21,6 +21,6 @@ class Drainer(RepeatingWorker):
         )
 
     def step(self) -> bool:
-        with new_session() as session:
-            search_service.drain(session)
+        with new_session() as session, new_read_session() as reading:
+            search_service.drain(session, reading=reading)
         return False  # look again after the interval

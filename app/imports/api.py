@@ -15,7 +15,7 @@ from app.core.config import get_settings
 from app.core.errors import ValidationFailed
 from app.imports import service as import_service
 from app.insights.models import Channel
-from app.web.deps import CurrentPerson, SessionDep
+from app.web.deps import CurrentPerson, ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
@@ -42,6 +42,7 @@ class ImportResult(BaseModel):
 )
 def import_feedback(
     session: SessionDep,
+    reading: ReadSessionDep,
     me: CurrentPerson,
     file: Annotated[UploadFile, File(description="A CSV (any encoding, , ; tab or | separated) or XLSX.")],
     mapping: Annotated[str, Form(description='JSON {field: column}, e.g. {"quote": "Review Text"}.')],
@@ -65,7 +66,7 @@ def import_feedback(
         plan = import_service.plan(
             path, fields, channel=channel, skip_empty=skip_empty, file_name=Path(file.filename or "").name
         )
-        outcome = import_service.import_file(session, actor=me, plan=plan, dry_run=dry_run)
+        outcome = import_service.import_file(session, actor=me, plan=plan, dry_run=dry_run, reading=reading)
     except import_service.ImportRejected as exc:
         body = {"detail": exc.message, **_result(exc.outcome).model_dump()}
         return JSONResponse(status_code=422, content=body)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select, update
 
 from app.core.access import owns_or_admin
@@ -225,7 +227,34 @@ def claim_next(session: Session) -> int | None:
     return job_id if claimed.rowcount == 1 else None
 
 
+SAVE_ATTEMPTS = 8  # waits of 0.5, 1, 2, 4, 8, 10, 10 s between them (plus each try's busy timeout)
+
+
 def _save(writer: Session, job_id: int, **values: object) -> None:
+    """Saves the job's state in a short transaction of its own, retried: another import's write
+    may hold the SQLite write lock for longer than the busy timeout, and no job may be left
+    "checking" with no word of what happened (3 jobs started together left 2 stuck so before)."""
+    for attempt in range(SAVE_ATTEMPTS):
+        try:
+            _write_state(writer, job_id, values)
+            return
+        except OperationalError:
+            writer.rollback()
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+            time.sleep(min(0.5 * 2**attempt, 10))
+
+
+def _save_progress(writer: Session, job_id: int, outcome: import_service.Outcome) -> None:
+    """The counters while checking: skipped when the write lock is busy, as the next save comes
+    1,000 rows later."""
+    try:
+        _write_state(writer, job_id, _counters(outcome))
+    except OperationalError:
+        writer.rollback()
+
+
+def _write_state(writer: Session, job_id: int, values: dict[str, object]) -> None:
     writer.exec(update(ImportJob).where(col(ImportJob.id) == job_id).values(updated_at=utcnow(), **values))
     writer.commit()
 
@@ -259,7 +288,7 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
             reader_session,
             actor=actor,
             plan=plan,
-            progress=lambda o: _save(writer, job_id, **_counters(o)),
+            progress=lambda o: _save_progress(writer, job_id, o),
             keep=None if job.dry_run else checked,
         )
         reader_session.rollback()  # end the read before the write transaction begins

@@ -502,12 +502,18 @@ def import_file(
     plan: Plan,
     dry_run: bool = False,
     progress: Progress | None = None,
+    reading: Session | None = None,
 ) -> Outcome:
     """Check, then (unless a dry run) write. Raises ImportRejected when any row is bad. `progress`
-    hears of every 1,000 rows checked, and once more when the write begins (`writing`)."""
+    hears of every 1,000 rows checked, and once more when the write begins (`writing`).
+    With `reading` (a read session) the check pass reads there: on SQLite a dry run of 150,000 rows
+    otherwise held the write lock for 13 s, and every other write meanwhile failed."""
     checked = checked_rows_path(plan)
+    reader = reading or session
     try:
-        outcome = check(session, actor=actor, plan=plan, progress=progress, keep=None if dry_run else checked)
+        outcome = check(reader, actor=actor, plan=plan, progress=progress, keep=None if dry_run else checked)
+        if reader is not session:
+            reader.rollback()  # the read ends here, before any write begins
         if outcome.error_count:
             raise ImportRejected(outcome)
         outcome.imported = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates

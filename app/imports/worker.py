@@ -6,9 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlmodel import Session
-
-from app.core.db import get_read_engine, new_session
+from app.core.db import new_read_session, new_session
 from app.core.worker import RepeatingWorker
 from app.imports import jobs
 
@@ -22,7 +20,7 @@ def run_once() -> bool:
         job_id = jobs.claim_next(session)
     if job_id is None:
         return False
-    with new_session() as writer, Session(get_read_engine(), expire_on_commit=False) as reader_session:
+    with new_session() as writer, new_read_session() as reader_session:
         jobs.process(job_id, reader_session=reader_session, writer=writer)
     return True
 

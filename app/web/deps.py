@@ -16,7 +16,7 @@ from app.auth import service as auth_service
 from app.core import access
 from app.core.access import AUDITED_READS
 from app.core.config import get_settings
-from app.core.db import SAFE_METHODS, get_engine, get_read_engine
+from app.core.db import SAFE_METHODS, get_engine, get_read_engine, new_read_session
 from app.core.errors import NotAuthenticated, PermissionDenied
 from app.core.websecurity import UNSAFE_METHODS, client_ip, csrf_token_valid, same_origin, session_token
 from app.people.models import Person
@@ -41,6 +41,20 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_read_session() -> Iterator[Session]:
+    """A second session, for a request that writes a little and reads a lot (an audited export,
+    an import's check pass): the long read goes here, where on SQLite it never holds the write
+    lock. Closed after the response is sent, so a streamed download can read from it to the end."""
+    session = new_read_session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 def is_api(request: Request) -> bool:
