@@ -380,10 +380,18 @@ def users_create(
 def tokens_create(
     email: Annotated[str, typer.Option(help="Whose token.")],
     name: Annotated[str, typer.Option(help="What the token is for.")] = "command line",
+    scope: Annotated[
+        str, typer.Option(help="read, write or admin (everything the person's role allows).")
+    ] = "admin",
+    days: Annotated[
+        int | None, typer.Option(help="Days until it expires (default PORTAL_API_TOKEN_DAYS).")
+    ] = None,
 ) -> None:
     """Create a personal API token; the token is printed alone on the last line."""
     from app.auth import service as auth_service
+    from app.auth.models import TokenScope
     from app.core.db import new_session
+    from app.core.errors import DomainError
     from app.people import service as people_service
 
     _check_config()
@@ -392,8 +400,21 @@ def tokens_create(
         if person is None or not person.is_active:
             _fail(f"No active person with e-mail {email}.")
             return
-        created = auth_service.create_token(session, actor=person, owner=person, name=name)
-    typer.echo(f"Token {created.record.name!r} for {person.email}; it is shown only now:")
+        if scope not in {s.value for s in TokenScope}:
+            _fail("The scope is read, write or admin.")
+            return
+        try:
+            created = auth_service.create_token(
+                session, actor=person, owner=person, name=name, scope=TokenScope(scope), days=days
+            )
+        except DomainError as exc:
+            _fail(exc.message)
+            return
+    expires = created.record.expires_at.date().isoformat() if created.record.expires_at else "never"
+    typer.echo(
+        f"Token {created.record.name!r} ({created.record.scope}, expires {expires}) for {person.email};"
+    )
+    typer.echo("it is shown only now:")
     typer.echo(created.token)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
@@ -22,6 +23,15 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
+class TokenScope(StrEnum):
+    """What a token may do, within what its person may do: read (GET only), write (everything but
+    administration), admin (everything the person's role allows)."""
+
+    read = "read"
+    write = "write"
+    admin = "admin"
+
+
 class ApiToken(SQLModel, table=True):
     """A personal API token, shown once at creation; stored as its SHA-256."""
 
@@ -35,6 +45,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    scope: str = Field(default=TokenScope.admin, max_length=10, sa_column_kwargs={"server_default": "admin"})
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class LoginFailure(SQLModel, table=True):

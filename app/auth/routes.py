@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as auth_service
+from app.auth.models import TokenScope
 from app.core.config import get_settings
 from app.core.errors import RateLimited, ValidationFailed
 from app.core.htmx import see_other
@@ -110,10 +111,15 @@ def _profile(
 
 @router.post("/me/tokens", name="me:create_token", response_class=HTMLResponse)
 def create_token(
-    request: Request, session: SessionDep, me: CurrentPerson, name: Annotated[str, Form(max_length=200)] = ""
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    name: Annotated[str, Form(max_length=200)] = "",
+    scope: Annotated[TokenScope, Form()] = TokenScope.write,
+    days: Annotated[int | None, Form()] = None,
 ) -> Response:
     try:
-        created = auth_service.create_token(session, actor=me, owner=me, name=name)
+        created = auth_service.create_token(session, actor=me, owner=me, name=name, scope=scope, days=days)
     except ValidationFailed as exc:
         return _profile(request, session, me, errors=exc.errors, status_code=422, block="tokens")
     # Shown once, right here; never again.

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
-from app.auth.models import ApiToken, LoginFailure, UserSession
+from app.auth.models import ApiToken, LoginFailure, TokenScope, UserSession
 from app.core.access import owns_or_admin
 from app.core.config import get_settings
 from app.core.credentials import (
@@ -208,20 +208,81 @@ class NewToken:
     record: ApiToken
 
 
-def create_token(session: Session, *, actor: Person, owner: Person, name: str = "") -> NewToken:
+MAX_TOKEN_DAYS = 365
+
+
+def create_token(
+    session: Session,
+    *,
+    actor: Person,
+    owner: Person,
+    name: str = "",
+    scope: TokenScope = TokenScope.admin,
+    days: int | None = None,
+) -> NewToken:
+    """A new token for `owner`. It lasts `days` (PORTAL_API_TOKEN_DAYS unless chosen, at most a
+    year) and may do what `scope` allows within what its person may do."""
     if not owns_or_admin(actor, owner.id):
         raise PermissionDenied()
     name = name.strip() or "API token"
+    errors: dict[str, str] = {}
     if len(name) > 80:
-        raise ValidationFailed({"name": "Use at most 80 characters."})
-    token = new_token()
+        errors["name"] = "Use at most 80 characters."
+    lifetime = get_settings().api_token_days if days is None else days
+    if not 1 <= lifetime <= MAX_TOKEN_DAYS:
+        errors["days"] = f"Choose between 1 and {MAX_TOKEN_DAYS} days."
+    ValidationFailed.unless_empty(errors)
     assert owner.id is not None
-    record = ApiToken(person_id=owner.id, name=name, token_hash=token_digest(token), prefix=token[:8])
+    # Counted under the owner's row lock, so parallel requests cannot pass the cap together.
+    session.exec(select(Person.id).where(Person.id == owner.id).with_for_update())
+    cap = get_settings().api_tokens_per_person
+    if len(active_tokens(session, owner_id=owner.id)) >= cap:
+        full = f"You hold {cap} active tokens, the most one person may."
+        raise ValidationFailed({"name": f"{full} Revoke one you no longer use first."})
+    token = new_token()
+    record = ApiToken(
+        person_id=owner.id,
+        name=name,
+        token_hash=token_digest(token),
+        prefix=token[:8],
+        scope=TokenScope(scope),
+        expires_at=utcnow() + timedelta(days=lifetime),
+    )
     session.add(record)
     session.flush()
-    audit_service.record(session, actor, "token.create", record, summary=f"{name} for {owner.email}")
+    audit_service.record(
+        session,
+        actor,
+        "token.create",
+        record,
+        summary=f"{name} for {owner.email} ({record.scope}, {lifetime} days)",
+    )
     session.commit()
     return NewToken(token=token, record=record)
+
+
+def is_usable(record: ApiToken, now: datetime | None = None) -> bool:
+    """Not revoked and not expired."""
+    now = now or utcnow()
+    return record.revoked_at is None and (record.expires_at is None or aware(record.expires_at) > now)
+
+
+def active_tokens(session: Session, *, owner_id: int) -> list[ApiToken]:
+    rows = session.exec(select(ApiToken).where(ApiToken.person_id == owner_id)).all()
+    return [r for r in rows if is_usable(r)]
+
+
+def revoke_all_tokens(session: Session, *, person_id: int | None) -> int:
+    """Revokes every token of a person, in the caller's transaction (no commit): a deactivated
+    person's tokens stay revoked when they are reactivated."""
+    rows = session.exec(
+        select(ApiToken).where(ApiToken.person_id == person_id, col(ApiToken.revoked_at).is_(None))
+    ).all()
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return len(rows)
 
 
 def list_tokens(session: Session, *, owner: Person) -> list[ApiToken]:
@@ -246,17 +307,30 @@ def revoke_token(session: Session, *, actor: Person, token_id: int) -> ApiToken:
 
 
 def person_for_token(session: Session, *, token: str) -> Person | None:
+    holder = holder_of_token(session, token=token)
+    return holder.person if holder else None
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    person: Person
+    scope: TokenScope
+
+
+def holder_of_token(session: Session, *, token: str) -> TokenHolder | None:
+    """Who a bearer token speaks for, and with which scope; None when it is unknown, revoked,
+    expired, or its person is no longer active."""
     if not token or len(token) > 128:
         return None
     record = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
-    if record is None or record.revoked_at is not None:
+    now = utcnow()
+    if record is None or not is_usable(record, now):
         return None
     person = session.get(Person, record.person_id)
     if person is None or not person.is_active:
         return None
-    now = utcnow()
     if record.last_used_at is None or now - aware(record.last_used_at) > timedelta(minutes=5):
         record.last_used_at = now
         session.add(record)
         _commit_quietly(session)
-    return person
+    return TokenHolder(person=person, scope=TokenScope(record.scope))

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     limit_proposals_per_hour: int = 10
     limit_supports_per_minute: int = 60
     limit_uploads_per_hour: int = 20
+    # Personal API tokens: how long a new one lasts unless its creator chooses (at most a year),
+    # and how many unrevoked, unexpired tokens one person may hold.
+    api_token_days: int = 90
+    api_tokens_per_person: int = 20
     # E-mail digests (portal digest send); no host means no e-mail is sent.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -86,6 +90,8 @@ class Settings(BaseSettings):
         "limit_proposals_per_hour",
         "limit_supports_per_minute",
         "limit_uploads_per_hour",
+        "api_token_days",
+        "api_tokens_per_person",
     )
     @classmethod
     def _positive(cls, value: int) -> int:

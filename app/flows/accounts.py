@@ -1,5 +1,7 @@
 """Account changes that touch two domains: a person deactivated on the admin pages also loses
-every open session (people owns the person, auth the sessions), in one transaction."""
+every open session and every API token (people owns the person, auth the sessions and tokens), in
+one transaction. The tokens are revoked, not just refused while the person is inactive: reactivating
+someone must not bring back a token that may have leaked meanwhile."""
 
 from __future__ import annotations
 
@@ -17,4 +19,5 @@ def update_person(session: Session, *, actor: Person, person_id: int, data: Pers
         person = people_service.update(session, actor=actor, person_id=person_id, data=data)
         if not person.is_active:
             auth_service.delete_sessions(session, person_id=person.id)
+            auth_service.revoke_all_tokens(session, person_id=person.id)
     return person

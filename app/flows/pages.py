@@ -241,7 +241,9 @@ def profile(session: Session, me: Person) -> dict[str, Any]:
     """/me: the person, their API tokens, their proposals and what they follow."""
     return {
         "profile": people_service.to_read(session, me),
-        "tokens": auth_service.list_tokens(session, owner=me),
+        "tokens": (tokens := auth_service.list_tokens(session, owner=me)),
+        "expired_token_ids": {t.id for t in tokens if t.revoked_at is None and not auth_service.is_usable(t)},
+        "default_token_days": get_settings().api_token_days,
         "local_auth": get_settings().auth_mode == "local",
         "my_proposals": proposal_service.mine(session, actor=me),
         "follows": _follows(session, me),

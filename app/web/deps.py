@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.auth import service as auth_service
+from app.auth.models import TokenScope
 from app.core import access
 from app.core.access import AUDITED_READS
 from app.core.config import get_settings
@@ -64,7 +65,11 @@ def is_api(request: Request) -> bool:
 def _identify(request: Request, session: Session) -> Person | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        return auth_service.person_for_token(session, token=token.strip())
+        holder = auth_service.holder_of_token(session, token=token.strip())
+        if holder is None:
+            return None
+        request.state.token_scope = holder.scope
+        return holder.person
     if is_api(request):
         # The API takes personal tokens only; a session cookie alone never works there (security.md D3).
         return None
@@ -128,6 +133,7 @@ def gate(request: Request, session: SessionDep) -> None:
     route = request.scope.get("route")
     rule = access.rule_for(getattr(route, "name", None))
     if access.allows(rule, person.role if person else None):
+        _check_token_scope(request, rule)
         return
     if person is None and rule is not None:
         raise NotAuthenticated()
@@ -141,6 +147,19 @@ def gate(request: Request, session: SessionDep) -> None:
         },
     )
     raise PermissionDenied()
+
+
+def _check_token_scope(request: Request, rule: access.Rule | None) -> None:
+    """A token does what its scope allows, within what its person may do."""
+    scope = getattr(request.state, "token_scope", None)
+    if scope is None or scope == TokenScope.admin:
+        return
+    if scope == TokenScope.read and request.method not in SAFE_METHODS:
+        raise PermissionDenied(
+            "This token may only read. Create a token with the write scope to change things."
+        )
+    if rule == access.ADMINS:
+        raise PermissionDenied("Administration needs a token with the admin scope.")
 
 
 async def current_person(request: Request) -> Person:
