@@ -86,9 +86,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            # X-Forwarded-* are believed only from the proxies configured (none by default).
-            proxy_headers=bool(get_settings().trusted_proxies),
-            forwarded_allow_ips=get_settings().trusted_proxies or None,
+            # X-Forwarded-* are read by the app itself, and only from PORTAL_TRUSTED_PROXIES
+            # (app/core/websecurity.py): uvicorn must leave the peer address as it is.
+            proxy_headers=False,
             log_level="warning",
         )
     finally:

@@ -29,7 +29,7 @@ from app.core.config import get_settings
 from app.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from app.core.htmx import get_htmx
 from app.core.templating import render
-from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware, TrustedProxyMiddleware
 from app.dashboard import routes as dashboard_routes
 from app.exports import routes as export_routes
 from app.flows.search_worker import Drainer
@@ -87,6 +87,7 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(TrustedProxyMiddleware)  # outermost: it sees the socket's own peer
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     routers = [

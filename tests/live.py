@@ -131,7 +131,8 @@ class LivePortal:
 def uvicorn_command(port: int, *options: str) -> list[str]:
     """The portal served by uvicorn on loopback, as `make run` serves it."""
     server = [sys.executable, "-m", "uvicorn", "app.main:app"]
-    return [*server, "--host", "127.0.0.1", "--port", str(port), *options]
+    # No proxy headers, as `portal serve` runs it: the app reads X-Forwarded-* itself (trusted proxies only).
+    return [*server, "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers", *options]
 
 
 def start(

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import service as auth_service
 from app.auth.models import TokenScope
 from app.core.config import get_settings
-from app.core.errors import RateLimited, ValidationFailed
+from app.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from app.core.htmx import see_other
 from app.core.templating import render
 from app.core.types import PathId
@@ -34,7 +34,10 @@ router = APIRouter()
 def login_form(request: Request, next: str = "/") -> Response:
     if getattr(request.state, "person", None) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "auth/login.html", {"next": safe_next(next), "errors": {}, "email": ""})
+    context = {"next": safe_next(next), "errors": {}, "email": "", "sso_only": auth_service.SSO_ONLY}
+    if auth_service.passwords_in_use():
+        context["sso_only"] = ""
+    return render(request, "auth/login.html", context)
 
 
 @router.post("/login", name="auth:login", response_class=HTMLResponse)
@@ -47,6 +50,9 @@ def login(
 ) -> Response:
     try:
         result = auth_service.sign_in(session, email=email, password=password, ip=client_ip(request))
+    except PermissionDenied as exc:
+        context = {"next": safe_next(next), "errors": {}, "email": "", "sso_only": exc.message}
+        return render(request, "auth/login.html", context, status_code=403)
     except ValidationFailed as exc:
         return render(
             request,

@@ -30,6 +30,16 @@ from app.people.models import Person, PersonCreate, Role
 log = logging.getLogger("portal.auth")
 
 GENERIC_LOGIN_ERROR = "That e-mail and password do not match an active account."
+SSO_ONLY = (
+    "This portal signs people in through your company's single sign-on, not with a password. "
+    "Open it through the company address."
+)
+
+
+def passwords_in_use() -> bool:
+    """Passwords sign people in only in local mode: with SSO at the proxy, a password form beside
+    it would be a way round the company's sign-in (its MFA, its leaver process)."""
+    return get_settings().auth_mode == "local"
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ def _check_throttle(session: Session, *, ip: str, account: str) -> None:
 
 def sign_in(session: Session, *, email: str, password: str, ip: str) -> NewSession:
     """Check the password and open a session. Every failure gives the same message."""
+    if not passwords_in_use():
+        raise PermissionDenied(SSO_ONLY)
     account = people_service.normalise_email(email)[:254]
     _check_throttle(session, ip=ip, account=account)
     person = people_service.get_by_email(session, email=account)
@@ -158,6 +170,8 @@ def change_own_password(
     session: Session, *, person: Person, current_password: str, new_password: str
 ) -> None:
     """A person changes their own password, proving the current one; all their sessions end."""
+    if not passwords_in_use():
+        raise PermissionDenied(SSO_ONLY)
     if not verify_password(current_password, person.password_hash):
         raise ValidationFailed({"current_password": "That is not your current password."})
     assert person.id is not None

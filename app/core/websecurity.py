@@ -26,6 +26,43 @@ CSP = (
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def _is_trusted_proxy(peer: str) -> bool:
+    try:
+        peer_ip = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(peer_ip in net for net in get_settings().trusted_proxy_networks)
+
+
+class TrustedProxyMiddleware:
+    """Decides once, from the socket's own peer address, whether a request came through one of
+    PORTAL_TRUSTED_PROXIES; only then are X-Forwarded-For, X-Forwarded-Proto and the SSO identity
+    header believed. We do this ourselves instead of uvicorn's proxy_headers: that rewrites the
+    peer to the X-Forwarded-For address before the app sees it, so a request through the proxy
+    (which always adds X-Forwarded-For) looked untrusted, and header SSO signed nobody in."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client") or ("", 0)
+            trusted = _is_trusted_proxy(client[0])
+            scope.setdefault("state", {})["via_trusted_proxy"] = trusted
+            if trusted:
+                proto = dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"").split(b",")[0].strip()
+                if proto in (b"http", b"https"):
+                    scope["scheme"] = proto.decode()
+        await self.app(scope, receive, send)
+
+
+def via_trusted_proxy(request: Request) -> bool:
+    decided = request.scope.get("state", {}).get("via_trusted_proxy")
+    if decided is None:  # a request that did not pass the middleware (a unit test, a sub-app)
+        return _is_trusted_proxy(request.client.host if request.client else "")
+    return bool(decided)
+
+
 def client_ip(request: Request) -> str:
     """The peer address; X-Forwarded-For is believed only from a trusted proxy (ASVS 4.1.3)."""
     peer = request.client.host if request.client else "0.0.0.0"
@@ -33,7 +70,7 @@ def client_ip(request: Request) -> str:
         peer_ip = ipaddress.ip_address(peer)
     except ValueError:
         return peer[:64]
-    if any(peer_ip in net for net in get_settings().trusted_proxy_networks):
+    if via_trusted_proxy(request):
         forwarded = request.headers.get("x-forwarded-for", "")
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
         if hops:

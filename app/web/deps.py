@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Iterator
 from typing import Annotated
@@ -19,7 +18,14 @@ from app.core.access import AUDITED_READS
 from app.core.config import get_settings
 from app.core.db import SAFE_METHODS, get_engine, get_read_engine, new_read_session
 from app.core.errors import NotAuthenticated, PermissionDenied
-from app.core.websecurity import UNSAFE_METHODS, client_ip, csrf_token_valid, same_origin, session_token
+from app.core.websecurity import (
+    UNSAFE_METHODS,
+    client_ip,
+    csrf_token_valid,
+    same_origin,
+    session_token,
+    via_trusted_proxy,
+)
 from app.people.models import Person
 
 log = logging.getLogger("portal.access")
@@ -76,20 +82,11 @@ def _identify(request: Request, session: Session) -> Person | None:
     settings = get_settings()
     if settings.auth_mode == "header":
         email = request.headers.get(settings.auth_header.lower())
-        peer = request.client.host if request.client else ""
-        trusted = any(_in_network(peer, net) for net in settings.trusted_proxy_networks)
-        if email and trusted:
+        if email and via_trusted_proxy(request):
             return auth_service.person_from_proxy_header(
                 session, email=email, name=request.headers.get(settings.auth_name_header.lower())
             )
     return auth_service.person_for_session(session, token=session_token(request))
-
-
-def _in_network(peer: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
-    try:
-        return ipaddress.ip_address(peer) in net
-    except ValueError:
-        return False
 
 
 async def verify_csrf(request: Request) -> None:
