@@ -55,11 +55,11 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the portal. Web processes only read the search index; `portal worker` writes it."""
-    import subprocess
-
     import uvicorn
 
+    from app.core import logging as portal_logging
     from app.core import migrate
+    from app.core.supervise import Supervisor
 
     _check_config()
     from app.core import backup as backups
@@ -78,7 +78,10 @@ def serve(
             "Run `portal db upgrade` first (it keeps your data)."
         )
     typer.echo(f"Insight Loop on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})")
-    index = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"]) if index_worker else None
+    supervisor = Supervisor([sys.executable, "-m", "app.cli", "worker"]) if index_worker else None
+    if supervisor is not None:
+        portal_logging.configure(get_settings().log_level)
+        supervisor.start()
     os.environ["PORTAL_INDEX_DRAINER"] = "false"  # the web processes (inheriting this) only read
     try:
         uvicorn.run(
@@ -92,9 +95,8 @@ def serve(
             log_level="warning",
         )
     finally:
-        if index is not None:
-            index.terminate()
-            index.wait(timeout=15)
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @cli.command()

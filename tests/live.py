@@ -135,8 +135,21 @@ def uvicorn_command(port: int, *options: str) -> list[str]:
     return [*server, "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers", *options]
 
 
+def serve_command(port: int, *options: str) -> list[str]:
+    """The portal as the README deploys it: `portal serve`, which also supervises `portal worker`."""
+    portal = str(Path(sys.executable).parent / "portal")
+    return [portal, "serve", "--host", "127.0.0.1", "--port", str(port), *options]
+
+
 def start(
-    workdir: Path, db_url: str, *, workers: int = 1, env: dict[str, str] | None = None, timeout: float = 40
+    workdir: Path,
+    db_url: str,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    timeout: float = 40,
+    serve: bool = False,
+    serve_options: tuple[str, ...] = (),
 ) -> LivePortal:
     port = free_port()
     full_env = {
@@ -149,7 +162,8 @@ def start(
         **(env or {}),
     }
     log = (workdir / "server.log").open("w")
-    command_line = uvicorn_command(port, *(["--workers", str(workers)] if workers > 1 else []))
+    scale = ["--workers", str(workers)] if workers > 1 else []
+    command_line = serve_command(port, *scale, *serve_options) if serve else uvicorn_command(port, *scale)
     process = subprocess.Popen(command_line, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     portal = LivePortal(
         url=f"http://127.0.0.1:{port}", db_url=db_url, workdir=workdir, process=process, env=full_env

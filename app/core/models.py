@@ -44,3 +44,13 @@ def link_to(table: str, *, index: bool = False) -> Any:
     """One side of a link table's key: the id of a row of `table`, deleted with it. The second
     column of a two-column key gets its own index, for lookups from that side."""
     return Field(foreign_key=f"{table}.id", primary_key=True, index=index, ondelete="CASCADE")
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """The last sign of life of each background worker thread (the search drainer, the import
+    runner) in every process on every node; /healthz reads it to tell a stalled worker."""
+
+    __tablename__ = "worker_heartbeat"
+
+    name: str = Field(primary_key=True, max_length=160)  # kind@host:pid
+    beat_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

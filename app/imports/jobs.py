@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select, update
 
@@ -208,6 +209,13 @@ def start(session: Session, *, actor: Person, job_id: int, request: StartRequest
     session.add(job)
     session.commit()
     return job
+
+
+def queued_count(session: Session) -> int:
+    """Jobs waiting for a runner (for /healthz)."""
+    return session.exec(
+        select(func.count()).select_from(ImportJob).where(ImportJob.status == JobStatus.queued)
+    ).one()
 
 
 def claim_next(session: Session) -> int | None:

@@ -13,9 +13,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
+from app.core import heartbeat
 from app.core.config import get_settings
 from app.core.db import ping
+from app.core.models import utcnow
 from app.flows import search as search_service
+from app.imports import jobs as import_jobs
 from app.search import outbox
 from app.web.deps import SessionDep
 
@@ -26,17 +29,41 @@ router = APIRouter()
 def healthz(session: SessionDep) -> JSONResponse:
     database = _database_status(session)
     index = search_service.index_status()
-    ok = database == "ok" and index == "ok"
+    backlog = _backlog(session) if database == "ok" else None
+    workers = _workers(session, backlog) if database == "ok" else {}
+    stalled = any(w["status"] == "stalled" for w in workers.values())
+    ok = database == "ok" and index == "ok" and not stalled
     return JSONResponse(
         {
             "status": "ok" if ok else "degraded",
             "database": database,
             "index": index,
-            "search_backlog": _backlog(session) if database == "ok" else None,
+            "search_backlog": backlog,
+            "workers": workers,
             "version": __version__,
         },
         status_code=200 if ok else 503,
     )
+
+
+def _workers(session: SessionDep, backlog: int | None) -> dict[str, dict[str, object]]:
+    """Each background worker's last heartbeat (any process, any node). A worker is "stalled" when
+    work waits for it and it has been silent for a minute: the index falls behind, imports wait."""
+    try:
+        waiting = {"search-drainer": backlog or 0, "import-runner": import_jobs.queued_count(session)}
+        found: dict[str, dict[str, object]] = {}
+        for kind, work in waiting.items():
+            last = heartbeat.last_beat(session, kind)
+            late = last is None or utcnow() - last > heartbeat.LATE_AFTER
+            status = ("stalled" if work else "idle") if late else "ok"
+            found[kind] = {
+                "status": status,
+                "last_beat_seconds_ago": heartbeat.seconds_since(last),
+                "waiting": work,
+            }
+        return found
+    except SQLAlchemyError:
+        return {}
 
 
 def _database_status(session: SessionDep) -> str:

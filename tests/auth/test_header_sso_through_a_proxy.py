@@ -5,7 +5,6 @@ README's own set-up signed nobody in. The portal runs as the README deploys it: 
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import subprocess
 import sys
@@ -42,49 +41,24 @@ def portal_behind_proxy(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     """(proxy url, portal url, database url): `portal serve` in header mode, trusting loopback only."""
     db_url = live.migrated_database("sso", tmp_path)
     live.person_with_password(db_url, role=Role.leader, email="known@corp.test")
-    port, proxy_port = live.free_port(), live.free_port()
-    env = {
-        **os.environ,
-        "PORTAL_DATABASE_URL": db_url,
-        "PORTAL_DATA_DIR": str(tmp_path / "data"),
-        "PORTAL_SECRET_KEY": live.SECRET,
-        "PORTAL_AUTH_MODE": "header",
-        "PORTAL_TRUSTED_PROXIES": "127.0.0.1",
-    }
-    portal_cmd = [
-        str(Path(sys.executable).parent / "portal"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    log = (tmp_path / "serve.log").open("w")
-    portal = subprocess.Popen(
-        [*portal_cmd, "--no-index-worker"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    proxy = subprocess.Popen(
-        [sys.executable, "-m", "tests.proxy", str(proxy_port), f"http://127.0.0.1:{port}"]
-    )
-    portal_url, proxy_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{proxy_port}"
+    env = {"PORTAL_AUTH_MODE": "header", "PORTAL_TRUSTED_PROXIES": "127.0.0.1"}
+    portal = live.start(tmp_path, db_url, env=env, serve=True, serve_options=("--no-index-worker",))
+    proxy_port = live.free_port()
+    proxy = subprocess.Popen([sys.executable, "-m", "tests.proxy", str(proxy_port), portal.url])
+    proxy_url = f"http://127.0.0.1:{proxy_port}"
     try:
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{proxy_url}/healthz", timeout=1).status_code in (200, 503):
-                    break
+                httpx.get(f"{proxy_url}/healthz", timeout=1)
+                break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        else:
-            pytest.fail("the portal or the proxy did not start: " + (tmp_path / "serve.log").read_text())
-        yield proxy_url, portal_url, db_url
+        yield proxy_url, portal.url, db_url
     finally:
-        for process in (proxy, portal):
-            process.terminate()
-            process.wait(timeout=15)
-        from tests.databases import drop_database
-
-        drop_database(db_url)
+        proxy.terminate()
+        proxy.wait(timeout=15)
+        portal.stop()
 
 
 def test_people_are_signed_in_by_the_proxy_and_never_by_a_password(

@@ -1,0 +1,61 @@
+"""Keeps `portal worker` running beside `portal serve`: when it stops (a crash, a kill, a damaged
+index file that took the process down), it is started again after a pause that doubles each time
+it dies soon after starting (1 s up to a minute), and every death is logged with its exit status.
+Before, a dead worker stayed dead: new insights were never indexed and nothing said so."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+import time
+
+log = logging.getLogger("portal.worker")
+
+STEADY_AFTER = 60.0  # a worker that ran this long before dying starts over from the shortest pause
+MAX_PAUSE = 60.0
+
+
+class Supervisor(threading.Thread):
+    def __init__(self, command: list[str]) -> None:
+        super().__init__(name="worker-supervisor", daemon=True)
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        pause = 1.0
+        while not self._stopping.is_set():
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.process = subprocess.Popen(self.command)
+            started = time.monotonic()
+            code = self.process.wait()
+            if self._stopping.is_set():
+                return
+            ran = time.monotonic() - started
+            quick_again = self.restarts > 0 and ran < STEADY_AFTER
+            pause = min(pause * 2, MAX_PAUSE) if quick_again else 1.0
+            self.restarts += 1
+            how = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            log.error(
+                f"portal worker {how} after {ran:.0f} s; starting it again in {pause:.0f} s",
+                extra={"event": "worker.restarted", "exit_code": code, "restarts": self.restarts},
+            )
+            self._stopping.wait(pause)
+
+    def stop(self, timeout: float = 15) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        self.join(timeout=timeout)
