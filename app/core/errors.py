@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from pydantic import ValidationError
@@ -69,6 +70,11 @@ _NO_ROOM = "There is no room left to store this file. Nothing was saved; tell yo
 
 class StorageFull(DomainError, status=507, message=_NO_ROOM):
     """The disk has no room for this file (507 Insufficient Storage); nothing was saved."""
+
+
+def is_disk_full(exc: OSError) -> bool:
+    """The disk (or the person's quota, or the largest file it takes) has no room for a write."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 # What a person reads for pydantic's refusals (its own words are for programmers: "String should

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.core.config import get_settings
-from app.core.errors import ValidationFailed
+from app.core.errors import StorageFull, ValidationFailed, is_disk_full
 from app.imports import service as import_service
 from app.insights.models import Channel
 from app.web.deps import CurrentPerson, ReadSessionDep, SessionDep
@@ -70,6 +70,10 @@ def import_feedback(
     except import_service.ImportRejected as exc:
         body = {"detail": exc.message, **_result(exc.outcome).model_dump()}
         return JSONResponse(status_code=422, content=body)
+    except OSError as exc:
+        if is_disk_full(exc):  # the upload or the checked rows found no room: nothing was imported
+            raise StorageFull() from exc
+        raise
     finally:
         path.unlink(missing_ok=True)
     return _result(outcome)

@@ -25,7 +25,14 @@ from sqlmodel import Session, col, select, update
 from app.core.access import owns_or_admin
 from app.core.config import get_settings
 from app.core.db import owns_transaction
-from app.core.errors import DomainError, NotFound, PermissionDenied, StorageFull, ValidationFailed
+from app.core.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    StorageFull,
+    ValidationFailed,
+    is_disk_full,
+)
 from app.core.models import aware, utcnow
 from app.imports import reader
 from app.imports import service as import_service
@@ -339,6 +346,10 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
         stored_path(job).unlink(missing_ok=True)
     except DomainError as exc:
         _fail(writer, job_id, exc.message)
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        _fail(writer, job_id, StorageFull().message)
     except Exception:
         # The job id only: the file holds customers' words, which stay out of the log.
         log.exception("import job failed", extra={"event": "import.failed", "job_id": job_id})

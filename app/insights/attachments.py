@@ -4,7 +4,6 @@ outside the web root, served with safe headers (security.md E1-E7)."""
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import os
 import secrets
@@ -22,7 +21,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.core.config import get_settings
 from app.core.db import owns_transaction
-from app.core.errors import DomainError, NotFound, StorageFull, ValidationFailed
+from app.core.errors import DomainError, NotFound, StorageFull, ValidationFailed, is_disk_full
 from app.insights import permissions
 from app.insights.models import Attachment, Insight
 from app.limits import service as write_limits
@@ -162,7 +161,7 @@ def store(session: Session, *, actor: Person, insight_id: int, filename: str, da
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        if is_disk_full(exc):
             raise StorageFull() from exc
         raise DomainError("The file could not be saved. Please try again later.") from exc
     attachment = Attachment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 from datetime import timedelta
 from pathlib import Path
@@ -284,3 +285,18 @@ def test_a_dry_run_says_how_many_look_already_imported_and_suggests_the_referenc
     assert (checked.imported, checked.skipped_duplicates) == (0, 8)
     page = browser.sign_in_as(cx).get(f"/imports/{job.id}").text
     assert "8 rows look already imported" in page and "map it as the reference" in page
+
+
+def test_a_job_that_finds_the_disk_full_fails_with_the_reason(
+    db: Session, cx: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = start(db, cx, uploaded(db, cx, review_rows(30)), dry_run=False)
+
+    def no_room(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(jobs.import_service, "check", no_room)
+    failed = run_queued(db)
+    assert failed.id == job.id and failed.status == JobStatus.failed
+    assert "no room left" in failed.message and failed.imported == 0
+    assert insight_count(db) == 0

@@ -163,6 +163,15 @@ def test_f6_f7_full_disk_gives_503_and_507_keeps_reads_and_loses_nothing(tmp_pat
             assert on_page.status_code == 507 and "Page Tester" in on_page.text, on_page.text[:300]
             uploads = tmpfs / "data" / "uploads"
             assert not uploads.exists() or not any(p.name.endswith(".part") for p in uploads.iterdir())
+            # A feedback import through the API: 507 with the reason, nothing imported, no file left.
+            rows = "Comment\n" + "".join(f"The kiosk froze on visit {n}\n" for n in range(20_000))
+            imported = client.post(
+                "/api/v1/imports/feedback",
+                files={"file": ("big.csv", rows.encode(), "text/csv")},
+                data={"mapping": '{"quote": "Comment"}'},
+            )
+            assert imported.status_code == 507 and "no room left" in imported.json()["detail"]
+            assert not any((tmpfs / "data" / "imports").iterdir())
             # Room again: writes work again, and every acknowledged write is there.
             (tmpfs / "filler").unlink()
             assert propose(client, 999).status_code == 201
