@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -49,7 +48,7 @@ from app.pulse import api as pulse_api
 from app.pulse import routes as pulse_routes
 from app.search import api as search_api
 from app.search import routes as search_routes
-from app.web import health, home
+from app.web import health, home, openapi
 from app.web.deps import gate, is_api, readable_person, verify_csrf
 
 log = logging.getLogger("portal.errors")
@@ -122,11 +121,7 @@ def create_app() -> FastAPI:
     @app.get("/openapi.json", name="openapi:schema", include_in_schema=False)
     def openapi_schema() -> JSONResponse:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
-            schema["paths"] = {p: v for p, v in schema.get("paths", {}).items() if p.startswith("/api/")}
-            app.openapi_schema = schema
+            app.openapi_schema = openapi.build(app)
         return JSONResponse(app.openapi_schema)
 
     # Every route the portal serves, for the navigation and the authorisation matrix test.
@@ -188,6 +183,18 @@ _TITLES = {
 }
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (a 405 must say them, RFC 9110): the GET and the
+    POST of one path are often two routes, and Starlette's own Allow names only the first."""
+    methods: set[str] = set()
+    for route in request.app.state.route_list:
+        if route.path_regex.match(request.url.path):
+            methods |= route.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -215,14 +222,17 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
         if is_api(request):
             detail = exc.detail if exc.status_code != 404 else "Not found."
-            return _json_error(exc.status_code, detail, getattr(exc, "headers", None))
+            return _json_error(exc.status_code, detail, headers)
         message = {
             404: "There is nothing at this address. It may have moved, or the link may be mistyped.",
             405: "This address does not accept that kind of request.",
         }.get(exc.status_code, str(exc.detail))
-        return _error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), message)
+        return _error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

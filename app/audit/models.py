@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
@@ -21,4 +21,4 @@ class AuditEvent(SQLModel, table=True):
     entity_id: int | None = Field(default=None)
     summary: str = Field(default="", max_length=500)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

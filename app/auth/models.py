@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 
 
 class UserSession(SQLModel, table=True):
@@ -19,8 +18,8 @@ class UserSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class TokenScope(StrEnum):
@@ -42,11 +41,11 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=80)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     prefix: str = Field(max_length=12)  # first characters, so people can tell their tokens apart
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     scope: str = Field(default=TokenScope.admin, max_length=10, sa_column_kwargs={"server_default": "admin"})
-    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LoginFailure(SQLModel, table=True):
@@ -57,4 +56,4 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ip: str = Field(max_length=64, index=True)
     account: str = Field(max_length=254, index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 
 
 class Comment(SQLModel, table=True):
@@ -19,6 +19,6 @@ class Comment(SQLModel, table=True):
     author_id: int = Field(foreign_key="person.id", index=True)
     parent_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
     body: str = Field(sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

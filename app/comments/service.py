@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 from pydantic import Field as Check
 from sqlmodel import Session, col, select
 
@@ -35,7 +35,7 @@ class CommentIn(BaseModel):
     body: Text = Check(min_length=1, max_length=10_000)
     parent_id: DbId | None = None
     # The author of an anonymous proposal must confirm before commenting under their name on it.
-    confirm_named: bool = False
+    confirm_named: StrictBool = False  # JSON true or false only (0 and "no" are refused, not guessed)
 
 
 class CommentRead(BaseModel):

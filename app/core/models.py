@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -31,13 +31,30 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp with its time zone: stored in UTC, always handed back aware. PostgreSQL keeps the
+    zone itself; SQLite keeps none, and its values came back naive (the API then said
+    "2026-12-07T11:28:26" where its own schema promises a date-time with an offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return aware(value).astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else aware(value)
+
+
 def enum_column(enum: type[StrEnum], length: int = 16) -> Any:
     """An enum stored as VARCHAR, so a new value needs no database enum migration."""
     return SAEnum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def created_at_field() -> datetime:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 def link_to(table: str, *, index: bool = False) -> Any:
@@ -53,4 +70,4 @@ class WorkerHeartbeat(SQLModel, table=True):
     __tablename__ = "worker_heartbeat"
 
     name: str = Field(primary_key=True, max_length=160)  # kind@host:pid
-    beat_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    beat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+)
+from pydantic_core import CoreSchema, core_schema
 
 MAX_ID = 2**63 - 1
 MAX_PAGE = 100_000
@@ -76,10 +86,40 @@ def _clipped(length: int) -> BeforeValidator:
     return BeforeValidator(lambda value: _CONTROL_IN_LINE.sub("", str(value or ""))[:length])
 
 
-def known_or_none(choices: type[Enum]) -> BeforeValidator:
+@dataclass(frozen=True)
+class Lenient:
+    """A list filter read leniently (`read` turns what we do not know into "no filter"), and
+    documented as what it takes: any string. The schema must not promise an integer or an enum
+    while the list answers 200 to anything (schemathesis: "schema-violating request accepted")."""
+
+    read: Callable[[Any], Any]
+    description: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.read, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {"type": "string", "description": self.description}
+
+
+def known_or_none(choices: type[Enum]) -> Lenient:
     """A choice from the query string: one of `choices` by value, else None (no filter)."""
-    known = {choice.value for choice in choices}
-    return BeforeValidator(lambda value: value if value in known else None)
+    known = [str(choice.value) for choice in choices]
+    return Lenient(
+        lambda value: value if value in known else None,
+        f"One of: {', '.join(known)}. Any other value means no filter.",
+    )
+
+
+def one_of_or(choices: Iterable[str], default: str) -> Lenient:
+    """A word from the query string: one of `choices`, else `default`."""
+    known = list(choices)
+    return Lenient(
+        lambda value: value if value in known else default,
+        f"One of: {', '.join(known)}. Any other value means {default or 'no filter'}.",
+    )
 
 
 def page_count(total: int, per_page: int) -> int:
@@ -104,15 +144,18 @@ class QueryFilters(BaseModel):
         return urlencode({name: value for name, value in values.items() if value not in ("", None)})
 
 
-FilterId = Annotated[int | None, BeforeValidator(_id_or_none)]
+FilterId = Annotated[int | None, Lenient(_id_or_none, "An id. Any other value means no filter.")]
 FacetFilter = Annotated[str, _clipped(120)]
 ShortFilter = Annotated[str, _clipped(50)]
 LongFilter = Annotated[str, _clipped(80)]
 FilterPage = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 
 
-Line = Annotated[str, AfterValidator(check_line)]
-Text = Annotated[str, AfterValidator(check_text)]
+# The same rules as patterns in the API's schema, so a client (and schemathesis) knows them too.
+_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+Line = Annotated[str, AfterValidator(check_line), Field(json_schema_extra={"pattern": _LINE_PATTERN})]
+Text = Annotated[str, AfterValidator(check_text), Field(json_schema_extra={"pattern": _TEXT_PATTERN})]
 
 
 def every_field_optional(model: type[BaseModel]) -> dict[str, Any]:

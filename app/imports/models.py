@@ -10,11 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 
 
 class JobStatus(StrEnum):
@@ -35,9 +35,9 @@ class ImportJob(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_by_id: int = Field(foreign_key="person.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: JobStatus = Field(
         default=JobStatus.mapping,
         sa_type=SAEnum(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import enum_column, link_to, utcnow
+from app.core.models import UTCDateTime, enum_column, link_to, utcnow
 
 
 class Kind(StrEnum):
@@ -76,8 +76,8 @@ class InsightBase(SQLModel):
     segment: str = Field(default="", max_length=80, index=True)
     # The department the insight concerns (e.g. a delivery complaint concerns Logistics).
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # feedback (quote also for success stories)
     quote: str = Field(default="", sa_type=Text)
     channel: Channel | None = Field(default=None, sa_type=enum_column(Channel))
@@ -164,7 +164,7 @@ class Attachment(SQLModel, table=True):
     size: int
     width: int | None = None
     height: int | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property
     def is_image(self) -> bool:

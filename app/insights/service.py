@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,16 @@ from app.core import db
 from app.core.errors import NotFound, ValidationFailed, field_errors
 from app.core.models import utcnow
 from app.core.text import escape_like
-from app.core.types import FilterId, FilterPage, LongFilter, QueryFilters, ShortFilter, known_or_none
+from app.core.types import (
+    FilterId,
+    FilterPage,
+    Lenient,
+    LongFilter,
+    QueryFilters,
+    ShortFilter,
+    known_or_none,
+    one_of_or,
+)
 from app.insights import permissions
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
@@ -72,7 +81,10 @@ def get_visible(session: Session, *, actor: Person, insight_id: int) -> Insight:
     return insight
 
 
-_ONLY_ARCHIVED = BeforeValidator(lambda value: Status.archived if value == "archived" else None)
+_ONLY_ARCHIVED = Lenient(
+    lambda value: Status.archived if value == "archived" else None,
+    "archived: list archived insights. Any other value means the published ones.",
+)
 
 
 class ListFilters(QueryFilters):
@@ -85,7 +97,7 @@ class ListFilters(QueryFilters):
     department_id: FilterId = Field(default=None, alias="department")
     product_area: LongFilter = ""
     segment: LongFilter = ""
-    sentiment: Annotated[str, BeforeValidator(lambda v: v if v in Sentiment.__members__ else "")] = ""
+    sentiment: Annotated[str, one_of_or(Sentiment.__members__, "")] = ""
     status: Annotated[Status | None, _ONLY_ARCHIVED] = None
     page: FilterPage = 1
 

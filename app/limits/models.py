@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 
 
 class WriteEvent(SQLModel, table=True):
@@ -19,4 +19,4 @@ class WriteEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     action: str = Field(max_length=20)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 
 
 class Follow(SQLModel, table=True):
@@ -22,7 +22,7 @@ class Follow(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     target_type: str = Field(max_length=16, index=True)  # insight | proposal | tag | search
     target_key: str = Field(max_length=200, index=True)  # "42", "late-delivery", "refund OR return"
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Notification(SQLModel, table=True):
@@ -30,5 +30,5 @@ class Notification(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     text: str = Field(max_length=500)
     url: str = Field(max_length=300)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
-    read_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

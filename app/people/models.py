@@ -8,11 +8,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as Check
-from sqlalchemy import DateTime
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 from app.core.roles import Role
 from app.core.types import Line
 
@@ -20,14 +19,14 @@ from app.core.types import Line
 class Department(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
     department_id: int = Field(foreign_key="department.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Person(SQLModel, table=True):
@@ -45,8 +44,8 @@ class Person(SQLModel, table=True):
     is_active: bool = Field(default=True)
     # E-mail digest of unread notifications: off | daily | weekly.
     digest: str = Field(default="off", max_length=8)
-    last_digest_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class PersonRead(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Text, UniqueConstraint
+from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import enum_column, link_to, utcnow
+from app.core.models import UTCDateTime, enum_column, link_to, utcnow
 
 
 class ProposalStatus(StrEnum):
@@ -40,10 +40,10 @@ class Proposal(SQLModel, table=True):
     support_count: int = Field(default=0, index=True)  # kept in step with the support table
     owner_team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     duplicate_of_id: int | None = Field(default=None, foreign_key="proposal.id")
-    first_response_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
     def written_anonymously_by(self, person_id: int | None) -> bool:
         """Whether this is an anonymous proposal and `person_id` its author: the one person who must
@@ -77,7 +77,7 @@ class Support(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 class ProposalResponse(SQLModel, table=True):
@@ -91,7 +91,7 @@ class ProposalResponse(SQLModel, table=True):
     from_status: ProposalStatus = Field(sa_type=enum_column(ProposalStatus))
     to_status: ProposalStatus = Field(sa_type=enum_column(ProposalStatus))
     body: str = Field(sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ProposalOutcome(SQLModel, table=True):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 from pydantic import Field as Check
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,17 @@ from sqlmodel import Session, col, select
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
-from app.core.types import DbId, FilterId, FilterPage, Line, QueryFilters, ShortFilter, Text, known_or_none
+from app.core.types import (
+    DbId,
+    FilterId,
+    FilterPage,
+    Line,
+    QueryFilters,
+    ShortFilter,
+    Text,
+    known_or_none,
+    one_of_or,
+)
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
@@ -52,7 +62,7 @@ class ProposalCreate(BaseModel):
     impact: Text = Check(default="", max_length=20_000)
     insight_ids: list[DbId] = Check(default_factory=list, max_length=50)
     department_ids: list[DbId] = Check(default_factory=list, max_length=20)
-    anonymous: bool = False
+    anonymous: StrictBool = False  # JSON true or false only
 
 
 class ProposalRead(BaseModel):
@@ -133,7 +143,7 @@ class ListFilters(QueryFilters):
     status: Annotated[ProposalStatus | None, known_or_none(ProposalStatus)] = None
     department_id: FilterId = Check(default=None, alias="department")
     tag: ShortFilter = ""
-    sort: Annotated[str, BeforeValidator(lambda v: v if v in SORTS else "trending")] = "trending"
+    sort: Annotated[str, one_of_or(SORTS, "trending")] = "trending"
     page: FilterPage = 1
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from app.core.models import link_to, utcnow
+from app.core.models import UTCDateTime, link_to, utcnow
 
 
 def random_id() -> str:
@@ -29,9 +29,9 @@ class PulseRound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=120)
     opened_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
-    opened_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closes_on: date
-    closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Fixed at launch and shown to respondents (security.md R1, R2): never changed afterwards.
     min_group: int
     text_min_group: int

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -66,7 +66,7 @@ class RoundCreate(BaseModel):
     # Checked with the other fields, so a form shows this beside a missing title, not after it.
     closes_on: Annotated[date, AfterValidator(_after_today)]
     team_ids: list[DbId] = Field(default_factory=list, max_length=500)  # empty: every team
-    free_text: bool = False
+    free_text: StrictBool = False
 
 
 class AnswersIn(BaseModel):

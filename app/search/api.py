@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.core.errors import DomainError
 from app.flows import search as search_service
 from app.insights.models import Kind
-from app.search.types import SearchFilters
+from app.search.types import MAX_QUERY_LENGTH, SearchFilters
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -54,7 +54,7 @@ def search(
     session: SessionDep,
     me: CurrentPerson,
     filters: Annotated[ApiSearchFilters, Query()],
-    q: Annotated[str, Query(max_length=1000)] = "",
+    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
     sort: Annotated[str, Query(pattern="^(relevance|newest|support)$")] = "relevance",
     page: Annotated[int, Query(ge=1, le=500)] = 1,
 ) -> SearchResponse:

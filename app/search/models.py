@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 
 
 class SearchOutbox(SQLModel, table=True):
@@ -17,6 +16,6 @@ class SearchOutbox(SQLModel, table=True):
     entity_type: str = Field(max_length=32)
     entity_id: int
     op: str = Field(default="upsert", max_length=8)  # upsert | delete
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    processed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     attempts: int = Field(default=0)
