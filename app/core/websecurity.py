@@ -184,6 +184,11 @@ def is_import_path(path: str) -> bool:
     return path == "/imports" or path.startswith(IMPORT_PATHS)
 
 
+# The largest JSON body any API call needs (a journey map of many stages, a persona with its
+# quotes) is a few hundred KB; 2 MB leaves room and keeps a 20 MB JSON out of the parser.
+JSON_BODY_LIMIT = 2 * 1024 * 1024
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over the limit while they arrive (413), whether or not they say their
     length up front; neither uvicorn nor Starlette limits the total body (security.md finding 4)."""
@@ -196,10 +201,14 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         settings = get_settings()
-        is_import = is_import_path(scope["path"])
-        upload = settings.max_import_bytes if is_import else settings.max_upload_bytes
-        limit = upload + 256 * 1024  # room for the other form fields
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        if headers.get(b"content-type", b"").split(b";")[0].strip().endswith(b"json"):
+            limit = JSON_BODY_LIMIT  # no file rides in JSON: the upload limit is far too generous
+        else:
+            is_import = is_import_path(scope["path"])
+            upload = settings.max_import_bytes if is_import else settings.max_upload_bytes
+            limit = upload + 256 * 1024  # room for the other form fields
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_413(scope, send)
             return
