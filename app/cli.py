@@ -109,6 +109,7 @@ def worker(
     import signal
 
     from app.core import logging as portal_logging
+    from app.core.supervise import exit_with_parent
     from app.flows.search_worker import Drainer
     from app.imports.worker import ImportRunner
 
@@ -123,6 +124,7 @@ def worker(
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
+    exit_with_parent(stop)
     typer.echo("Search index and import worker started.")
     runner.start()
     drainer.run()  # in this process's main thread, until a signal stops it

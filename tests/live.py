@@ -101,7 +101,12 @@ class LivePortal:
         return (self.workdir / "server.log").read_text(errors="replace")
 
     def worker_pids(self) -> list[int]:
-        """The uvicorn worker processes (children of the master) when started with workers > 1."""
+        """The uvicorn worker processes (children of the master) when started with workers > 1.
+        Workers are spawned processes; multiprocessing's resource tracker is left out."""
+        return self.children("spawn_main")
+
+    def children(self, marker: str) -> list[int]:
+        """The living child processes whose command line holds `marker` (zombies left out)."""
         out = subprocess.run(
             ["ps", "-ww", "-o", "pid=,stat=,args=", "--ppid", str(self.process.pid)],
             capture_output=True,
@@ -111,8 +116,7 @@ class LivePortal:
         pids = []
         for line in out.stdout.splitlines():
             pid, stat, args = line.split(None, 2)
-            # Workers are spawned processes; skip multiprocessing's resource tracker and zombies.
-            if "spawn_main" in args and not stat.startswith("Z"):
+            if marker in args and not stat.startswith("Z"):
                 pids.append(int(pid))
         return pids
 

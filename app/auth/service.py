@@ -248,7 +248,7 @@ def create_token(
     ValidationFailed.unless_empty(errors)
     assert owner.id is not None
     # Counted under the owner's row lock, so parallel requests cannot pass the cap together.
-    session.exec(select(Person.id).where(Person.id == owner.id).with_for_update())
+    session.exec(select(Person.id).where(Person.id == owner.id).with_for_update(key_share=True))
     cap = get_settings().api_tokens_per_person
     if len(active_tokens(session, owner_id=owner.id)) >= cap:
         full = f"You hold {cap} active tokens, the most one person may."

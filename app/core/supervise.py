@@ -6,12 +6,15 @@ Before, a dead worker stayed dead: new insights were never indexed and nothing s
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 
 log = logging.getLogger("portal.worker")
 
+PARENT_ENV = "PORTAL_WORKER_PARENT"
 STEADY_AFTER = 60.0  # a worker that ran this long before dying starts over from the shortest pause
 MAX_PAUSE = 60.0
 
@@ -31,7 +34,11 @@ class Supervisor(threading.Thread):
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self.process = subprocess.Popen(self.command)
+                # The worker stops by itself when this process is gone (PARENT_ENV): uvicorn ends
+                # `portal serve` by raising SIGTERM again after its shutdown, so no `finally` here
+                # gets to stop the worker (it was left running, orphaned, before).
+                env = {**os.environ, PARENT_ENV: str(os.getpid())}
+                self.process = subprocess.Popen(self.command, env=env)
             started = time.monotonic()
             code = self.process.wait()
             if self._stopping.is_set():
@@ -48,6 +55,7 @@ class Supervisor(threading.Thread):
             self._stopping.wait(pause)
 
     def stop(self, timeout: float = 15) -> None:
+        """Stops the worker (when `portal serve` gets to run this: see PARENT_ENV for when not)."""
         with self._lock:
             self._stopping.set()
             process = self.process
@@ -59,3 +67,18 @@ class Supervisor(threading.Thread):
                 process.kill()
                 process.wait(timeout=5)
         self.join(timeout=timeout)
+
+
+def exit_with_parent(stop: Callable[[], None], *, every: float = 1.0) -> None:
+    """In `portal worker` started by `portal serve`: call `stop` once that parent is gone."""
+    parent = os.environ.get(PARENT_ENV, "")
+    if not parent.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(every)
+        log.warning("portal serve stopped; the worker stops too", extra={"event": "worker.parent_gone"})
+        stop()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

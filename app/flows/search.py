@@ -98,7 +98,7 @@ def drain(
     session: Session,
     *,
     backend: SearchBackend | None = None,
-    batch: int = 500,
+    batch: int = 2000,
     wait: float = 0,
     reading: Session | None = None,
 ) -> int:

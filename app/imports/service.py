@@ -384,7 +384,6 @@ def write(
     Call only after `check` found no bad row."""
     insight_permissions.check(actor, "create")
     assert actor.id is not None
-    write_limits.check(session, person=actor, action="upload")  # counted in this same transaction
     connection = session.connection()
     tag_ids: dict[str, int] = {}
     imported = skipped = 0
@@ -443,6 +442,9 @@ def write(
             if len(batch) >= BATCH:
                 flush()
         flush()
+        # Counted in this same transaction, at its end: the count takes the person's row lock, which
+        # is then held for the commit only, not for the whole write.
+        write_limits.check(session, person=actor, action="upload")
         audit_service.record(
             session,
             actor,

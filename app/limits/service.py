@@ -67,7 +67,10 @@ def check(session: Session, *, person: Person, action: str) -> None:
     # Count under the person's row lock: on PostgreSQL, parallel requests would otherwise each see
     # the same count under READ COMMITTED and all pass (40 parallel comments got 24-26 through a limit
     # of 6). SQLite needs nothing more: BEGIN IMMEDIATE already serialises writers.
-    session.exec(select(Person.id).where(Person.id == person.id).with_for_update())
+    # FOR NO KEY UPDATE (key_share): it excludes only this person's other counted writes; rows that
+    # merely point at the person (a notification to them, a comment by them) do not wait for it. A
+    # plain FOR UPDATE made every comment that notified a person wait for that person's import.
+    session.exec(select(Person.id).where(Person.id == person.id).with_for_update(key_share=True))
     now = utcnow()
     # Forget this person's events older than the longest window, so the table stays small.
     session.exec(

@@ -20,18 +20,15 @@ from tests import live
 
 
 def _worker_pids(portal: live.LivePortal) -> list[int]:
-    out = subprocess.run(
-        ["ps", "-ww", "-o", "pid=,stat=,args=", "--ppid", str(portal.process.pid)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = []
-    for line in out.stdout.splitlines():
-        pid, stat, args = line.split(None, 2)
-        if "app.cli worker" in args and not stat.startswith("Z"):
-            found.append(int(pid))
-    return found
+    return portal.children("app.cli worker")
+
+
+def _alive(pid: int) -> bool:
+    state = Path(f"/proc/{pid}/stat")
+    try:
+        return state.read_text().split()[2] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _until(check, seconds: float = 30):  # type: ignore[no-untyped-def]
@@ -76,6 +73,9 @@ def test_a_killed_worker_is_started_again_and_indexes_what_came_meanwhile(tmp_pa
         assert "portal worker killed by signal 9" in portal.log()
     finally:
         portal.stop()
+    # Stopping `portal serve` stops its worker too: none is left behind, orphaned.
+    gone = _until(lambda: not any(_alive(pid) for pid in [*first, *again]), seconds=10)
+    assert gone, "a worker outlived portal serve"
 
 
 def test_healthz_says_stalled_when_work_waits_and_no_worker_beats(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from app.imports import jobs
 from app.imports import service as import_service
 from app.insights.models import Channel
 from app.people import service as people_service
-from app.people.models import PersonCreate, Role
+from app.people.models import Person, PersonCreate, Role
 from app.search.backend import WhooshBackend
 from app.search.types import SearchDoc, SearchQuery
 from tests import live
@@ -109,16 +109,21 @@ def _another_write_goes_through(path: str) -> bool:
         conn.close()
 
 
+def _cx_and_plan(session: Session, folder: Path, rows: int) -> tuple[Person, import_service.Plan]:
+    """A CX person, and the plan to import `rows` reviews."""
+    cx = people_service.create(
+        session, actor=None, data=PersonCreate(email="cx@lock.test", name="Cee Ex", role=Role.cx)
+    )
+    upload = folder / "reviews.csv"
+    upload.write_bytes(_csv(review_rows(rows)))
+    return cx, import_service.plan(upload, REVIEW_MAP, channel=Channel.review)
+
+
 def test_the_check_pass_of_an_import_holds_no_write_lock(
     sqlite_file: tuple[Session, Session, str], tmp_path: Path
 ) -> None:
     session, reading, path = sqlite_file
-    cx = people_service.create(
-        session, actor=None, data=PersonCreate(email="cx@lock.test", name="Cee Ex", role=Role.cx)
-    )
-    upload = tmp_path / "reviews.csv"
-    upload.write_bytes(_csv(review_rows(2500)))
-    plan = import_service.plan(upload, REVIEW_MAP, channel=Channel.review)
+    cx, plan = _cx_and_plan(session, tmp_path, 2500)
     while_checking: list[bool] = []
 
     def progress(outcome: import_service.Outcome) -> None:
@@ -149,12 +154,7 @@ def test_the_search_drain_writes_the_index_with_no_write_lock_held(
     sqlite_file: tuple[Session, Session, str], tmp_path: Path
 ) -> None:
     session, reading, path = sqlite_file
-    cx = people_service.create(
-        session, actor=None, data=PersonCreate(email="cx@drain.test", name="Cee Ex", role=Role.cx)
-    )
-    upload = tmp_path / "reviews.csv"
-    upload.write_bytes(_csv(review_rows(1200)))
-    plan = import_service.plan(upload, REVIEW_MAP, channel=Channel.review)
+    cx, plan = _cx_and_plan(session, tmp_path, 1200)
     import_service.import_file(session, actor=cx, plan=plan, reading=reading)
     backend = _WatchedBackend(tmp_path / "index", path)
     backend.rebuild(iter([]))
