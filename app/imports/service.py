@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
-from app.core import bulk
+from app.core import bulk, db
 from app.core.errors import ValidationFailed
 from app.core.models import utcnow
 from app.core.types import check_line, check_text
@@ -466,7 +466,14 @@ def write(
     except BaseException:
         session.rollback()
         raise
+    if imported >= STATISTICS_AFTER:
+        db.refresh_statistics(session, INSIGHT_TABLE.name)
     return imported, skipped
+
+
+# An import this large changes the table enough that the query planner's statistics go stale
+# (the lists then sort every row instead of reading the index they have).
+STATISTICS_AFTER = 1000
 
 
 def _reserve_ids(session: Session, count: int) -> list[int]:

@@ -49,3 +49,13 @@ def test_postgres_search_backend_needs_a_postgres_database(tmp_path: Path) -> No
         Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.db", search_backend="postgres")
     settings = Settings(data_dir=tmp_path, database_url="postgresql://u@db/p", search_backend="postgres")
     assert settings.search_backend == "postgres"
+
+
+def test_the_kept_secret_is_read_from_disk_once(tmp_path: Path) -> None:
+    """Every form on a page signs a CSRF token with the key: it is read once, not per token."""
+    settings = Settings(data_dir=tmp_path, secret_key="")
+    first = settings.resolved_secret_key()
+    assert (tmp_path / "secret_key").read_text().strip() == first
+    (tmp_path / "secret_key").write_text("changed-on-disk-while-running-" + "x" * 20)
+    assert settings.resolved_secret_key() == first
+    assert Settings(data_dir=tmp_path, secret_key="").resolved_secret_key().startswith("changed-on-disk")

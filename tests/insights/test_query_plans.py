@@ -1,0 +1,124 @@
+"""The insight lists read a page from an index, whatever the table holds (issue 22): on a generated
+table of 20,000 insights, with the planner's statistics gathered as an import gathers them, the
+page query of the list (all kinds, and one kind) uses the list indexes and never sorts the rows it
+found. On SQLite and, when the suite runs there, on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.core.db import refresh_statistics
+from app.insights import service as insight_service
+from app.insights.models import Insight, Kind, Status
+from app.people.models import Person, Role
+from tests import live
+from tests.databases import create_database, drop_database
+
+ROWS = 20_000
+KINDS = [Kind.feedback] * 18 + [Kind.pain_point, Kind.success_story]
+
+
+@pytest.fixture
+def large(tmp_path: Path) -> Iterator[tuple[Engine, Person]]:
+    db_url = create_database("plans", tmp_path)
+    live.migrate(db_url)
+    engine = create_engine(db_url)
+    with Session(engine, expire_on_commit=False) as session:
+        person = Person(email="cx@plans.test", name="Cee Ex", handle="cx", role=Role.cx)
+        session.add(person)
+        session.commit()
+        rows = [
+            {
+                "id": n,
+                "kind": KINDS[n % len(KINDS)].value,
+                "status": (Status.archived if n % 50 == 0 else Status.published).value,
+                "title": f"Insight {n}",
+                "body": "",
+                "quote": "",
+                "product_area": "",
+                "segment": "",
+                "persona": "",
+                "goals": "",
+                "frustrations": "",
+                "quotes": [],
+                "author_id": person.id,
+                "created_at": datetime(2026, 1 + n % 12, 1 + n % 28, 10, n % 60, tzinfo=UTC),
+                "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+            }
+            for n in range(1, ROWS + 1)
+        ]
+        session.connection().execute(insert(Insight.__table__), rows)  # type: ignore[attr-defined]
+        session.commit()
+        refresh_statistics(session, "insight")
+    try:
+        yield engine, person
+    finally:
+        engine.dispose()
+        drop_database(db_url)
+
+
+def _page_query(engine: Engine, run: Any) -> tuple[str, Any]:
+    """The statement (and its parameters) that fetched the page: the one with a LIMIT."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    pages = [(s, p) for s, p in seen if "LIMIT" in s.upper() and "FROM insight" in s]
+    assert pages, seen
+    return pages[0]
+
+
+def _plan(engine: Engine, statement: str, parameters: Any) -> str:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            return " | ".join(str(r[3]) for r in rows)
+        rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        return " | ".join(str(r[0]) for r in rows)
+
+
+@pytest.mark.parametrize("kind", [None, Kind.pain_point])
+def test_a_list_page_is_read_from_the_list_index_without_a_sort(
+    large: tuple[Engine, Person], kind: Kind | None
+) -> None:
+    engine, person = large
+    filters = insight_service.ListFilters(kind=kind)
+    with Session(engine, expire_on_commit=False) as session:
+        statement, parameters = _page_query(
+            engine, lambda: insight_service.list_insights(session, actor=person, filters=filters)
+        )
+        total, page = insight_service.list_insights(session, actor=person, filters=filters)
+    assert len(page) == 20 and total > 0
+    assert [i.created_at for i in page] == sorted((i.created_at for i in page), reverse=True)
+    plan = _plan(engine, statement, parameters)
+    expected = "ix_insight_kind_status_created_id" if kind else "ix_insight_status_created_id"
+    assert expected in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split(" | ")[0:2], plan
+
+
+def test_the_migration_gathered_statistics(tmp_path: Path) -> None:
+    db_url = create_database("stats", tmp_path)
+    live.migrate(db_url)
+    engine = create_engine(db_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                names = conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")).all()
+            assert names, "ANALYZE never ran"
+    finally:
+        engine.dispose()
+        drop_database(db_url)
