@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -50,11 +51,23 @@ _TAGS = {
 _ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 
 
+# A comment or a short body is rendered once per process, not on every view of its page (a
+# detail page with its comments rendered each of them every time). Only texts up to CACHED_UP_TO
+# characters are kept, CACHE_SIZE of them, so the cache stays under about 25 MB at worst.
+CACHED_UP_TO = 10_000
+CACHE_SIZE = 1024
+
+
 def render(source: str | None) -> Markup:
     if not source:
         return Markup("")
+    clean = _cached_clean(source) if len(source) <= CACHED_UP_TO else _clean(source)
+    return Markup(clean)  # noqa: S704  sanitised in _clean; the only Markup() of user text
+
+
+def _clean(source: str) -> str:
     html = _md.render(source[:MAX_SOURCE])
-    clean = nh3.clean(
+    return nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
@@ -62,7 +75,9 @@ def render(source: str | None) -> Markup:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return Markup(clean)  # noqa: S704  sanitised above; the only Markup() of user text
+
+
+_cached_clean = lru_cache(maxsize=CACHE_SIZE)(_clean)
 
 
 def plain_excerpt(source: str | None, length: int = 220) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -76,3 +77,25 @@ def test_strip_markup_keeps_the_words() -> None:
 
     text = "# Title\n\n- **bold** item\n1. [link text](https://x.example) and `code`"
     assert strip_markup(text) == "Title bold item link text and code"
+
+
+def test_a_text_is_rendered_once_and_then_served_from_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core import markdown
+
+    calls: list[str] = []
+    original = markdown._md.render
+
+    def counting(text: str) -> str:
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(markdown._md, "render", counting)
+    markdown._cached_clean.cache_clear()
+    text = "A **cached** comment <script>alert(1)</script>"
+    first, second = markdown.render(text), markdown.render(text)
+    assert first == second and "<strong>cached</strong>" in first and "<script>" not in first
+    assert len(calls) == 1
+    long_text = "x" * (markdown.CACHED_UP_TO + 1)
+    markdown.render(long_text)
+    markdown.render(long_text)
+    assert len(calls) == 3  # long texts are not kept
