@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from app.core import cache  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import get_engine  # noqa: E402
 from app.main import app  # noqa: E402
@@ -92,6 +93,7 @@ def browser(client: TestClient, db: Session) -> Browser:
 def _fresh_settings() -> Iterator[None]:
     yield
     get_settings.cache_clear()
+    cache.clear()  # figures kept for a test's database belong to that test
 
 
 # --- named people, one per role (Fider's personas) ---------------------------------------------------

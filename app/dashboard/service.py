@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.comments.models import Comment
+from app.core import cache
 from app.core.config import get_settings
 from app.core.models import aware, utcnow
 from app.dashboard.models import InsightReach
@@ -85,13 +86,38 @@ class Dashboard:
     success_stories: int = 0
     anonymous_proposals: int | None = None  # company-wide only; None when the company is below k
     journeys: list[JourneyHeat] = field(default_factory=list)
+    computed_at: datetime | None = None  # the page says how fresh its figures are
+
+
+# The dashboard reads every proposal and every active person: its figures are kept for a minute
+# (see core.cache), and the page says when they were computed.
+FRESH_SECONDS = 60.0
+DASHBOARD_TABLES = (
+    "proposal",
+    "proposal_insight",
+    "support",
+    "comment",
+    "insight",
+    "journey_stage",
+    "insight_reach",
+    "person",
+    "team",
+    "department",
+)
+
+
+def current(session: Session) -> Dashboard:
+    """The dashboard as of now, or as computed less than a minute ago."""
+    return cache.for_session(
+        session, "dashboard", (), lambda: build(session), tables=DASHBOARD_TABLES, ttl=FRESH_SECONDS
+    )
 
 
 def build(session: Session, *, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     since = now - timedelta(days=WINDOW_DAYS)
     target = get_settings().response_target_days
-    board = Dashboard(target_days=target)
+    board = Dashboard(target_days=target, computed_at=now)
     recent_proposals = list(
         session.exec(
             select(Proposal.author_id, Proposal.is_anonymous).where(col(Proposal.created_at) >= since)
@@ -304,7 +330,7 @@ def csv_rows(board: Dashboard) -> list[list[object]]:
 
 def export_rows(session: Session, *, actor: Person) -> list[list[object]]:
     """The dashboard as CSV rows; the download is audited (who, not what) in its own transaction."""
-    rows = csv_rows(build(session))
+    rows = csv_rows(current(session))
     audit_service.record(session, actor, "dashboard.export", entity_type="dashboard", summary="CSV")
     session.commit()
     return rows

@@ -225,7 +225,7 @@ def insight_list(session: Session, me: Person, filters: insight_service.ListFilt
 def dashboard(session: Session, me: Person) -> dict[str, Any]:
     """The dashboard for everyone; leaders also see the latest closed pulse round's aggregates
     (with its suppression applied)."""
-    board = dashboard_service.build(session)
+    board = dashboard_service.current(session)
     widest = max((d.proposals + d.comments + d.supports for d in board.departments), default=0)
     full = decisions.can_decide(me)
     return {

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import union
 from sqlmodel import Session, col, func, select
 
 from app.comments.models import Comment
@@ -20,11 +22,36 @@ def list_proposals(session: Session, *, filters: proposal_service.ListFilters) -
     condition = proposal_service.list_conditions(filters)
     total = session.exec(select(func.count()).select_from(Proposal).where(*condition)).one()
     page = max(filters.page, 1)
-    rows = session.exec(select(Proposal).where(*condition)).all()
-    scores = trending_scores(session, rows)
-    ranked = sorted(rows, key=lambda p: scores.get(p.id or 0, 0.0), reverse=True)
     per_page = proposal_service.PER_PAGE
+    now = utcnow()
+    # Only proposals with support or comments in the last four weeks score more than their age;
+    # without any, a younger proposal always ranks higher. So the page needs those active ones and
+    # the newest quiet ones, however many proposals the company has.
+    active = recently_active(now - RECENT)
+    rows = [
+        *session.exec(select(Proposal).where(*condition, col(Proposal.id).in_(active))).all(),
+        *session.exec(
+            select(Proposal)
+            .where(*condition, col(Proposal.id).not_in(active))
+            .order_by(col(Proposal.created_at).desc(), col(Proposal.id).desc())
+            .limit(page * per_page)
+        ).all(),
+    ]
+    scores = trending_scores(session, rows, now=now)
+    ranked = sorted(rows, key=lambda p: scores.get(p.id or 0, 0.0), reverse=True)
     return total, list(ranked[(page - 1) * per_page : page * per_page])
+
+
+RECENT = timedelta(days=28)
+
+
+def recently_active(since: datetime) -> Any:
+    """The ids of proposals supported or commented on since `since` (a subquery)."""
+    supported = select(Support.proposal_id).where(col(Support.created_at) > since)
+    commented = select(Comment.target_id).where(
+        Comment.target_type == "proposal", col(Comment.created_at) > since, col(Comment.deleted_at).is_(None)
+    )
+    return union(supported, commented).scalar_subquery()
 
 
 def read_page(session: Session, *, filters: proposal_service.ListFilters) -> proposal_service.ProposalPage:
@@ -40,7 +67,7 @@ def trending_scores(
     """Recent support and comments count most; everything decays with age (half-life one week).
     Two queries for the whole list, however long it is."""
     now = now or utcnow()
-    since = now - timedelta(days=28)
+    since = now - RECENT
     ids = [p.id for p in proposals if p.id is not None]
 
     def weight(moment: datetime) -> float:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
-from app.core import db
+from app.core import cache, db
 from app.core.errors import NotFound, ValidationFailed, field_errors
 from app.core.models import utcnow
 from app.core.text import escape_like
@@ -104,7 +104,13 @@ class ListFilters(QueryFilters):
 
 def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> tuple[int, list[Insight]]:
     condition = list_conditions(actor, filters)
-    total = session.exec(select(func.count()).select_from(Insight).where(*condition)).one()
+    total = cache.for_session(
+        session,
+        "insight-list-total",
+        (permissions.sees_archived(actor), filters.model_dump_json(exclude={"page"})),
+        lambda: int(session.exec(select(func.count()).select_from(Insight).where(*condition)).one()),
+        tables=tag_service.TAG_TABLES,
+    )
     page = max(filters.page, 1)
     rows = session.exec(
         select(Insight)
@@ -142,24 +148,22 @@ def list_conditions(actor: Person, filters: ListFilters) -> list[Any]:
 
 
 def filter_options(session: Session, *, actor: Person) -> dict[str, list[Any]]:
-    """The values the list filters offer: only what exists."""
+    """The values the list filters offer: only what exists (kept for half a minute, see core.cache)."""
     visible = permissions.visible_filter(actor)
 
     def distinct(column: Any) -> list[str]:
         rows = session.exec(select(column).where(visible, column != "").distinct().order_by(column)).all()
         return [r for r in rows if r]
 
-    tags = session.exec(
-        select(Tag.name, func.count())
-        .join(InsightTag, col(InsightTag.tag_id) == Tag.id)
-        .group_by(Tag.name)
-        .order_by(func.count().desc(), Tag.name)
-        .limit(40)
-    ).all()
+    def values() -> dict[str, list[str]]:
+        return {"product_areas": distinct(Insight.product_area), "segments": distinct(Insight.segment)}
+
+    kept = cache.for_session(
+        session, "insight-filter-values", permissions.sees_archived(actor), values, tables=("insight",)
+    )
     return {
-        "product_areas": distinct(Insight.product_area),
-        "segments": distinct(Insight.segment),
-        "tags": [name for name, _ in tags],
+        **kept,
+        "tags": [name for name, _ in tag_service.usage(session, actor=actor)[:40]],
         "departments": list(session.exec(select(Department).order_by(Department.name)).all()),
     }
 
@@ -618,12 +622,17 @@ def latest(
 
 
 def counts_by_kind(session: Session, *, actor: Person) -> dict[Kind, int]:
-    rows = session.exec(
-        select(Insight.kind, func.count())
-        .where(permissions.visible_filter(actor), Insight.status == Status.published)
-        .group_by(col(Insight.kind))
-    ).all()
-    return {Kind(k): n for k, n in rows}
+    """Published insights per kind (the same for everyone), kept for half a minute (see core.cache)."""
+
+    def count() -> dict[Kind, int]:
+        rows = session.exec(
+            select(Insight.kind, func.count())
+            .where(permissions.visible_filter(actor), Insight.status == Status.published)
+            .group_by(col(Insight.kind))
+        ).all()
+        return {Kind(k): n for k, n in rows}
+
+    return cache.for_session(session, "insight-counts-by-kind", (), count, tables=("insight",))
 
 
 def authors(session: Session, insights: Sequence[Insight]) -> dict[int, Person]:

@@ -9,16 +9,19 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import Engine
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
 from app.core.db import _make_engine
 from app.core.errors import Conflict, ValidationFailed
 from app.core.migrate import alembic_config
+from app.core.models import utcnow
 from app.flows import finding, proposal_list
 from app.notifications import service as notification_service
 from app.people.models import Person
 from app.proposals import service as proposal_service
-from app.proposals.models import ProposalStatus, Support
+from app.proposals.models import Proposal, ProposalStatus, Support
 from app.proposals.service import ProposalCreate
 from tests import factories
 from tests.conftest import SearchIndex
@@ -160,3 +163,32 @@ def test_trending_puts_recent_support_first(
         proposal_service.support(db, actor=backer, proposal_id=busy)
     _total, ranked = proposal_list.list_proposals(db, filters=proposal_service.ListFilters(sort="trending"))
     assert [p.id for p in ranked] == [busy, quiet]
+
+
+def test_trending_pages_rank_every_proposal_while_reading_only_the_active_and_newest(
+    db: Session, employee: Person, cx: Person
+) -> None:
+    """Each page equals the ranking of all proposals, although the page reads only the proposals
+    with support in the last four weeks and the newest quiet ones."""
+    now = utcnow()
+    ids = []
+    for n in range(45):
+        proposal = factories.proposal(db, author=employee, title=f"Proposal number {n} here")
+        proposal.created_at = now - timedelta(days=3 * n + 1)  # 1 to 133 days old
+        db.add(proposal)
+        ids.append(proposal.id)
+    for n in (40, 30, 12, 3):  # old proposals supported recently, and one supported long ago
+        db.add(Support(proposal_id=ids[n], person_id=cx.id, created_at=now - timedelta(days=n % 7 + 1)))
+    db.add(Support(proposal_id=ids[20], person_id=employee.id, created_at=now - timedelta(days=60)))
+    db.commit()
+    everything = db.exec(select(Proposal)).all()
+    scores = proposal_list.trending_scores(db, everything, now=now)
+    expected = [p.id for p in sorted(everything, key=lambda p: scores[p.id or 0], reverse=True)]
+    seen = []
+    for page in (1, 2, 3):
+        filters = proposal_service.ListFilters(sort="trending", page=page)
+        total, ranked = proposal_list.list_proposals(db, filters=filters)
+        assert total == 45
+        seen += [p.id for p in ranked]
+    assert seen == expected
+    assert set(seen[:4]) == {ids[3], ids[12], ids[30], ids[40]}  # recent support lifts old ones
