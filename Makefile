@@ -8,6 +8,7 @@ PORT ?= 8000
 SIZES ?= 10000,100000
 IMPORT_ROWS ?= 100000
 MIXED_ROWS ?= 50000
+PAGE_SIZES ?= 1000,10000,100000
 PULSE_PEOPLE ?= 2000
 PULSE_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 BACKENDS ?= whoosh,tantivy,postgres
@@ -70,8 +71,9 @@ help: ## Show this help
 
 ##@ Performance
 .PHONY: bench
-bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a mixed load
+bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a mixed load, pages vs a minimal page
 	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES) --backends $(BACKENDS)
 	$(BIN)/python -m tests.bench.import_bench --rows $(IMPORT_ROWS) --backend tantivy
 	$(BIN)/python -m tests.bench.pulse_bench --people $(PULSE_PEOPLE) --postgres "$(PULSE_POSTGRES)"
 	$(BIN)/python -m tests.bench.mixed_bench --rows $(MIXED_ROWS) --writers 20 --postgres "$(PULSE_POSTGRES)"
+	$(BIN)/python -m tests.bench.page_bench --sizes $(PAGE_SIZES)

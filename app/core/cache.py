@@ -62,7 +62,7 @@ def remember(
         kept = _entries.get(full_key)
         if kept is not None and now - kept[0] < ttl:
             _entries.move_to_end(full_key)
-            return kept[1]  # type: ignore[no-any-return]
+            return kept[1]
     value = compute()
     with _lock:
         _entries[full_key] = (now, value)

@@ -23,10 +23,13 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 # Starlette's default escapes only .html/.htm/.xml names; escape everything (security.md finding 5).
 templates.env.autoescape = True
+# Templates ship with the release: no stat() of every template and include on every page (26 per
+# insight list) to see whether it changed on disk.
+templates.env.auto_reload = False
 
 
 def _has_route(request: Request, name: str) -> bool:
-    return any(route.name == name for route in request.app.state.route_list)
+    return name in request.app.state.route_names
 
 
 def _can_reach(request: Request, route_name: str) -> bool:

@@ -108,6 +108,8 @@ class Insight(InsightBase, table=True):
         # these answer a page from the index (0.1 ms). tests/insights/test_query_plans.py pins it.
         Index("ix_insight_status_created_id", "status", "created_at", "id"),
         Index("ix_insight_kind_status_created_id", "kind", "status", "created_at", "id"),
+        # The home page's newest insights for the person's department (migration 0018).
+        Index("ix_insight_department_status_created_id", "department_id", "status", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

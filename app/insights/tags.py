@@ -75,9 +75,7 @@ def suggest_tags(session: Session, *, actor: Person, prefix: str, limit: int = 8
     if not prefix:
         return []
     return [
-        name
-        for name, _ in usage(session, actor=actor)
-        if name.startswith(prefix) or f"-{prefix}" in name
+        name for name, _ in usage(session, actor=actor) if name.startswith(prefix) or f"-{prefix}" in name
     ][:limit]
 
 
@@ -100,9 +98,7 @@ def usage(session: Session, *, actor: Person) -> list[tuple[str, int]]:
         ).all()
         return [(name, n) for name, n in rows]
 
-    return cache.for_session(
-        session, "tag-usage", permissions.sees_archived(actor), count, tables=TAG_TABLES
-    )
+    return cache.for_session(session, "tag-usage", permissions.sees_archived(actor), count, tables=TAG_TABLES)
 
 
 def notify_followers(session: Session, *, actor: Person, insight: Insight, tags: list[str]) -> None:

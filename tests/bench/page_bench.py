@@ -212,8 +212,8 @@ def run_size(rows: int, workdir: Path, seconds: int) -> tuple[list[Result], floa
     minimal_port = live.free_port()
     minimal = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "tests.bench.minimal_page:app",
-            "--host", "127.0.0.1", "--port", str(minimal_port), "--workers", str(WORKERS), "--log-level", "warning",
+            sys.executable, "-m", "uvicorn", "tests.bench.minimal_page:app", "--host", "127.0.0.1",
+            "--port", str(minimal_port), "--workers", str(WORKERS), "--log-level", "warning",
         ],
         env={**os.environ, "MINIMAL_DATABASE_URL": db_url},
         stdout=subprocess.DEVNULL,
@@ -299,9 +299,8 @@ def main() -> None:
         say(f"| page | {' | '.join(f'{s:,}' for s in sizes)} | {sizes[-1]:,} / {sizes[0]:,} |")
         say("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: |")
         for page, times in singles.items():
-            say(
-                f"| {page} | {' | '.join(f'{t:.1f}' for t in times)} | {times[-1] / max(times[0], 0.01):.2f}x |"
-            )
+            growth = times[-1] / max(times[0], 0.01)
+            say(f"| {page} | {' | '.join(f'{t:.1f}' for t in times)} | {growth:.2f}x |")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -86,3 +86,18 @@ def test_everyone_sees_the_summary_leaders_see_reach_and_csv(
     csv = browser.get("/dashboard.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0] == "section,name,measure,value" and "responsiveness,all" in csv.text
+
+
+def test_the_page_says_how_fresh_its_figures_are_and_shows_a_new_proposal_at_once(
+    browser: Browser, db: Session, employee: Person, leader: Person
+) -> None:
+    """The figures are kept for a minute (they read every proposal): the page says as of when,
+    and a change made through this process shows on the next view all the same."""
+    browser.sign_in_as(leader)
+    first = browser.get("/dashboard").text
+    assert "Figures as of" in first and "computed again after a minute" in first
+    assert "(0 of 0 proposals answered)" in first
+    proposal_service.create(
+        db, actor=employee, data=ProposalCreate(title="Print labels at the dock", problem="p", change="c")
+    )
+    assert "(0 of 1 proposals answered)" in browser.get("/dashboard").text

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.core.db import refresh_statistics
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind, Status
-from app.people.models import Person, Role
+from app.people.models import Department, Person, Role
 from tests import live
 from tests.databases import create_database, drop_database
 
@@ -27,13 +27,14 @@ KINDS = [Kind.feedback] * 18 + [Kind.pain_point, Kind.success_story]
 
 
 @pytest.fixture
-def large(tmp_path: Path) -> Iterator[tuple[Engine, Person]]:
+def large(tmp_path: Path) -> Iterator[tuple[Engine, Person, Department]]:
     db_url = create_database("plans", tmp_path)
     live.migrate(db_url)
     engine = create_engine(db_url)
     with Session(engine, expire_on_commit=False) as session:
         person = Person(email="cx@plans.test", name="Cee Ex", handle="cx", role=Role.cx)
-        session.add(person)
+        small, large_one = Department(name="Legal"), Department(name="Operations")
+        session.add_all([person, small, large_one])
         session.commit()
         rows = [
             {
@@ -50,6 +51,8 @@ def large(tmp_path: Path) -> Iterator[tuple[Engine, Person]]:
                 "frustrations": "",
                 "quotes": [],
                 "author_id": person.id,
+                # A department with few insights (1 in 500) and one with many.
+                "department_id": small.id if n % 500 == 7 else large_one.id if n % 3 == 0 else None,
                 "created_at": datetime(2026, 1 + n % 12, 1 + n % 28, 10, n % 60, tzinfo=UTC),
                 "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
             }
@@ -59,7 +62,7 @@ def large(tmp_path: Path) -> Iterator[tuple[Engine, Person]]:
         session.commit()
         refresh_statistics(session, "insight")
     try:
-        yield engine, person
+        yield engine, person, small
     finally:
         engine.dispose()
         drop_database(db_url)
@@ -93,9 +96,9 @@ def _plan(engine: Engine, statement: str, parameters: Any) -> str:
 
 @pytest.mark.parametrize("kind", [None, Kind.pain_point])
 def test_a_list_page_is_read_from_the_list_index_without_a_sort(
-    large: tuple[Engine, Person], kind: Kind | None
+    large: tuple[Engine, Person, Department], kind: Kind | None
 ) -> None:
-    engine, person = large
+    engine, person, _ = large
     filters = insight_service.ListFilters(kind=kind)
     with Session(engine, expire_on_commit=False) as session:
         statement, parameters = _page_query(
@@ -107,6 +110,24 @@ def test_a_list_page_is_read_from_the_list_index_without_a_sort(
     plan = _plan(engine, statement, parameters)
     expected = "ix_insight_kind_status_created_id" if kind else "ix_insight_status_created_id"
     assert expected in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split(" | ")[0:2], plan
+
+
+def test_the_newest_for_a_department_are_read_from_its_index(
+    large: tuple[Engine, Person, Department],
+) -> None:
+    """The home page's "new for your department", for a department with few insights among many."""
+    engine, person, department = large
+    with Session(engine, expire_on_commit=False) as session:
+        statement, parameters = _page_query(
+            engine,
+            lambda: insight_service.latest(session, actor=person, department_id=department.id, limit=5),
+        )
+        newest = insight_service.latest(session, actor=person, department_id=department.id, limit=5)
+    assert len(newest) == 5 and {i.department_id for i in newest} == {department.id}
+    assert [i.created_at for i in newest] == sorted((i.created_at for i in newest), reverse=True)
+    plan = _plan(engine, statement, parameters)
+    assert "ix_insight_department_status_created_id" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan.split(" | ")[0:2], plan
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import Engine
-from datetime import timedelta
-
 from sqlmodel import Session, select
 
 from app.core.db import _make_engine
