@@ -25,6 +25,17 @@ from tests.bench.search_bench import load_reviews, say
 SEARCHABLE_WITHIN = 90.0
 
 
+# The portal's fields for the columns build_file writes.
+REVIEW_MAPPING = {
+    "external_id": "Reference",
+    "title": "Title",
+    "quote": "Review Text",
+    "score": "Rating",
+    "product_area": "Department Name",
+    "tags": "Class Name",
+}
+
+
 def build_file(path: Path, rows: int) -> None:
     """The shared reviews, repeated until `rows`, each with its own reference."""
     reviews = load_reviews()  # says where the data should be, and how to point at it, if missing
@@ -103,14 +114,7 @@ def main() -> None:
         actor = people_service.create(
             session, actor=None, data=PersonCreate(email="bench@example.com", name="Bench", role=Role.cx)
         )
-    mapping = {
-        "external_id": "Reference",
-        "title": "Title",
-        "quote": "Review Text",
-        "score": "Rating",
-        "product_area": "Department Name",
-        "tags": "Class Name",
-    }
+    mapping = REVIEW_MAPPING
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with new_session() as session, write_limits.bypass():
         started = time.perf_counter()

@@ -30,7 +30,7 @@ from urllib.parse import quote_plus, urlsplit
 import httpx
 
 from tests import live
-from tests.bench.import_bench import build_file
+from tests.bench.import_bench import REVIEW_MAPPING, build_file
 from tests.bench.search_bench import say
 
 LEADER = "priya.raman@brightwater.example"  # a leader of the demo company (seed_data/company.yaml)
@@ -77,14 +77,7 @@ def prepare(rows: int) -> None:
     workdir = Path(os.environ["PORTAL_DATA_DIR"]).parent
     source = workdir / f"reviews-{rows}.csv"
     build_file(source, rows)
-    mapping = {
-        "external_id": "Reference",
-        "title": "Title",
-        "quote": "Review Text",
-        "score": "Rating",
-        "product_area": "Department Name",
-        "tags": "Class Name",
-    }
+    mapping = REVIEW_MAPPING
     with new_session() as session, write_limits.bypass():
         load_demo(session)
         actor = people_service.get_by_email(session, email="amara.okafor@brightwater.example")
