@@ -108,9 +108,16 @@ DASHBOARD_TABLES = (
 
 def current(session: Session) -> Dashboard:
     """The dashboard as of now, or as computed less than a minute ago."""
-    return cache.for_session(
-        session, "dashboard", (), lambda: build(session), tables=DASHBOARD_TABLES, ttl=FRESH_SECONDS
-    )
+
+    def compute() -> Dashboard:
+        board = build(session)
+        # Other requests read the kept board after this session is gone: its journey maps must
+        # not expire with this session's transaction (a rollback would expire them).
+        for heat in board.journeys:
+            session.expunge(heat.journey)
+        return board
+
+    return cache.for_session(session, "dashboard", (), compute, tables=DASHBOARD_TABLES, ttl=FRESH_SECONDS)
 
 
 def build(session: Session, *, now: datetime | None = None) -> Dashboard:

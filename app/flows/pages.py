@@ -233,7 +233,11 @@ def dashboard(session: Session, me: Person) -> dict[str, Any]:
         "full": full,
         "widest": max(widest, 1),
         "emotion_labels": journey.EMOTION_LABELS,
-        "pulse": pulse_service.department_safety(session, viewer=me) if full else None,
+        "pulse": pulse_service.department_safety(
+            session, viewer=me, fresh_seconds=dashboard_service.FRESH_SECONDS
+        )
+        if full
+        else None,
     }
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import cache
 from app.core.access import PULSE_OPENERS
 from app.core.config import get_settings
 from app.core.db import owns_transaction
@@ -478,13 +479,35 @@ def latest_closed(session: Session) -> PulseRound | None:
     ).first()
 
 
-def department_safety(session: Session, *, viewer: Person) -> dict[str, float | None] | None:
-    """The latest closed round's safety per department (None where hidden), for the dashboard."""
-    round_ = latest_closed(session)
-    if round_ is None:
-        return None
-    released = _release(session, round_, items(session, round_id=round_.id or 0), viewer=viewer)
-    return {g.name: g.safety for g in released.groups if g.kind == "department"}
+PULSE_TABLES = (
+    "pulse_round",
+    "pulse_item",
+    "pulse_invitation",
+    "pulse_participation",
+    "pulse_response",
+    "team",
+    "department",
+    "person",
+)
+
+
+def department_safety(
+    session: Session, *, viewer: Person, fresh_seconds: float = 60.0
+) -> dict[str, float | None] | None:
+    """The latest closed round's safety per department (None where hidden), for the dashboard.
+    It reads every response of the round: kept per viewer (what is hidden depends on what they
+    know) for as long as the dashboard keeps its figures (see core.cache)."""
+
+    def release() -> dict[str, float | None] | None:
+        round_ = latest_closed(session)
+        if round_ is None:
+            return None
+        released = _release(session, round_, items(session, round_id=round_.id or 0), viewer=viewer)
+        return {g.name: g.safety for g in released.groups if g.kind == "department"}
+
+    return cache.for_session(
+        session, "pulse-department-safety", viewer.id, release, tables=PULSE_TABLES, ttl=fresh_seconds
+    )
 
 
 def csv_rows(found: Results) -> list[list[object]]:

@@ -101,3 +101,14 @@ def test_the_page_says_how_fresh_its_figures_are_and_shows_a_new_proposal_at_onc
         db, actor=employee, data=ProposalCreate(title="Print labels at the dock", problem="p", change="c")
     )
     assert "(0 of 1 proposals answered)" in browser.get("/dashboard").text
+
+
+def test_the_kept_dashboard_outlives_a_rollback_of_the_session_that_computed_it(db: Session) -> None:
+    """Another request reads the kept board later: its journey maps must still read."""
+    factories.insight(db, kind=Kind.journey_map, title="Delivery journey")
+    board = dashboard_service.current(db)
+    db.rollback()  # as a service that refuses does, expiring what its session loaded
+    db.expunge_all()  # and the request ends: its session closes
+    kept = dashboard_service.current(db)
+    assert kept is board
+    assert [heat.journey.title for heat in kept.journeys] == ["Delivery journey"]
