@@ -127,6 +127,25 @@ def page_count(total: int, per_page: int) -> int:
     return max(-(-total // per_page), 1)
 
 
+PAGING = frozenset({"page", "after", "before"})
+
+
+def _cursor_or_empty(value: object) -> str:
+    text = str(value or "")
+    return text if _CURSOR.fullmatch(text) else ""
+
+
+_CURSOR = re.compile(r"-?\d{1,17}\.\d{1,19}")
+# A position in a list sorted newest first: the microseconds since 1970 and the id of the row a
+# page ends (or starts) at. Anything else means no position (the page number counts instead).
+ListCursor = Annotated[
+    str,
+    Lenient(
+        _cursor_or_empty, "A position in the list, from a Next or Previous link. Any other value is ignored."
+    ),
+]
+
+
 class QueryFilters(BaseModel):
     """A list's filters read from its query string (FastAPI: `Annotated[Filters, Query()]`)."""
 
@@ -134,11 +153,11 @@ class QueryFilters(BaseModel):
 
     def query_string(self, **overrides: Any) -> str:
         """The filters that narrow the list, as the query string that asks for them again (no
-        page: the pagination adds its own; no value left at its default)."""
+        page nor position in the list: the pagination adds its own; no value left at its default)."""
         values = {
             field.alias or name: getattr(self, name)
             for name, field in type(self).model_fields.items()
-            if name != "page" and getattr(self, name) != field.default
+            if name not in PAGING and getattr(self, name) != field.default
         }
         values.update(overrides)
         return urlencode({name: value for name, value in values.items() if value not in ("", None)})

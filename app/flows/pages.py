@@ -213,6 +213,8 @@ def insight_list(session: Session, me: Person, filters: insight_service.ListFilt
         "total": total,
         "filters": filters,
         "pages": page_count(total, insight_service.PER_PAGE),
+        "first": insight_service.cursor_of(items[0]) if items else "",
+        "last": insight_service.cursor_of(items[-1]) if items else "",
         "tags": tag_service.tags_by_insight(session, ids),
         "evidence": insight_service.evidence_counts(session, ids),
         "authors": insight_service.authors(session, items),

@@ -113,6 +113,36 @@ def test_a_list_page_is_read_from_the_list_index_without_a_sort(
     assert "TEMP B-TREE" not in plan and "Sort" not in plan.split(" | ")[0:2], plan
 
 
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_a_deep_page_reached_by_next_or_previous_is_read_at_its_position(
+    large: tuple[Engine, Person, Department], direction: str
+) -> None:
+    """Next and Previous carry the position a page ends or starts at: a page deep in the list is
+    read from the index there (no rows skipped by OFFSET, no sort), and it is the page OFFSET gives."""
+    engine, person, _ = large
+    with Session(engine, expire_on_commit=False) as session:
+        by_offset = insight_service.ListFilters(page=400)
+        _, previous = insight_service.list_insights(
+            session, actor=person, filters=by_offset.model_copy(update={"page": 399})
+        )
+        _, wanted = insight_service.list_insights(session, actor=person, filters=by_offset)
+        _, following = insight_service.list_insights(
+            session, actor=person, filters=by_offset.model_copy(update={"page": 401})
+        )
+        cursor = insight_service.cursor_of(previous[-1] if direction == "after" else following[0])
+        filters = insight_service.ListFilters(page=400, **{direction: cursor})
+        statement, parameters = _page_query(
+            engine, lambda: insight_service.list_insights(session, actor=person, filters=filters)
+        )
+        _, page = insight_service.list_insights(session, actor=person, filters=filters)
+    assert [i.id for i in page] == [i.id for i in wanted]
+    # No rows skipped (SQLAlchemy writes OFFSET 0 with every LIMIT on SQLite).
+    assert "OFFSET" not in statement.upper() or list(parameters)[-1] == 0, (statement, parameters)
+    plan = _plan(engine, statement, parameters)
+    assert "ix_insight_status_created_id" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split(" | ")[0:2], plan
+
+
 def test_the_newest_for_a_department_are_read_from_its_index(
     large: tuple[Engine, Person, Department],
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -248,3 +250,37 @@ def test_the_stage_editor_opens_one_stage_at_a_time(browser: Browser, db: Sessio
     page = browser.sign_in_as(cx).get(f"/insights/{journey.id}/stages").text
     assert page.count('<details class="stage-edit">') == 3  # all closed: a list, not three forms open
     assert '<strong dir="auto">Pay</strong>' in page
+
+
+def test_next_and_previous_carry_the_position_and_show_the_same_pages_as_page_numbers(
+    browser: Browser, db: Session, employee: Person
+) -> None:
+    """Deep pages are read from the index at the position the link carries (issue 22): following
+    Next twice and Previous once shows exactly what ?page=2 and ?page=3 show, ties in time included."""
+    same_moment = datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC)
+    for n in range(50):
+        moment = same_moment if n % 3 == 0 else same_moment - timedelta(minutes=n)
+        factories.insight(db, title=f"Listed insight {n:02d}", created_at=moment)
+    browser.sign_in_as(employee)
+
+    def titles(html: str) -> list[str]:
+        return re.findall(r"Listed insight \d\d", html)
+
+    def link(html: str, rel: str) -> str:
+        found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+        assert found is not None, rel
+        return found.group(1).replace("&amp;", "&")
+
+    first = browser.get("/insights").text
+    second = browser.get(link(first, "next")).text
+    assert "after=" in link(first, "next") and "Page 2 of 3" in second
+    position = link(first, "next").split("after=")[1]
+    assert titles(browser.get(f"/insights?after={position}").text) == titles(second)  # the position counts
+    assert titles(second) == titles(browser.get("/insights?page=2").text)
+    third = browser.get(link(second, "next")).text
+    assert titles(third) == titles(browser.get("/insights?page=3").text) and len(titles(third)) == 10
+    back = browser.get(link(third, "prev")).text
+    assert "before=" in link(third, "prev") and titles(back) == titles(second)
+    assert len(set(titles(first) + titles(second) + titles(third))) == 50
+    # A position someone typed that is not one is no position: the page number counts.
+    assert titles(browser.get("/insights?page=2&after=yesterday").text) == titles(second)
