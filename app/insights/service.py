@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import delete, func, literal, or_, tuple_
+from sqlalchemy import delete, func, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -118,33 +118,32 @@ def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> t
         lambda: int(session.exec(select(func.count()).select_from(Insight).where(*condition)).one()),
         tables=tag_service.TAG_TABLES,
     )
-    newest_first = (col(Insight.created_at).desc(), col(Insight.id).desc())
-    position = tuple_(col(Insight.created_at), col(Insight.id))
+    listed = select(Insight).where(*condition)
     if after := parse_cursor(filters.after):
-        rows = session.exec(
-            select(Insight)
-            .where(*condition, position < tuple_(*after))
-            .order_by(*newest_first)
-            .limit(PER_PAGE)
-        ).all()
-        return total, list(rows)
+        return total, _from_position(session, listed, after, older=True)
     if before := parse_cursor(filters.before):
-        rows = session.exec(
-            select(Insight)
-            .where(*condition, position > tuple_(*before))
-            .order_by(col(Insight.created_at), col(Insight.id))
-            .limit(PER_PAGE)
-        ).all()
-        return total, list(reversed(rows))
-    page = max(filters.page, 1)
-    rows = session.exec(
-        select(Insight)
-        .where(*condition)
-        .order_by(*newest_first)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
-    return total, list(rows)
+        return total, list(reversed(_from_position(session, listed, before, older=False)))
+    newest_first = (col(Insight.created_at).desc(), col(Insight.id).desc())
+    offset = (max(filters.page, 1) - 1) * PER_PAGE
+    return total, list(session.exec(listed.order_by(*newest_first).offset(offset).limit(PER_PAGE)).all())
+
+
+def _from_position(session: Session, listed: Any, position: tuple[Any, Any], *, older: bool) -> list[Insight]:
+    """The page next to a position: older rows (newest first) or newer ones (oldest first). In two
+    index ranges: the rest of the position's own moment by id, then the moments beyond it. An
+    import gives all its rows one moment, so a range on the moment alone would scan them all."""
+    moment, row_id = position
+    created, ident = col(Insight.created_at), col(Insight.id)
+    if older:
+        same_moment = listed.where(created == moment, ident < row_id).order_by(ident.desc())
+        beyond = listed.where(created < moment).order_by(created.desc(), ident.desc())
+    else:
+        same_moment = listed.where(created == moment, ident > row_id).order_by(ident)
+        beyond = listed.where(created > moment).order_by(created, ident)
+    rows = list(session.exec(same_moment.limit(PER_PAGE)).all())
+    if len(rows) < PER_PAGE:
+        rows += session.exec(beyond.limit(PER_PAGE - len(rows))).all()
+    return rows
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
