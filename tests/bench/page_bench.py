@@ -133,12 +133,17 @@ def _single(url: str, paths: list[str], cookie: str = "") -> float:
     return statistics.median(times)
 
 
-def _rss_mb(pids: list[int]) -> list[float]:
+def _rss_mb(pids: list[int]) -> list[tuple[float, float]]:
+    """Each process's resident memory in MB: (all, of which files mapped in: shared libraries and
+    the search index's memory-mapped segments, which the kernel can drop and read again)."""
     sizes = []
     for pid in pids:
+        fields = {}
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssFile"):
+                fields[name] = int(value.split()[0]) / 1024
+        sizes.append((fields.get("VmRSS", 0.0), fields.get("RssFile", 0.0)))
     return sizes
 
 
@@ -185,7 +190,9 @@ def _pages(portal: live.LivePortal) -> dict[str, list[str]]:
     }
 
 
-def run_size(rows: int, workdir: Path, seconds: int) -> tuple[list[Result], float, list[float], list[float]]:
+def run_size(
+    rows: int, workdir: Path, seconds: int
+) -> tuple[list[Result], float, list[tuple[float, float]], list[tuple[float, float]]]:
     here = workdir / f"size-{rows}"
     here.mkdir()
     db_url = f"sqlite:///{here / 'portal.db'}"
@@ -281,10 +288,10 @@ def main() -> None:
             )
             singles.setdefault(r.page, []).append(r.single_ms)
         say(
-            "RSS per web worker: portal "
-            + ", ".join(f"{m:.0f}" for m in portal_rss)
+            "RSS per web worker (of which mapped files): portal "
+            + ", ".join(f"{total:.0f} ({files:.0f})" for total, files in portal_rss)
             + " MB; minimal page "
-            + ", ".join(f"{m:.0f}" for m in minimal_rss)
+            + ", ".join(f"{total:.0f} ({files:.0f})" for total, files in minimal_rss)
             + " MB"
         )
     if len(sizes) > 1:
