@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -44,7 +45,19 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
+        close_quietly(session)
+
+
+def close_quietly(session: Session) -> None:
+    """Close a request's session; when the database went away meanwhile (a PostgreSQL restart
+    ends every connection), the rollback that closing does fails: the connection is then thrown
+    away instead. This runs after the answer has started, where an error would cut the
+    connection without a response (F15 saw a dropped request in about 4 runs of 10)."""
+    try:
         session.close()
+    except DBAPIError:
+        log.warning("session closed on a lost connection", extra={"event": "db.lost_on_close"})
+        session.invalidate()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -58,7 +71,7 @@ def get_read_session() -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.close()
+        close_quietly(session)
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
