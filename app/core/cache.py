@@ -30,6 +30,7 @@ _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I
 _lock = threading.Lock()
 _generations: dict[str, int] = {}
 _entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+_computing: set[Hashable] = set()  # kept figures being computed again right now
 
 
 def generation(tables: Iterable[str]) -> tuple[int, ...]:
@@ -60,10 +61,19 @@ def remember(
     now = time.monotonic()
     with _lock:
         kept = _entries.get(full_key)
-        if kept is not None and now - kept[0] < ttl:
-            _entries.move_to_end(full_key)
-            return kept[1]
-    value = compute()
+        if kept is not None:
+            # Once its time is up, one request computes it again and the others keep answering
+            # with the kept value meanwhile, instead of every busy thread of the worker (up to
+            # 40) computing the same count at the same moment.
+            if now - kept[0] < ttl or full_key in _computing:
+                _entries.move_to_end(full_key)
+                return kept[1]
+            _computing.add(full_key)
+    try:
+        value = compute()
+    finally:
+        with _lock:
+            _computing.discard(full_key)
     with _lock:
         _entries[full_key] = (now, value)
         _entries.move_to_end(full_key)

@@ -3,6 +3,7 @@ own writes to what they count, or once their time is up; never shared between da
 
 from __future__ import annotations
 
+import threading
 import time
 
 from sqlmodel import Session
@@ -85,3 +86,28 @@ def test_tag_suggestions_follow_tagging_and_hide_archived_insights_tags(
         "delivery-window",
         "late-delivery",
     ]
+
+
+def test_while_one_request_computes_an_expired_figure_again_the_others_get_the_kept_one() -> None:
+    started, release = threading.Event(), threading.Event()
+    cache.remember("figure", (), lambda: "kept", tables=("insight",), database="one", ttl=0.01)
+    time.sleep(0.02)
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "new"
+
+    computing = threading.Thread(
+        target=cache.remember,
+        args=("figure", (), slow),
+        kwargs={"tables": ("insight",), "database": "one", "ttl": 0.01},
+    )
+    computing.start()
+    assert started.wait(5)
+    compute = Counting()
+    assert cache.remember("figure", (), compute, tables=("insight",), database="one", ttl=0.01) == "kept"
+    assert compute.calls == 0
+    release.set()
+    computing.join(5)
+    assert cache.remember("figure", (), compute, tables=("insight",), database="one", ttl=60) == "new"
