@@ -135,7 +135,9 @@ def _cursor_or_empty(value: object) -> str:
     return text if _CURSOR.fullmatch(text) else ""
 
 
-_CURSOR = re.compile(r"-?\d{1,17}\.\d{1,19}")
+# At most 16 digits of microseconds (year 2286) and 18 of id (below 2**63): a longer number
+# would overflow a date or the database's integer.
+_CURSOR = re.compile(r"\d{1,16}\.\d{1,18}")
 # A position in a list sorted newest first: the microseconds since 1970 and the id of the row a
 # page ends (or starts) at. Anything else means no position (the page number counts instead).
 ListCursor = Annotated[

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import delete, func, literal, or_
+from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -128,7 +128,9 @@ def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> t
     return total, list(session.exec(listed.order_by(*newest_first).offset(offset).limit(PER_PAGE)).all())
 
 
-def _from_position(session: Session, listed: Any, position: tuple[Any, Any], *, older: bool) -> list[Insight]:
+def _from_position(
+    session: Session, listed: Any, position: tuple[datetime, int], *, older: bool
+) -> list[Insight]:
     """The page next to a position: older rows (newest first) or newer ones (oldest first). In two
     index ranges: the rest of the position's own moment by id, then the moments beyond it. An
     import gives all its rows one moment, so a range on the moment alone would scan them all."""
@@ -155,16 +157,12 @@ def cursor_of(insight: Insight) -> str:
     return f"{moment // timedelta(microseconds=1)}.{insight.id}"
 
 
-def parse_cursor(cursor: str) -> tuple[Any, Any] | None:
-    """(created_at, id) as bound values of their columns, or None for no position."""
+def parse_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """(created_at, id) of a position, or None for no position."""
     if not cursor:
         return None
     micros, _, insight_id = cursor.partition(".")
-    moment = _EPOCH + timedelta(microseconds=int(micros))
-    return (
-        literal(moment, type_=Insight.__table__.c.created_at.type),  # type: ignore[attr-defined]
-        literal(int(insight_id), type_=Insight.__table__.c.id.type),  # type: ignore[attr-defined]
-    )
+    return _EPOCH + timedelta(microseconds=int(micros)), int(insight_id)
 
 
 def list_conditions(actor: Person, filters: ListFilters) -> list[Any]:

@@ -284,3 +284,5 @@ def test_next_and_previous_carry_the_position_and_show_the_same_pages_as_page_nu
     assert len(set(titles(first) + titles(second) + titles(third))) == 50
     # A position someone typed that is not one is no position: the page number counts.
     assert titles(browser.get("/insights?page=2&after=yesterday").text) == titles(second)
+    for out_of_range in ("-99999999999999999.1", "99999999999999999.1", "1.99999999999999999999"):
+        assert titles(browser.get(f"/insights?page=2&after={out_of_range}").text) == titles(second)
