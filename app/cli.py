@@ -55,10 +55,8 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the portal. Web processes only read the search index; `portal worker` writes it."""
-    import uvicorn
-
     from app.core import logging as portal_logging
-    from app.core import migrate
+    from app.core import migrate, serving
     from app.core.supervise import Supervisor
 
     _check_config()
@@ -84,16 +82,7 @@ def serve(
         supervisor.start()
     os.environ["PORTAL_INDEX_DRAINER"] = "false"  # the web processes (inheriting this) only read
     try:
-        uvicorn.run(
-            "app.main:app",
-            host=host,
-            port=port,
-            workers=workers,
-            # X-Forwarded-* are read by the app itself, and only from PORTAL_TRUSTED_PROXIES
-            # (app/core/websecurity.py): uvicorn must leave the peer address as it is.
-            proxy_headers=False,
-            log_level="warning",
-        )
+        serving.serve("app.main:app", host=host, port=port, workers=workers)
     finally:
         if supervisor is not None:
             supervisor.stop()

@@ -25,6 +25,7 @@ from app.auth import routes as auth_routes
 from app.comments import api as comment_api
 from app.comments import routes as comment_routes
 from app.core import logging as portal_logging
+from app.core.admission import ReadAdmissionMiddleware
 from app.core.config import get_settings
 from app.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from app.core.htmx import get_htmx
@@ -98,6 +99,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(verify_csrf), Depends(gate)],
     )
+    app.add_middleware(ReadAdmissionMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(TrustedProxyMiddleware)  # outermost: it sees the socket's own peer

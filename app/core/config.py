@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     index_drainer: bool = True
     # ... and a thread that runs the import jobs started on the web pages.
     import_runner: bool = True
+    # How many page reads (GET) one web process works on at once; the others wait their turn in
+    # the event loop. Pages are CPU work under one interpreter lock: more at once only makes each
+    # wait longer for it (app/core/admission.py has the measurement).
+    read_concurrency: int = 4
 
     @field_validator("min_group")
     @classmethod
@@ -94,6 +98,7 @@ class Settings(BaseSettings):
         "limit_uploads_per_hour",
         "api_token_days",
         "api_tokens_per_person",
+        "read_concurrency",
     )
     @classmethod
     def _positive(cls, value: int) -> int:

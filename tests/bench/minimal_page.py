@@ -1,8 +1,9 @@
 """The reference for the page benchmark: the least a page can be in this stack.
 
 One route, one Jinja2 template, SQLModel reading the 20 newest of the insights by the primary key
-index from the same database the portal serves. Served by the same uvicorn with the same workers.
-Run: MINIMAL_DATABASE_URL=sqlite:///... uvicorn tests.bench.minimal_page:app --workers 2
+index from the same database the portal serves. Served as the portal is (app/core/serving.py).
+Run: MINIMAL_DATABASE_URL=sqlite:///... python -c "from app.core.serving import serve;
+  serve('tests.bench.minimal_page:app', host='127.0.0.1', port=8001, workers=2)"
 """
 
 from __future__ import annotations

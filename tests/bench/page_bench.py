@@ -212,8 +212,8 @@ def run_size(
     minimal_port = live.free_port()
     minimal = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "tests.bench.minimal_page:app", "--host", "127.0.0.1",
-            "--port", str(minimal_port), "--workers", str(WORKERS), "--log-level", "warning",
+            sys.executable, "-c", "from app.core.serving import serve; serve('tests.bench.minimal_page:app', "
+            f"host='127.0.0.1', port={minimal_port}, workers={WORKERS})",
         ],
         env={**os.environ, "MINIMAL_DATABASE_URL": db_url},
         stdout=subprocess.DEVNULL,
