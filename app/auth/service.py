@@ -117,16 +117,21 @@ def person_for_session(session: Session, *, token: str) -> Person | None:
     """The active person behind a session cookie, or None when expired, ended or deactivated."""
     if not token or len(token) > 128:
         return None
-    row = session.exec(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
-    if row is None:
+    # One statement for the session and its person: every page of a signed-in person runs it.
+    found = session.exec(
+        select(UserSession, Person)
+        .join(Person, col(Person.id) == UserSession.person_id)
+        .where(UserSession.token_hash == token_digest(token))
+    ).first()
+    if found is None:
         return None
+    row, person = found
     settings = get_settings()
     now = utcnow()
     expired = now - aware(row.last_seen_at) > timedelta(minutes=settings.session_idle_minutes) or now - aware(
         row.created_at
     ) > timedelta(hours=settings.session_absolute_hours)
-    person = session.get(Person, row.person_id)
-    if expired or person is None or not person.is_active:
+    if expired or not person.is_active:
         session.delete(row)
         _commit_quietly(session)
         return None

@@ -16,8 +16,11 @@ from functools import lru_cache
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
+from app.core import markdown
 from app.core.config import get_settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -144,6 +147,21 @@ def refresh_statistics(session: Session, table: str) -> None:
     autovacuum does, but only later). About 0.1 s for 100,000 insights."""
     session.exec(text(f'ANALYZE "{table}"'))  # type: ignore[call-overload]
     session.commit()
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _store_rendered_markdown(session: OrmSession, _context: Any, _instances: Any) -> None:
+    """A record with Markdown fields (a `markdown_fields` class attribute) stores their HTML in
+    `rendered` whenever it is written with a changed field, or its stored HTML is of an older
+    version (core.markdown.RENDERED_VERSION), so pages never render it."""
+    for record in (*session.new, *session.dirty):
+        fields: tuple[str, ...] = getattr(type(record), "markdown_fields", ())
+        if not fields:
+            continue
+        state = sa_inspect(record)
+        changed = state.pending or any(state.attrs[field].history.has_changes() for field in fields)
+        if changed or not markdown.is_current(record.rendered):
+            record.rendered = markdown.rendered(record, fields)
 
 
 def ping(session: Session) -> bool:

@@ -7,8 +7,11 @@ Everything else, including htmx attributes and event handlers, is dropped."""
 from __future__ import annotations
 
 import html
+import json
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -78,6 +81,46 @@ def _clean(source: str) -> str:
 
 
 _cached_clean = lru_cache(maxsize=CACHE_SIZE)(_clean)
+
+
+# The HTML of a record's Markdown is stored with the record (its `rendered` column: insights,
+# proposals, official responses, comments), made when the record is written (app/core/db.py), so a
+# page shows it without rendering. This number is stored with it: a change to the rules above (tags,
+# attributes, link schemes) must raise it, and HTML stored under another number is then rendered
+# again from the source when shown, until the record is next written.
+RENDERED_VERSION = 1
+
+
+def rendered(record: Any, fields: Iterable[str]) -> str:
+    """What a record stores in `rendered`: the HTML of each Markdown field and the version, as
+    JSON text (text, not a JSON column: a list loads it with its rows and never parses it)."""
+    stored: dict[str, Any] = {"v": RENDERED_VERSION}
+    for field in fields:
+        source = getattr(record, field) or ""
+        stored[field] = _clean(source) if source else ""
+    return json.dumps(stored, ensure_ascii=False)
+
+
+def _stored(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def is_current(text: str | None) -> bool:
+    return bool(text) and _stored(text or "").get("v") == RENDERED_VERSION
+
+
+def render_field(record: Any, field: str) -> Markup:
+    """A record's Markdown field as safe HTML: the stored HTML when it is of this version, else
+    rendered now (rows written by the importer's bulk SQL store none)."""
+    text = getattr(record, "rendered", None)
+    stored = _stored(text) if text else {}
+    if stored.get("v") == RENDERED_VERSION and field in stored:
+        return Markup(stored[field])  # noqa: S704  sanitised by _clean when stored
+    return render(getattr(record, field))
 
 
 def plain_excerpt(source: str | None, length: int = 220) -> str:

@@ -59,6 +59,7 @@ templates.env.globals.update(
     csrf_input=_csrf_input,
     can_reach=_can_reach,
     has_route=_has_route,
+    markdown_of=markdown.render_field,
 )
 
 

@@ -31,11 +31,18 @@ def record_reach(session: Session, *, person: Person) -> None:
     It is a write during a page view: losing it to a busy database must not break the page."""
     assert person.id is not None
     today = utcnow().date()
-    if (
-        session.exec(
-            select(InsightReach.id).where(InsightReach.person_id == person.id, InsightReach.day == today)
-        ).first()
-        is not None
+
+    def noted() -> bool:
+        return (
+            session.exec(
+                select(InsightReach.id).where(InsightReach.person_id == person.id, InsightReach.day == today)
+            ).first()
+            is not None
+        )
+
+    # Kept by the process (core.cache) once noted, so later views of the day ask the database nothing.
+    if cache.for_session(
+        session, "insight-reach", (person.id, today), noted, tables=("insight_reach",), ttl=3600
     ):
         return
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -112,8 +113,12 @@ class Insight(InsightBase, table=True):
         Index("ix_insight_department_status_created_id", "department_id", "status", "created_at", "id"),
     )
 
+    markdown_fields: ClassVar[tuple[str, ...]] = ("body", "goals", "frustrations")
+
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="person.id", index=True)
+    # The HTML of the Markdown fields, stored when the record is written (app/core/markdown.py).
+    rendered: str | None = Field(default=None, sa_type=Text)
     # Stages belong to insights and pain points point at stages: a cycle, so this key is added
     # after both tables exist (use_alter).
     journey_stage_id: int | None = Field(

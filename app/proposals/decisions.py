@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import cache
 from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import ValidationFailed
@@ -260,18 +261,28 @@ class QueueItem:
     evidence_count: int
 
 
-@dataclass
+@dataclass(frozen=True)
+class WaitingProposal:
+    id: int
+    title: str
+    support_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Unanswered:
-    """What waits for leaders, in three small queries (for the home page; the queue has the rest)."""
+    """What waits for leaders (for the home page; the queue has the rest)."""
 
     count: int
     overdue: int
-    top: list[Proposal]
+    top: tuple[WaitingProposal, ...]
 
 
 def unanswered(session: Session, *, limit: int = 3) -> Unanswered:
     """Proposals with no official response yet: how many, how many past the response target, and
-    the most supported (oldest first among equals)."""
+    the most supported (oldest first among equals). The same for every leader, so it is kept for
+    half a minute (core.cache; a decision made through this process shows at once): it was three
+    of the leader home page's sixteen statements."""
     waiting = (
         col(Proposal.status).in_((ProposalStatus.new, ProposalStatus.under_review)),
         col(Proposal.first_response_at).is_(None),
@@ -280,15 +291,20 @@ def unanswered(session: Session, *, limit: int = 3) -> Unanswered:
     def count(*where: Any) -> int:
         return int(session.exec(select(func.count()).select_from(Proposal).where(*waiting, *where)).one())
 
-    top = session.exec(
-        select(Proposal)
-        .where(*waiting)
-        .order_by(col(Proposal.support_count).desc(), col(Proposal.created_at))
-        .limit(limit)
-    ).all()
-    return Unanswered(
-        count=count(), overdue=count(col(Proposal.created_at) <= overdue_since()), top=list(top)
-    )
+    def compute() -> Unanswered:
+        top = session.exec(
+            select(Proposal.id, Proposal.title, Proposal.support_count, Proposal.created_at)
+            .where(*waiting)
+            .order_by(col(Proposal.support_count).desc(), col(Proposal.created_at))
+            .limit(limit)
+        ).all()
+        return Unanswered(
+            count=count(),
+            overdue=count(col(Proposal.created_at) <= overdue_since()),
+            top=tuple(WaitingProposal(*row) for row in top),
+        )
+
+    return cache.for_session(session, "proposals-unanswered", limit, compute, tables=("proposal",))
 
 
 def overdue_since(now: datetime | None = None) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -26,11 +27,15 @@ class ProposalStatus(StrEnum):
 
 
 class Proposal(SQLModel, table=True):
+    markdown_fields: ClassVar[tuple[str, ...]] = ("problem", "change", "impact")
+
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
     problem: str = Field(default="", sa_type=Text)
     change: str = Field(default="", sa_type=Text)
     impact: str = Field(default="", sa_type=Text)
+    # The HTML of the Markdown fields, stored when the record is written (app/core/markdown.py).
+    rendered: str | None = Field(default=None, sa_type=Text)
     # Kept even for anonymous proposals, so the author still gets every answer; never shown to others.
     author_id: int = Field(foreign_key="person.id", index=True)
     is_anonymous: bool = Field(default=False)
@@ -84,6 +89,7 @@ class ProposalResponse(SQLModel, table=True):
     """An official response: every status change carries one, shown to all as a timeline."""
 
     __tablename__ = "proposal_response"
+    markdown_fields: ClassVar[tuple[str, ...]] = ("body",)
 
     id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
@@ -91,6 +97,8 @@ class ProposalResponse(SQLModel, table=True):
     from_status: ProposalStatus = Field(sa_type=enum_column(ProposalStatus))
     to_status: ProposalStatus = Field(sa_type=enum_column(ProposalStatus))
     body: str = Field(sa_type=Text)
+    # The HTML of the Markdown fields, stored when the record is written (app/core/markdown.py).
+    rendered: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

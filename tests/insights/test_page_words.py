@@ -11,6 +11,7 @@ from app.core.models import utcnow
 from app.insights.models import Kind
 from app.notifications import service as notification_service
 from app.people.models import Person
+from app.proposals import decisions
 from app.proposals import service as proposal_service
 from tests import factories
 from tests.browser import Browser
@@ -65,6 +66,12 @@ def test_a_leaders_home_shows_what_waits_for_them(
     assert "Waiting for you" in page and "<strong>2</strong> proposals without an official response" in page
     assert "1 overdue" in page and f'href="/proposals/{fresh.id}"' in page
     assert "Waiting for you" not in browser.sign_in_as(employee).get("/").text
+    # The figures are kept for half a minute, but an answer given meanwhile shows on the next view.
+    decision = decisions.Decision(status="under_review", response="We are looking at it.")
+    decisions.decide(db, actor=leader, proposal_id=fresh.id or 0, decision=decision)
+    page = browser.sign_in_as(leader).get("/").text
+    assert "<strong>1</strong> proposal without an official response" in page
+    assert f'href="/proposals/{fresh.id}"' not in page
 
 
 def test_an_employees_home_shows_their_proposals_and_what_they_support(
