@@ -412,11 +412,18 @@ def tokens_create(
 
 
 def main() -> None:
+    from app.core.db import dispose_engines
+
     try:
         cli()
     except ConfigurationError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         sys.exit(2)
+    finally:
+        # Close the database connections before the process ends: SQLite moves its write-ahead log
+        # into the database file when the last connection closes. Left to the interpreter's exit,
+        # that close did not always happen, and the file alone (a copy, a check) looked empty.
+        dispose_engines()
 
 
 if __name__ == "__main__":

@@ -272,8 +272,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="page-bench-"))
     sizes = [int(s) for s in args.sizes.split(",")]
     say(
-        f"Pages against a minimal page (SQLite, tantivy, uvicorn --workers {WORKERS}, wrk c{CONCURRENCY} "
-        f"for {args.seconds} s each, signed in as a leader; {os.cpu_count()} cores)"
+        f"Pages against a minimal page (SQLite, tantivy, both served by app/core/serving.py with "
+        f"{WORKERS} processes, wrk c{CONCURRENCY} for {args.seconds} s each, signed in as a leader; "
+        f"{os.cpu_count()} cores)"
     )
     singles: dict[str, list[float]] = {}
     for rows in sizes:
