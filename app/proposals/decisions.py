@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -188,7 +189,7 @@ def timeline(session: Session, *, proposal_id: int) -> list[tuple[ProposalRespon
 # --- fair work -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class TeamLoad:
     team: Team
     department: Department
@@ -196,33 +197,40 @@ class TeamLoad:
     oldest_days: int
 
 
-def team_loads(session: Session) -> list[TeamLoad]:
-    """What each team carries: accepted and in-progress proposals, and how old the oldest is."""
-    now = utcnow()
-    open_work: dict[int, list[datetime]] = {}
-    for team_id, created in session.exec(
-        select(Proposal.owner_team_id, Proposal.created_at).where(
-            col(Proposal.status).in_(OPEN_WORK), col(Proposal.owner_team_id).is_not(None)
-        )
-    ).all():
-        if team_id is not None:
-            open_work.setdefault(team_id, []).append(aware(created))
-    loads = []
-    for team, department in session.exec(
-        select(Team, Department)
-        .join(Department, col(Department.id) == Team.department_id)
-        .order_by(Department.name, Team.name)
-    ).all():
-        dates = open_work.get(team.id or 0, [])
-        loads.append(
-            TeamLoad(
-                team=team,
-                department=department,
-                open_count=len(dates),
-                oldest_days=max(((now - d).days for d in dates), default=0),
+def team_loads(session: Session) -> tuple[TeamLoad, ...]:
+    """What each team carries: accepted and in-progress proposals, and how old the oldest is. The
+    same for every leader, so it is kept for half a minute (core.cache; a decision or a new team
+    made through this process shows at once): two of the leader's proposal page's 18 statements.
+    Shared by requests, so it holds copies of the teams and departments, in no session."""
+
+    def compute() -> tuple[TeamLoad, ...]:
+        now = utcnow()
+        open_work: dict[int, list[datetime]] = {}
+        for team_id, created in session.exec(
+            select(Proposal.owner_team_id, Proposal.created_at).where(
+                col(Proposal.status).in_(OPEN_WORK), col(Proposal.owner_team_id).is_not(None)
             )
-        )
-    return loads
+        ).all():
+            if team_id is not None:
+                open_work.setdefault(team_id, []).append(aware(created))
+        loads = []
+        for team, department in session.exec(
+            select(Team, Department)
+            .join(Department, col(Department.id) == Team.department_id)
+            .order_by(Department.name, Team.name)
+        ).all():
+            dates = open_work.get(team.id or 0, [])
+            loads.append(
+                TeamLoad(
+                    team=Team(**team.model_dump()),
+                    department=Department(**department.model_dump()),
+                    open_count=len(dates),
+                    oldest_days=max(((now - d).days for d in dates), default=0),
+                )
+            )
+        return tuple(loads)
+
+    return cache.for_session(session, "team-loads", None, compute, tables=("proposal", "team", "department"))
 
 
 def open_work_by_team(session: Session) -> dict[int, list[Proposal]]:
@@ -237,7 +245,7 @@ def open_work_by_team(session: Session) -> dict[int, list[Proposal]]:
 
 
 def suggest_team(
-    session: Session, *, proposal_id: int, loads: list[TeamLoad] | None = None
+    session: Session, *, proposal_id: int, loads: Sequence[TeamLoad] | None = None
 ) -> TeamLoad | None:
     """The least-loaded team in a department the proposal affects (any department if none is named)."""
     loads = loads if loads is not None else team_loads(session)
