@@ -208,6 +208,7 @@ def insight_list(session: Session, me: Person, filters: insight_service.ListFilt
     the filters offer."""
     total, items = insight_service.list_insights(session, actor=me, filters=filters)
     ids = [i.id for i in items if i.id is not None]
+    pain_points = [i.id for i in items if i.kind == Kind.pain_point and i.id is not None]
     return {
         "items": items,
         "total": total,
@@ -216,8 +217,7 @@ def insight_list(session: Session, me: Person, filters: insight_service.ListFilt
         "first": insight_service.cursor_of(items[0]) if items else "",
         "last": insight_service.cursor_of(items[-1]) if items else "",
         "tags": tag_service.tags_by_insight(session, ids),
-        "evidence": insight_service.evidence_counts(session, ids),
-        "authors": insight_service.authors(session, items),
+        "evidence": insight_service.evidence_counts(session, pain_points),  # only pain points cite evidence
         "options": insight_service.filter_options(session, actor=me),
         "kinds": list(Kind),
         "sentiments": list(Sentiment),

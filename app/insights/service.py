@@ -190,7 +190,7 @@ def list_conditions(actor: Person, filters: ListFilters) -> list[Any]:
     return condition
 
 
-def filter_options(session: Session, *, actor: Person) -> dict[str, list[Any]]:
+def filter_options(session: Session, *, actor: Person) -> dict[str, Sequence[Any]]:
     """The values the list filters offer: only what exists (kept for half a minute, see core.cache)."""
     visible = permissions.visible_filter(actor)
 
@@ -207,8 +207,16 @@ def filter_options(session: Session, *, actor: Person) -> dict[str, list[Any]]:
     return {
         **kept,
         "tags": [name for name, _ in tag_service.usage(session, actor=actor)[:40]],
-        "departments": list(session.exec(select(Department).order_by(Department.name)).all()),
+        "departments": cache.for_session(
+            session, "departments", None, lambda: _department_copies(session), tables=("department",)
+        ),
     }
+
+
+def _department_copies(session: Session) -> tuple[Department, ...]:
+    """The departments, as copies in no session: kept by the cache and shared by requests."""
+    rows = session.exec(select(Department).order_by(Department.name)).all()
+    return tuple(Department(**row.model_dump()) for row in rows)
 
 
 def evidence_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:
@@ -676,10 +684,3 @@ def counts_by_kind(session: Session, *, actor: Person) -> dict[Kind, int]:
         return {Kind(k): n for k, n in rows}
 
     return cache.for_session(session, "insight-counts-by-kind", (), count, tables=("insight",))
-
-
-def authors(session: Session, insights: Sequence[Insight]) -> dict[int, Person]:
-    ids = {i.author_id for i in insights}
-    if not ids:
-        return {}
-    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids))).all() if p.id}
