@@ -34,14 +34,17 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _established_by_process(pids: list[int], port: int) -> dict[int, int]:
-    """How many established connections to `port` each process holds (from /proc: Linux)."""
+ESTABLISHED, LISTENING = "01", "0A"  # TCP states as /proc/net/tcp writes them
+
+
+def _sockets_by_process(pids: list[int], port: int, state: str = ESTABLISHED) -> dict[int, int]:
+    """How many sockets on `port` in `state` each process holds (from /proc: Linux)."""
     inodes: set[str] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
+            if local_port == port and fields[3] == state:
                 inodes.add(fields[9])
     counts = {}
     for pid in pids:
@@ -74,19 +77,22 @@ def test_connections_opened_together_are_spread_over_the_web_processes(tmp_path:
         web = _until(lambda: len(portal.worker_pids()) == 2 and portal.worker_pids())
         assert web, "portal serve --workers 2 did not start two web processes"
         port = int(portal.url.rsplit(":", 1)[1])
+        # Both listening: the second may still be starting when the first answers.
+        listening = _until(lambda: min(_sockets_by_process(web, port, LISTENING).values()) == 1)
+        assert listening, _sockets_by_process(web, port, LISTENING)
         # With one shared socket, one process often took nearly all (0 of 24 on the other in two
         # runs of three). A socket each: the kernel spreads them (fewer than 4 of 24 on one
         # process happens about 3 times in 10,000). Three rounds, so a shared socket is caught.
         for _ in range(3):
             connections = _open_kept_alive(port, 24)
             try:
-                counts = _established_by_process(web, port)
+                counts = _sockets_by_process(web, port)
             finally:
                 for connection in connections:
                     connection.close()
             assert sum(counts.values()) == 24, counts
             assert min(counts.values()) >= 4, counts
-            _until(lambda: sum(_established_by_process(web, port).values()) == 0, seconds=10)
+            _until(lambda: sum(_sockets_by_process(web, port).values()) == 0, seconds=10)
     finally:
         portal.stop()
 
