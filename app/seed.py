@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from app.core import db
 from app.core.credentials import hash_password
 from app.core.db import one_transaction
 from app.core.models import utcnow
@@ -240,5 +241,5 @@ def _load_pulse(session: Session) -> int:
         stored.closes_on = closed_at.date()
         stored.closed_at = closed_at
         session.add(stored)
-        session.commit()
+        db.commit(session)
     return len(data["rounds"])

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.auth.models import ApiToken, LoginFailure, TokenScope, UserSession
+from app.core import db
 from app.core.access import owns_or_admin
 from app.core.config import get_settings
 from app.core.credentials import (
@@ -83,7 +84,7 @@ def sign_in(session: Session, *, email: str, password: str, ip: str) -> NewSessi
     ok = verify_password(password, person.password_hash if person else None)
     if person is None or not ok or not person.is_active:
         session.add(LoginFailure(ip=ip[:64], account=account))
-        session.commit()
+        db.commit(session)
         log.info("login failed", extra={"event": "login.failed", "ip": ip})
         raise ValidationFailed({"email": GENERIC_LOGIN_ERROR}, GENERIC_LOGIN_ERROR)
     result = open_session(session, person=person)
@@ -97,7 +98,7 @@ def open_session(session: Session, *, person: Person) -> NewSession:
     assert person.id is not None
     session.add(UserSession(token_hash=token_digest(token), person_id=person.id))
     _prune_expired(session)
-    session.commit()
+    db.commit(session)
     return NewSession(token=token, person=person)
 
 
@@ -146,7 +147,7 @@ def _commit_quietly(session: Session) -> None:
     """Commit the bookkeeping a read does (a session touched or removed, a token's last use):
     losing it to a busy database is harmless, so it never fails the request."""
     try:
-        session.commit()
+        db.commit(session)
     except OperationalError:
         session.rollback()
 
@@ -155,7 +156,7 @@ def sign_out(session: Session, *, token: str) -> None:
     row = session.exec(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
     if row is not None:
         session.delete(row)
-        session.commit()
+        db.commit(session)
 
 
 def set_password(session: Session, *, actor: Person, person_id: int, password: str) -> None:
@@ -168,7 +169,7 @@ def set_password(session: Session, *, actor: Person, person_id: int, password: s
     session.add(person)
     delete_sessions(session, person_id=person.id)
     audit_service.record(session, actor, "person.password_set", person, summary=person.name)
-    session.commit()
+    db.commit(session)
 
 
 def change_own_password(
@@ -200,7 +201,7 @@ def end_all_sessions(session: Session, *, actor: Person, person_id: int) -> int:
         raise PermissionDenied()
     ended = delete_sessions(session, person_id=person.id)
     audit_service.record(session, actor, "person.sessions_end", person, summary=person.name)
-    session.commit()
+    db.commit(session)
     return ended
 
 
@@ -276,7 +277,7 @@ def create_token(
         record,
         summary=f"{name} for {owner.email} ({record.scope}, {lifetime} days)",
     )
-    session.commit()
+    db.commit(session)
     return NewToken(token=token, record=record)
 
 
@@ -321,7 +322,7 @@ def revoke_token(session: Session, *, actor: Person, token_id: int) -> ApiToken:
         record.revoked_at = utcnow()
         session.add(record)
         audit_service.record(session, actor, "token.revoke", record, summary=record.name)
-        session.commit()
+        db.commit(session)
     return record
 
 

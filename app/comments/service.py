@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.comments import permissions
 from app.comments.models import Comment
+from app.core import db
 from app.core.db import owns_transaction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
@@ -126,7 +127,7 @@ def add(session: Session, *, actor: Person, target_type: str, target_id: int, da
             proposal.last_activity_at = utcnow()
             session.add(proposal)
     outbox.enqueue(session, "comment", comment.id)
-    session.commit()
+    db.commit(session)
     return comment
 
 
@@ -157,7 +158,7 @@ def edit(session: Session, *, actor: Person, comment_id: int, body: str) -> Comm
     comment.updated_at = utcnow()
     session.add(comment)
     outbox.enqueue(session, "comment", comment.id)
-    session.commit()
+    db.commit(session)
     return comment
 
 
@@ -172,7 +173,7 @@ def delete(session: Session, *, actor: Person, comment_id: int) -> Comment:
     else:
         session.delete(comment)
     outbox.enqueue(session, "comment", comment.id)
-    session.commit()
+    db.commit(session)
     return comment
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from app.core import db
 from app.core.models import WorkerHeartbeat, aware, utcnow
 
 # A worker beats at most this often (a write each time), and is late when silent for LATE_AFTER.
@@ -33,7 +34,7 @@ def beat(session: Session, name: str) -> None:
     else:
         row.beat_at = now
         session.add(row)
-    session.commit()
+    db.commit(session)
 
 
 def last_beat(session: Session, kind: str) -> datetime | None:

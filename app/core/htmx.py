@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 
@@ -34,9 +33,6 @@ def get_htmx(request: Request) -> Htmx:
         target=headers.get("hx-target"),
         trigger=headers.get("hx-trigger"),
     )
-
-
-HtmxDep = Annotated[Htmx, Depends(get_htmx)]
 
 
 def see_other(url: str, *, flash: str | None = None) -> RedirectResponse:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.comments.models import Comment
-from app.core import cache
+from app.core import cache, db
 from app.core.config import get_settings
 from app.core.models import aware, utcnow
 from app.dashboard.models import InsightReach
@@ -47,7 +47,7 @@ def record_reach(session: Session, *, person: Person) -> None:
         return
     try:
         session.add(InsightReach(person_id=person.id, day=today))
-        session.commit()
+        db.commit(session)
     except (IntegrityError, OperationalError):
         session.rollback()
 
@@ -346,5 +346,5 @@ def export_rows(session: Session, *, actor: Person) -> list[list[object]]:
     """The dashboard as CSV rows; the download is audited (who, not what) in its own transaction."""
     rows = csv_rows(current(session))
     audit_service.record(session, actor, "dashboard.export", entity_type="dashboard", summary="CSV")
-    session.commit()
+    db.commit(session)
     return rows

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import db
 from app.core.access import EXPORTERS
 from app.core.csvexport import to_csv
 from app.core.errors import PermissionDenied
@@ -158,7 +159,7 @@ def record(session: Session, *, actor: Person, what: str, file_format: Format, f
         summary=f"Exported {what} as {file_format.upper()}" + (f" ({filters})" if filters else ""),
         details={"format": file_format, "filters": filters},
     )
-    session.commit()
+    db.commit(session)
 
 
 def _cell(value: Any) -> Any:

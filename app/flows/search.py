@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.comments import search as comment_search
 from app.comments.models import Comment
+from app.core import db
 from app.core.config import get_settings
 from app.core.markdown import strip_markup
 from app.insights import permissions as insight_permissions
@@ -130,7 +131,7 @@ def drain(
             _end_read(reader, session)
             outbox.mark_processed(session, [r.id for r in rows if r.id is not None])
             _notify(session, news)
-            session.commit()
+            db.commit(session)
             applied += len(rows)
     return applied
 
@@ -224,7 +225,7 @@ def _rebuild_locked(
     _end_read(reader, session)
     for start in range(0, len(processed), 5000):
         outbox.mark_processed(session, processed[start : start + 5000])
-        session.commit()  # short write transactions, one per 5,000 rows
+        db.commit(session)  # short write transactions, one per 5,000 rows
     log.info("search index rebuilt", extra={"event": "search.rebuilt"})
     return count
 

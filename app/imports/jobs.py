@@ -22,6 +22,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select, update
 
+from app.core import db
 from app.core.access import owns_or_admin
 from app.core.config import get_settings
 from app.core.db import owns_transaction
@@ -125,7 +126,7 @@ def upload(session: Session, *, actor: Person, file_name: str, source: BinaryIO)
         mapping=guess_mapping(table.columns),
     )
     session.add(job)
-    session.commit()
+    db.commit(session)
     session.refresh(job)
     return job
 
@@ -214,7 +215,7 @@ def start(session: Session, *, actor: Person, job_id: int, request: StartRequest
     job.finished_at = None
     job.updated_at = utcnow()
     session.add(job)
-    session.commit()
+    db.commit(session)
     return job
 
 
@@ -238,7 +239,7 @@ def claim_next(session: Session) -> int | None:
         .where(col(ImportJob.id) == job_id, col(ImportJob.status) == JobStatus.queued)
         .values(status=JobStatus.checking, updated_at=utcnow())
     )
-    session.commit()
+    db.commit(session)
     return job_id if claimed.rowcount == 1 else None
 
 
@@ -271,7 +272,7 @@ def _save_progress(writer: Session, job_id: int, outcome: import_service.Outcome
 
 def _write_state(writer: Session, job_id: int, values: dict[str, object]) -> None:
     writer.exec(update(ImportJob).where(col(ImportJob.id) == job_id).values(updated_at=utcnow(), **values))
-    writer.commit()
+    db.commit(writer)
 
 
 def _counters(outcome: import_service.Outcome) -> dict[str, object]:
@@ -390,4 +391,4 @@ def tidy(session: Session) -> None:
                 job.status, job.message = JobStatus.failed, "The file waited a week without an import."
                 job.updated_at = now
                 session.add(job)
-    session.commit()
+    db.commit(session)

@@ -454,7 +454,7 @@ def write(
             f"{skipped} already there",
             details={"imported": imported, "skipped_duplicates": skipped, "channel": plan.channel.value},
         )
-        session.commit()
+        db.commit(session)
     except IntegrityError as exc:
         session.rollback()
         raise ValidationFailed(

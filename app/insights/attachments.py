@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import db
 from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import DomainError, NotFound, StorageFull, ValidationFailed, is_disk_full
@@ -177,7 +178,7 @@ def store(session: Session, *, actor: Person, insight_id: int, filename: str, da
     session.add(attachment)
     audit_service.record(session, actor, "attachment.upload", insight, summary=attachment.original_name)
     try:
-        session.commit()
+        db.commit(session)
     except Exception:
         target.unlink(missing_ok=True)  # the database said no: leave no file behind
         raise
@@ -203,7 +204,7 @@ def remove(session: Session, *, actor: Person, attachment_id: int) -> Attachment
     permissions.check(actor, "attach", insight)
     session.delete(attachment)
     audit_service.record(session, actor, "attachment.delete", insight, summary=attachment.original_name)
-    session.commit()
+    db.commit(session)
     (_upload_root() / attachment.stored_name).unlink(missing_ok=True)
     return attachment
 

@@ -593,7 +593,7 @@ def set_status(session: Session, *, actor: Person, insight_id: int, status: Stat
     """Archive (hide from everyone but CX staff and admins) or publish again."""
     insight = permissions.get_checked(session, actor, "archive", insight_id)
     _change_status(session, actor, insight, status)
-    session.commit()
+    db.commit(session)
     return insight
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
+from app.core import db
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.insights import journey, permissions
@@ -80,7 +81,7 @@ def add_stage(session: Session, *, actor: Person, journey_id: int, stage: StageI
     row = JourneyStage(journey_id=journey_id, position=len(existing), **stage.model_dump())
     session.add(row)
     _touch(session, journey)
-    session.commit()
+    db.commit(session)
     return row
 
 
@@ -93,7 +94,7 @@ def update_stage(session: Session, *, actor: Person, journey_id: int, stage_id: 
         setattr(row, key, value)
     session.add(row)
     _touch(session, journey)
-    session.commit()
+    db.commit(session)
 
 
 def move_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int, offset: int) -> None:
@@ -108,7 +109,7 @@ def move_stage(session: Session, *, actor: Person, journey_id: int, stage_id: in
         row.position = position
         session.add(row)
     _touch(session, journey)
-    session.commit()
+    db.commit(session)
 
 
 def remove_stage(session: Session, *, actor: Person, journey_id: int, stage_id: int) -> None:
@@ -125,7 +126,7 @@ def remove_stage(session: Session, *, actor: Person, journey_id: int, stage_id: 
         remaining.position = position
         session.add(remaining)
     _touch(session, journey)
-    session.commit()
+    db.commit(session)
 
 
 def import_file(session: Session, *, actor: Person, journey_id: int, filename: str, data: bytes) -> int:
@@ -147,7 +148,7 @@ def append_stages(session: Session, *, actor: Person, journey_id: int, stages: l
     audit_service.record(
         session, actor, "insight.import_stages", journey, summary=f"{len(stages)} stages into {journey.title}"
     )
-    session.commit()
+    db.commit(session)
     return len(stages)
 
 

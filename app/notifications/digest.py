@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, col, select
 
+from app.core import db
 from app.core.config import get_settings
 from app.core.errors import ValidationFailed
 from app.core.models import aware, utcnow
@@ -25,7 +26,7 @@ def set_preference(session: Session, *, person: Person, digest: str) -> None:
         raise ValidationFailed({"digest": "Choose off, daily or weekly."})
     person.digest = digest
     session.add(person)
-    session.commit()
+    db.commit(session)
 
 
 def send(session: Session, *, period: str) -> int:
@@ -61,7 +62,7 @@ def send(session: Session, *, period: str) -> int:
                 sent += 1
             person.last_digest_at = now
             session.add(person)
-    session.commit()
+    db.commit(session)
     log.info("digests sent", extra={"event": "digest.sent"})
     return sent
 

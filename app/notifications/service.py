@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.core import db
 from app.core.models import utcnow
 from app.notifications.models import Follow, Notification
 from app.people.models import Person
@@ -44,12 +45,12 @@ def unfollow(session: Session, *, person: Person, target_type: str, target_key: 
 def start_following(session: Session, *, person: Person, target_type: str, target_key: str) -> None:
     """Follow from the follow buttons: one transaction of its own."""
     follow(session, person=person, target_type=target_type, target_key=target_key)
-    session.commit()
+    db.commit(session)
 
 
 def stop_following(session: Session, *, person: Person, target_type: str, target_key: str) -> None:
     unfollow(session, person=person, target_type=target_type, target_key=target_key)
-    session.commit()
+    db.commit(session)
 
 
 def is_following(session: Session, *, person: Person, target_type: str, target_key: str) -> bool:
@@ -167,4 +168,4 @@ def mark_read(session: Session, *, person: Person, notification_id: int | None =
     if notification_id is not None:
         statement = statement.where(col(Notification.id) == notification_id)
     session.exec(statement.values(read_at=utcnow()))
-    session.commit()
+    db.commit(session)

@@ -225,7 +225,7 @@ def create_department(session: Session, *, actor: Person, name: str) -> Departme
         raise ValidationFailed({"name": "A department with this name already exists."})
     department = get_or_create_department(session, name=name)
     audit_service.record(session, actor, "department.create", department, summary=name)
-    session.commit()
+    db.commit(session)
     return department
 
 
@@ -244,7 +244,7 @@ def create_team(session: Session, *, actor: Person, name: str, department_id: in
         raise ValidationFailed(errors)
     team = get_or_create_team(session, name=name, department=department)
     audit_service.record(session, actor, "team.create", team, summary=f"{name} in {department.name}")
-    session.commit()
+    db.commit(session)
     return team
 
 
@@ -264,5 +264,5 @@ def rename_team(session: Session, *, actor: Person, team_id: int, name: str, dep
     team.name, team.department_id = name, department_id
     session.add(team)
     audit_service.record(session, actor, "team.update", team, summary=name)
-    session.commit()
+    db.commit(session)
     return team

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
-from app.core import cache
+from app.core import cache, db
 from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import ValidationFailed
@@ -113,7 +113,7 @@ def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decis
     if original is not None:
         _merge(session, duplicate=proposal, original=original)
     outbox.enqueue(session, "proposal", proposal.id)
-    session.commit()
+    db.commit(session)
     return proposal
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.core import db
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
@@ -47,10 +48,6 @@ PER_PAGE = 20
 CLOSED = frozenset({ProposalStatus.done, ProposalStatus.declined, ProposalStatus.duplicate})
 SORTS = ("trending", "support", "newest")
 SIMILAR_SHARE_OF_BEST = 0.5  # a similar proposal scores at least half as well as the closest one
-
-
-# What the author writes: kept as sent, read back as written.
-WORDS = {"title", "problem", "change", "impact"}
 
 
 class ProposalCreate(BaseModel):
@@ -121,7 +118,14 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
         if set(department_ids) - known:
             errors["department_ids"] = "Choose existing departments."
     ValidationFailed.unless_empty(errors)
-    proposal = Proposal(**data.model_dump(include=WORDS), author_id=actor.id, is_anonymous=data.anonymous)
+    proposal = Proposal(
+        title=data.title,
+        problem=data.problem,
+        change=data.change,
+        impact=data.impact,
+        author_id=actor.id,
+        is_anonymous=data.anonymous,
+    )
     session.add(proposal)
     session.flush()
     assert proposal.id is not None
@@ -131,7 +135,7 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
         session.add(ProposalDepartment(proposal_id=proposal.id, department_id=department_id))
     notification_service.follow(session, person=actor, target_type="proposal", target_key=str(proposal.id))
     outbox.enqueue(session, "proposal", proposal.id)
-    session.commit()
+    db.commit(session)
     return proposal
 
 
@@ -245,7 +249,7 @@ def _recount(session: Session, proposal_id: int) -> int:
         .values(support_count=count, last_activity_at=utcnow())
     )
     outbox.enqueue(session, "proposal", proposal_id)
-    session.commit()
+    db.commit(session)
     return int(count)
 
 
@@ -377,7 +381,14 @@ def to_read(session: Session, proposal: Proposal) -> ProposalRead:
         ).all()
     ]
     return ProposalRead(
-        **proposal.model_dump(include={*WORDS, "id", "status", "support_count", "created_at"}),
+        id=proposal.id,
+        title=proposal.title,
+        problem=proposal.problem,
+        change=proposal.change,
+        impact=proposal.impact,
+        status=proposal.status,
+        support_count=proposal.support_count,
+        created_at=proposal.created_at,
         url=f"/proposals/{proposal.id}",
         insight_ids=list(insight_ids),
         departments=list(departments),

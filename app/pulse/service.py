@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
-from app.core import cache
+from app.core import cache, db
 from app.core.access import PULSE_OPENERS
 from app.core.config import get_settings
 from app.core.db import owns_transaction
@@ -144,7 +144,7 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
         summary=round_.title,
         details={"invited": len(people), "teams": len(teams), "closes_on": data.closes_on.isoformat()},
     )
-    session.commit()
+    db.commit(session)
     return round_
 
 
@@ -154,7 +154,7 @@ def close(session: Session, *, actor: Person, round_id: int) -> PulseRound:
     if round_.closed_at is None:
         _close(session, round_)
         audit_service.record(session, actor, "pulse.close", round_)
-        session.commit()
+        db.commit(session)
     return round_
 
 
@@ -175,7 +175,7 @@ def close_if_due(session: Session, round_: PulseRound, *, today: date | None = N
         round_ = _locked(session, round_.id or 0)
         if round_.closed_at is None:
             _close(session, round_)
-        session.commit()
+        db.commit(session)
 
 
 def is_open(round_: PulseRound, *, today: date | None = None) -> bool:
@@ -228,7 +228,7 @@ def answer(session: Session, *, actor: Person, round_id: int, data: AnswersIn) -
         _reshuffle_participation(session, round_id)
     else:
         _write_shuffled(session, PulseBallot, waiting)
-    session.commit()
+    db.commit(session)
 
 
 def _locked(session: Session, round_id: int) -> PulseRound:
@@ -536,4 +536,4 @@ def export_rows(session: Session, *, actor: Person, round_id: int) -> list[list[
 
 def record_export(session: Session, *, actor: Person, round_id: int) -> None:
     audit_service.record(session, actor, "pulse.export", entity_type="pulse_round", entity_id=round_id)
-    session.commit()
+    db.commit(session)

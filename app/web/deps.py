@@ -180,10 +180,6 @@ async def current_person(request: Request) -> Person:
     return person
 
 
-async def optional_person(request: Request) -> Person | None:
-    return getattr(request.state, "person", None)
-
-
 async def form_data(request: Request) -> FormData:
     """The submitted form, read once (async), for sync routes with many or repeated fields."""
     return await request.form()
@@ -191,4 +187,3 @@ async def form_data(request: Request) -> FormData:
 
 CurrentPerson = Annotated[Person, Depends(current_person)]
 FormDep = Annotated[FormData, Depends(form_data)]
-OptionalPerson = Annotated[Person | None, Depends(optional_person)]

@@ -3,6 +3,9 @@ at all, and a service called on its own still commits at once."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from sqlmodel import Session, select
 
@@ -54,3 +57,34 @@ def test_deactivating_someone_ends_their_sessions_in_the_same_transaction(
     db.rollback()
     assert not people_service.get(db, person_id=employee.id or 0).is_active
     assert db.exec(select(UserSession).where(UserSession.person_id == employee.id)).all() == []
+
+
+# The search engines' index writers have a commit() of their own, not a database session's.
+SEARCH_ENGINES = {"app/search/backend.py", "app/search/tantivy_backend.py"}
+
+
+def test_code_commits_only_through_core_db() -> None:
+    """One way to commit: `db.commit(session)`, which waits for the end of a `one_transaction` it
+    runs in, so any service composes into a flow. A bare `session.commit()` in a service would
+    commit half of a flow (the demo loader did, for its pulse rounds)."""
+    root = Path(__file__).resolve().parents[2]
+    bare = []
+    for path in sorted((root / "app").rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative == "app/core/db.py":
+            continue  # where the commit idiom itself lives
+        for node in ast.walk(ast.parse(path.read_text(), filename=relative)):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "commit"
+                and isinstance(node.func.value, ast.Name)
+            ):
+                continue
+            name = node.func.value.id
+            if name == "db" and len(node.args) == 1:
+                continue  # app.core.db.commit(session)
+            if name == "savepoint" or (relative in SEARCH_ENGINES and name == "writer"):
+                continue
+            bare.append(f"{relative}:{node.lineno} {name}.commit()")
+    assert bare == [], "commit with db.commit(session) instead: " + ", ".join(bare)
