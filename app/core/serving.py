@@ -10,7 +10,8 @@ process for as long as they are kept alive. Measured with 32 kept-alive connecti
 360-400.
 
 The parent starts the processes, starts a process again when it dies (a crash, an out-of-memory
-kill), and stops them all on SIGTERM or SIGINT; each finishes the requests it has. A process that
+kill: after 1 s, doubled up to a minute while it keeps dying within a minute of its start, each
+death logged), and stops them all on SIGTERM or SIGINT; each finishes the requests it has. A process that
 cannot start (the app fails at start-up) stops the whole server instead of being started over and
 over. Where the system has no SO_REUSEPORT, uvicorn's own workers serve."""
 
@@ -32,7 +33,9 @@ from uvicorn.supervisors import Multiprocess
 
 log = logging.getLogger("portal.serve")
 
-RESTART_PAUSE = 1.0
+RESTART_PAUSE = 1.0  # doubled, up to a minute, while a process keeps dying within a minute of its start
+MAX_PAUSE = 60.0
+STEADY_AFTER = 60.0
 STOP_TIMEOUT = 30.0
 
 
@@ -96,6 +99,9 @@ def serve(app: str, *, host: str, port: int, workers: int) -> None:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     processes = [start() for _ in range(workers)]
+    started = [time.monotonic()] * workers
+    pauses = [RESTART_PAUSE] * workers
+    restarted = [False] * workers
     try:
         while not stopping.wait(0.5):
             for n, process in enumerate(processes):
@@ -107,12 +113,19 @@ def serve(app: str, *, host: str, port: int, workers: int) -> None:
                     )
                     stopping.set()
                     break
+                # As for `portal worker` (core.supervise): 1 s, doubled while it keeps dying soon.
+                quick_again = restarted[n] and time.monotonic() - started[n] < STEADY_AFTER
+                pauses[n] = min(pauses[n] * 2, MAX_PAUSE) if quick_again else RESTART_PAUSE
+                restarted[n] = True
                 log.error(
-                    f"web process {process.pid} ended ({process.exitcode}); starting another",
+                    f"web process {process.pid} ended ({process.exitcode}); starting another in "
+                    f"{pauses[n]:.0f} s",
                     extra={"event": "serve.restarted", "exit_code": process.exitcode},
                 )
-                time.sleep(RESTART_PAUSE)
+                if stopping.wait(pauses[n]):
+                    break
                 processes[n] = start()
+                started[n] = time.monotonic()
     finally:
         for process in processes:
             if process.is_alive():
