@@ -9,30 +9,11 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from tests import live
-
-
-def _until(check, seconds: float = 30):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    return check()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except (OSError, IndexError):
-        return False
-
 
 ESTABLISHED, LISTENING = "01", "0A"  # TCP states as /proc/net/tcp writes them
 
@@ -74,11 +55,11 @@ def test_connections_opened_together_are_spread_over_the_web_processes(tmp_path:
     db_url = live.migrated_database("serving", tmp_path)
     portal = live.start(tmp_path, db_url, serve=True, workers=2, serve_options=("--no-index-worker",))
     try:
-        web = _until(lambda: len(portal.worker_pids()) == 2 and portal.worker_pids())
+        web = live.until(lambda: len(portal.worker_pids()) == 2 and portal.worker_pids())
         assert web, "portal serve --workers 2 did not start two web processes"
         port = int(portal.url.rsplit(":", 1)[1])
         # Both listening: the second may still be starting when the first answers.
-        listening = _until(lambda: min(_sockets_by_process(web, port, LISTENING).values()) == 1)
+        listening = live.until(lambda: min(_sockets_by_process(web, port, LISTENING).values()) == 1)
         assert listening, _sockets_by_process(web, port, LISTENING)
         # With one shared socket, one process often took nearly all (0 of 24 on the other in two
         # runs of three). A socket each: the kernel spreads them (fewer than 4 of 24 on one
@@ -92,7 +73,7 @@ def test_connections_opened_together_are_spread_over_the_web_processes(tmp_path:
                     connection.close()
             assert sum(counts.values()) == 24, counts
             assert min(counts.values()) >= 4, counts
-            _until(lambda: sum(_sockets_by_process(web, port).values()) == 0, seconds=10)
+            live.until(lambda: sum(_sockets_by_process(web, port).values()) == 0, seconds=10)
     finally:
         portal.stop()
 
@@ -101,13 +82,13 @@ def test_a_killed_web_process_is_started_again_and_stopping_leaves_none_behind(t
     db_url = live.migrated_database("serving", tmp_path)
     portal = live.start(tmp_path, db_url, serve=True, workers=2, serve_options=("--no-index-worker",))
     try:
-        first = _until(lambda: len(portal.worker_pids()) == 2 and portal.worker_pids())
+        first = live.until(lambda: len(portal.worker_pids()) == 2 and portal.worker_pids())
         assert first
         os.kill(first[0], signal.SIGKILL)
         # The other process answers meanwhile.
         for _ in range(10):
             assert httpx.get(f"{portal.url}/healthz", timeout=10).status_code in (200, 503)
-        again = _until(
+        again = live.until(
             lambda: (
                 len(portal.worker_pids()) == 2
                 and first[0] not in portal.worker_pids()
@@ -119,7 +100,7 @@ def test_a_killed_web_process_is_started_again_and_stopping_leaves_none_behind(t
         now = set(again)
     finally:
         portal.stop()
-    assert _until(lambda: not any(_alive(pid) for pid in now), seconds=15), (
+    assert live.until(lambda: not any(live.alive(pid) for pid in now), seconds=15), (
         "a web process outlived portal serve"
     )
 

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -23,32 +22,14 @@ def _worker_pids(portal: live.LivePortal) -> list[int]:
     return portal.children("app.cli worker")
 
 
-def _alive(pid: int) -> bool:
-    state = Path(f"/proc/{pid}/stat")
-    try:
-        return state.read_text().split()[2] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def _until(check, seconds: float = 30):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    return check()
-
-
 def test_a_killed_worker_is_started_again_and_indexes_what_came_meanwhile(tmp_path: Path) -> None:
     db_url = live.migrated_database("supervised", tmp_path)
     token = live.person_with_token(db_url, role=Role.cx, email="cx@worker.test")
     portal = live.start(tmp_path, db_url, serve=True)
     try:
-        first = _until(lambda: _worker_pids(portal))
+        first = live.until(lambda: _worker_pids(portal))
         assert len(first) == 1, "portal serve started no worker"
-        health = _until(
+        health = live.until(
             lambda: httpx.get(f"{portal.url}/healthz").json()["workers"]["search-drainer"]["status"] == "ok"
         )
         assert health, httpx.get(f"{portal.url}/healthz").json()
@@ -66,15 +47,15 @@ def test_a_killed_worker_is_started_again_and_indexes_what_came_meanwhile(tmp_pa
                 },
             )
             assert made.status_code == 201
-            again = _until(lambda: [p for p in _worker_pids(portal) if p != first[0]])
+            again = live.until(lambda: [p for p in _worker_pids(portal) if p != first[0]])
             assert again, "the worker was not started again"
-            found = _until(lambda: api.get("/api/v1/search", params={"q": "kiosk"}).json()["total"] == 1)
+            found = live.until(lambda: api.get("/api/v1/search", params={"q": "kiosk"}).json()["total"] == 1)
             assert found, "the new worker did not index the insight"
         assert "portal worker killed by signal 9" in portal.log()
     finally:
         portal.stop()
     # Stopping `portal serve` stops its worker too: none is left behind, orphaned.
-    gone = _until(lambda: not any(_alive(pid) for pid in [*first, *again]), seconds=10)
+    gone = live.until(lambda: not any(live.alive(pid) for pid in [*first, *again]), seconds=10)
     assert gone, "a worker outlived portal serve"
 
 
