@@ -13,7 +13,11 @@ The parent starts the processes, starts a process again when it dies (a crash, a
 kill: after 1 s, doubled up to a minute while it keeps dying within a minute of its start, each
 death logged), and stops them all on SIGTERM or SIGINT; each finishes the requests it has. A process that
 cannot start (the app fails at start-up) stops the whole server instead of being started over and
-over. Where the system has no SO_REUSEPORT, uvicorn's own workers serve."""
+over. Where the system has no SO_REUSEPORT, uvicorn's own workers serve.
+
+The price: connections waiting in a process's own queue, not yet accepted, are reset when that
+process dies or stops (with one shared socket, another process would take them). Clients and
+proxies retry a reset connection; a graceful stop finishes every request already accepted."""
 
 from __future__ import annotations
 
