@@ -53,10 +53,6 @@ def enum_column(enum: type[StrEnum], length: int = 16) -> Any:
     return SAEnum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-def created_at_field() -> datetime:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-
-
 def link_to(table: str, *, index: bool = False) -> Any:
     """One side of a link table's key: the id of a row of `table`, deleted with it. The second
     column of a two-column key gets its own index, for lookups from that side."""

@@ -8,7 +8,6 @@ import json
 import secrets
 import uuid
 from hashlib import sha256
-from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -266,10 +265,6 @@ async def _send_413(scope: Scope, send: Send) -> None:
     ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def describe(request: Request) -> dict[str, Any]:
-    return {"method": request.method, "path": request.url.path, "ip": client_ip(request)}
 
 
 def safe_next(value: str | None) -> str:

@@ -35,15 +35,6 @@ def mark_processed(session: Session, ids: list[int]) -> None:
         session.exec(update(SearchOutbox).where(col(SearchOutbox.id).in_(ids)).values(processed_at=utcnow()))
 
 
-def mark_failed(session: Session, ids: list[int]) -> None:
-    if ids:
-        session.exec(
-            update(SearchOutbox)
-            .where(col(SearchOutbox.id).in_(ids))
-            .values(attempts=SearchOutbox.attempts + 1)
-        )
-
-
 def max_id(session: Session) -> int:
     return int(session.exec(select(func.coalesce(func.max(SearchOutbox.id), 0))).one() or 0)
 
