@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator
 from sqlalchemy import Enum as SAEnum
@@ -67,3 +67,12 @@ class WorkerHeartbeat(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=160)  # kind@host:pid
     beat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def detached_copy(row: Row) -> Row:
+    """A copy of a table row that belongs to no session, for a figure kept by core.cache: many
+    requests read it at once, and a row loaded by a session belongs to that session's thread."""
+    return type(row)(**row.model_dump())

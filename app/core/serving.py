@@ -35,11 +35,10 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from app.core.supervise import next_pause, watch_parent
+
 log = logging.getLogger("portal.serve")
 
-RESTART_PAUSE = 1.0  # doubled, up to a minute, while a process keeps dying within a minute of its start
-MAX_PAUSE = 60.0
-STEADY_AFTER = 60.0
 STOP_TIMEOUT = 30.0
 
 
@@ -63,12 +62,7 @@ def _config(app: str, host: str, port: int, workers: int = 1) -> uvicorn.Config:
 def _web_process(app: str, host: str, port: int, parent: int) -> None:
     """One web process: its own listening socket, uvicorn on it, until SIGTERM or the parent is gone."""
 
-    def leave_with_parent() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
-
-    threading.Thread(target=leave_with_parent, name="parent-watch", daemon=True).start()
+    watch_parent(parent, lambda: os.kill(os.getpid(), signal.SIGTERM))  # uvicorn's graceful shutdown
     uvicorn.Server(_config(app, host, port)).run(sockets=[_socket(host, port)])
 
 
@@ -104,8 +98,7 @@ def serve(app: str, *, host: str, port: int, workers: int) -> None:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     processes = [start() for _ in range(workers)]
     started = [time.monotonic()] * workers
-    pauses = [RESTART_PAUSE] * workers
-    restarted = [False] * workers
+    pauses: list[float | None] = [None] * workers  # None: not started again yet
     try:
         while not stopping.wait(0.5):
             for n, process in enumerate(processes):
@@ -117,16 +110,13 @@ def serve(app: str, *, host: str, port: int, workers: int) -> None:
                     )
                     stopping.set()
                     break
-                # As for `portal worker` (core.supervise): 1 s, doubled while it keeps dying soon.
-                quick_again = restarted[n] and time.monotonic() - started[n] < STEADY_AFTER
-                pauses[n] = min(pauses[n] * 2, MAX_PAUSE) if quick_again else RESTART_PAUSE
-                restarted[n] = True
+                pause = pauses[n] = next_pause(pauses[n], time.monotonic() - started[n])
                 log.error(
                     f"web process {process.pid} ended ({process.exitcode}); starting another in "
-                    f"{pauses[n]:.0f} s",
+                    f"{pause:.0f} s",
                     extra={"event": "serve.restarted", "exit_code": process.exitcode},
                 )
-                if stopping.wait(pauses[n]):
+                if stopping.wait(pause):
                     break
                 processes[n] = start()
                 started[n] = time.monotonic()

@@ -44,8 +44,7 @@ class Supervisor(threading.Thread):
             if self._stopping.is_set():
                 return
             ran = time.monotonic() - started
-            quick_again = self.restarts > 0 and ran < STEADY_AFTER
-            pause = min(pause * 2, MAX_PAUSE) if quick_again else 1.0
+            pause = next_pause(pause if self.restarts else None, ran)
             self.restarts += 1
             how = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
             log.error(
@@ -69,16 +68,35 @@ class Supervisor(threading.Thread):
         self.join(timeout=timeout)
 
 
+def next_pause(previous: float | None, ran: float) -> float:
+    """How long to wait before starting again a process that died after running `ran` seconds
+    (`previous`: the pause before its last start, None when it never restarted): 1 s, doubled up
+    to a minute while it keeps dying within a minute of its start. For `portal worker` here and for
+    the web processes of `portal serve` (app/core/serving.py)."""
+    if previous is not None and ran < STEADY_AFTER:
+        return min(previous * 2, MAX_PAUSE)
+    return 1.0
+
+
+def watch_parent(parent: int, stop: Callable[[], None], *, every: float = 1.0) -> None:
+    """Call `stop` (from a thread of its own) once the process `parent` is no longer this one's parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        stop()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def exit_with_parent(stop: Callable[[], None], *, every: float = 1.0) -> None:
     """In `portal worker` started by `portal serve`: call `stop` once that parent is gone."""
     parent = os.environ.get(PARENT_ENV, "")
     if not parent.isdigit():
         return
 
-    def watch() -> None:
-        while os.getppid() == int(parent):
-            time.sleep(every)
+    def parent_gone() -> None:
         log.warning("portal serve stopped; the worker stops too", extra={"event": "worker.parent_gone"})
         stop()
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    watch_parent(int(parent), parent_gone, every=every)

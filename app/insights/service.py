@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.core import cache, db
 from app.core.errors import NotFound, ValidationFailed, field_errors
-from app.core.models import aware, utcnow
+from app.core.models import aware, detached_copy, utcnow
 from app.core.text import escape_like
 from app.core.types import (
     PAGING,
@@ -216,7 +216,7 @@ def filter_options(session: Session, *, actor: Person) -> dict[str, Sequence[Any
 def _department_copies(session: Session) -> tuple[Department, ...]:
     """The departments, as copies in no session: kept by the cache and shared by requests."""
     rows = session.exec(select(Department).order_by(Department.name)).all()
-    return tuple(Department(**row.model_dump()) for row in rows)
+    return tuple(detached_copy(row) for row in rows)
 
 
 def evidence_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:

@@ -19,7 +19,7 @@ from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import ValidationFailed
 from app.core.markdown import plain_excerpt
-from app.core.models import aware, utcnow
+from app.core.models import aware, detached_copy, utcnow
 from app.core.types import DbId, Text, parse_id
 from app.notifications import service as notification_service
 from app.notifications.models import Follow
@@ -222,8 +222,8 @@ def team_loads(session: Session) -> tuple[TeamLoad, ...]:
             dates = open_work.get(team.id or 0, [])
             loads.append(
                 TeamLoad(
-                    team=Team(**team.model_dump()),
-                    department=Department(**department.model_dump()),
+                    team=detached_copy(team),
+                    department=detached_copy(department),
                     open_count=len(dates),
                     oldest_days=max(((now - d).days for d in dates), default=0),
                 )
