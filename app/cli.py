@@ -35,9 +35,8 @@ def _check_config() -> None:
         get_settings().resolved_secret_key()
     except ConfigurationError as exc:
         _fail(str(exc))
-    # With the postgres search backend, commits index their changes in the same transaction: the
-    # hook lives in the search flow (the web app loads it through its routes).
-    import app.flows.search  # noqa: F401
+    # Every command may touch search: the domains' searchable records are handed to it here.
+    import app.registry  # noqa: F401
 
 
 @cli.command()
@@ -99,8 +98,8 @@ def worker(
 
     from app.core import logging as portal_logging
     from app.core.supervise import exit_with_parent
-    from app.flows.search_worker import Drainer
     from app.imports.worker import ImportRunner
+    from app.search.drainer import Drainer
 
     _check_config()
     portal_logging.configure(get_settings().log_level)
@@ -148,7 +147,7 @@ def seed() -> None:
 def reindex() -> None:
     """Rebuild the search index from the database (into a fresh folder, then swapped in)."""
     from app.core.db import new_read_session, new_session
-    from app.flows import search as search_service
+    from app.search import service as search_service
 
     _check_config()
     with new_session() as session, new_read_session() as reading:
@@ -197,7 +196,7 @@ def restore(
 
     from app.core import backup as backups
     from app.core.db import dispose_engines, new_session
-    from app.flows import search as search_service
+    from app.search import service as search_service
 
     _check_config()
     if not yes and not typer.confirm(f"Replace everything in the database with {source}?"):
@@ -217,7 +216,7 @@ def restore(
 def index_drain() -> None:
     """Apply pending changes to the search index now (the app does this every second by itself)."""
     from app.core.db import new_read_session, new_session
-    from app.flows import search as search_service
+    from app.search import service as search_service
 
     _check_config()
     with new_session() as session, new_read_session() as reading:

@@ -19,7 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import __version__
+from app import (
+    __version__,
+    registry,  # noqa: F401  (every table, and every searchable record handed to search)
+)
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.comments import api as comment_api
@@ -33,7 +36,6 @@ from app.core.templating import render
 from app.core.websecurity import BodyLimitMiddleware, SecurityHeadersMiddleware, TrustedProxyMiddleware
 from app.dashboard import routes as dashboard_routes
 from app.exports import routes as export_routes
-from app.flows.search_worker import Drainer
 from app.imports import api as import_api
 from app.imports import routes as import_routes
 from app.imports.worker import ImportRunner
@@ -50,6 +52,7 @@ from app.pulse import api as pulse_api
 from app.pulse import routes as pulse_routes
 from app.search import api as search_api
 from app.search import routes as search_routes
+from app.search.drainer import Drainer
 from app.web import health, home, openapi
 from app.web.deps import gate, is_api, readable_person, verify_csrf
 

@@ -1,18 +1,27 @@
-"""Imports every domain's table models, so SQLModel.metadata (and Alembic) sees them all."""
+"""The wiring every process needs: every domain's table models (so SQLModel.metadata and Alembic see
+them all), and every domain's searchable records handed to the search service, which imports no
+domain. The web app (app/main.py), the CLI (app/cli.py) and the tests import this module."""
 
 from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.comments import models as comment_models
+from app.comments.search import SEARCHABLE as COMMENTS
 from app.core import models as core_models
 from app.dashboard import models as dashboard_models
 from app.imports import models as import_models
 from app.insights import models as insight_models
+from app.insights.search import SEARCHABLE as INSIGHTS
 from app.limits import models as limit_models
 from app.notifications import models as notification_models
 from app.people import models as people_models
 from app.proposals import models as proposal_models
+from app.proposals.search import SEARCHABLE as PROPOSALS
 from app.pulse import models as pulse_models
 from app.search import models as search_models
+from app.search.searchable import register as register_searchable
+
+# Ties in search results are broken in this order of kinds (app.search.types.stable_key).
+register_searchable(INSIGHTS, PROPOSALS, COMMENTS)
 
 __all__ = [
     "audit_models",

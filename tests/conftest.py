@@ -121,8 +121,8 @@ def personas(employee: Person, cx: Person, leader: Person, admin: Person) -> dic
 @pytest.fixture
 def search_index(db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SearchIndex]:
     """A fresh index for one test; `.sync()` drains the outbox the way the app's drainer does."""
-    from app.flows import search as search_service
-    from app.search.backend import WhooshBackend
+    from app.search import service as search_service
+    from app.search.engines.whoosh import WhooshBackend
 
     backend = WhooshBackend(tmp_path / "search_index")
     monkeypatch.setattr(search_service, "get_backend", lambda: backend)
@@ -137,6 +137,6 @@ class SearchIndex:
         self.db = db
 
     def sync(self) -> int:
-        from app.flows import search as search_service
+        from app.search import service as search_service
 
         return search_service.drain(self.db, backend=self.backend)  # type: ignore[arg-type]

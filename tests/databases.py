@@ -60,7 +60,7 @@ def postgres_search_backend(workdir: Path) -> Iterator[Any]:
     import pytest
 
     from app.core.migrate import alembic_config
-    from app.search.postgres import PostgresBackend
+    from app.search.engines.postgres import PostgresBackend
 
     base = server_url() or DEFAULT_POSTGRES
     try:

@@ -1,17 +1,21 @@
-"""What the search index knows of comments."""
+"""Comments in search: what the index knows of them, and how a hit is shown (only where the person
+may see what the comment is on)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from app.comments import service as comment_service
 from app.comments.models import Comment
 from app.core.db import rows_by_id
+from app.core.errors import NotFound
 from app.core.markdown import strip_markup
 from app.insights.models import Insight
+from app.people.models import Person
 from app.proposals.models import Proposal
-from app.search.documents import all_docs_in_chunks
+from app.search.searchable import Searchable, Shown
 from app.search.types import SearchDoc
 
 ENTITY = "comment"
@@ -53,5 +57,25 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
     return found
 
 
-def all_docs(session: Session) -> Iterator[SearchDoc]:
-    return all_docs_in_chunks(session, col(Comment.id), docs_for)
+def show(session: Session, actor: Person, ids: Sequence[int]) -> dict[int, Shown]:
+    """A comment is visible when what it is on is visible."""
+    shown: dict[int, Shown] = {}
+    for comment in session.exec(
+        select(Comment).where(col(Comment.id).in_(list(ids)), col(Comment.deleted_at).is_(None))
+    ).all():
+        try:
+            title, url = comment_service.target_title(
+                session, actor=actor, target_type=comment.target_type, target_id=comment.target_id
+            )
+        except NotFound:
+            continue
+        shown[comment.id or 0] = Shown(
+            kind=ENTITY,
+            title=f"Comment on “{title}”",
+            url=f"{url}#comment-{comment.id}",
+            text=strip_markup(comment.body),
+        )
+    return shown
+
+
+SEARCHABLE = Searchable(entity=ENTITY, id_column=col(Comment.id), docs_for=docs_for, show=show)

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.search.engines import ENGINES
+
 
 class ConfigurationError(RuntimeError):
     """The configuration cannot work; the message says why and how to fix it."""
@@ -29,7 +31,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./var")
     database_url: str = ""  # empty: SQLite file in the data folder
-    search_backend: Literal["whoosh", "tantivy", "postgres"] = "whoosh"
+    search_backend: str = "whoosh"  # a name in app.search.engines.ENGINES
     secret_key: str = ""  # empty: generated once and kept in the data folder
     min_group: int = 5
     max_upload_mb: int = 20
@@ -119,9 +121,14 @@ class Settings(BaseSettings):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgres://") :]
         elif self.database_url.startswith("postgresql://"):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]
-        if self.search_backend == "postgres" and not self.database_url.startswith("postgresql"):
+        engine = ENGINES.get(self.search_backend)
+        if engine is None:
             raise ValueError(
-                "PORTAL_SEARCH_BACKEND=postgres keeps the index in the database itself, so it needs "
+                f"PORTAL_SEARCH_BACKEND must be one of {', '.join(ENGINES)}, not {self.search_backend!r}"
+            )
+        if engine.needs_postgres and not self.database_url.startswith("postgresql"):
+            raise ValueError(
+                f"PORTAL_SEARCH_BACKEND={engine.name} keeps the index in the database itself, so it needs "
                 "PORTAL_DATABASE_URL to be a PostgreSQL database; with SQLite, use whoosh (the default)"
             )
         return self
@@ -137,11 +144,6 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
-
-    @property
-    def index_dir(self) -> Path:
-        # Each engine keeps its own folder, so switching engines never reads the other's files.
-        return self.data_dir / ("tantivy_index" if self.search_backend == "tantivy" else "search_index")
 
     @property
     def max_upload_bytes(self) -> int:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.core.types import parse_id
-from app.flows import search as search_service
 from app.insights import permissions as insight_permissions
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind, Status
 from app.people.models import Person
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal
+from app.search import service as search_service
 
 
 def find_insights(

@@ -1,18 +1,22 @@
-"""What the search index knows of insights, read from the database (the truth)."""
+"""Insights in search: what the index knows of them, read from the database (the truth), how a hit
+is shown, and the saved-search alerts once new insights are in the index."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, select
 
-from app.core.markdown import plain_excerpt
+from app.core.markdown import plain_excerpt, strip_markup
+from app.insights import permissions
 from app.insights.models import Insight, JourneyStage, Kind
 from app.insights.tags import tags_by_insight
-from app.people.models import Department
-from app.search.documents import all_docs_in_chunks
-from app.search.types import SearchDoc
+from app.notifications import service as notification_service
+from app.notifications.models import Follow
+from app.people.models import Department, Person
+from app.search.searchable import Searchable, Shown
+from app.search.types import QueryError, SearchBackend, SearchDoc, SearchQuery, SearchUnavailable
 
 ENTITY = "insight"
 
@@ -74,5 +78,67 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
     return found
 
 
-def all_docs(session: Session) -> Iterator[SearchDoc]:
-    return all_docs_in_chunks(session, col(Insight.id), docs_for)
+def show(session: Session, actor: Person, ids: Sequence[int]) -> dict[int, Shown]:
+    """The hits this person may see (drafts and archived insights only for those who may edit)."""
+    rows = session.exec(
+        select(Insight).where(col(Insight.id).in_(list(ids)), permissions.visible_filter(actor))
+    ).all()
+    return {
+        insight.id: Shown(
+            kind=insight.kind.value,
+            title=insight.title,
+            url=f"/insights/{insight.id}",
+            text="\n".join(
+                p for p in (insight.quote, strip_markup(insight.body), insight.persona, insight.goals) if p
+            ),
+            record=insight,
+        )
+        for insight in rows
+        if insight.id is not None
+    }
+
+
+def saved_search_news(
+    session: Session, backend: SearchBackend, created: set[int]
+) -> Callable[[Session], None] | None:
+    """The followers of each saved search that matches new insights hear of them once the index has
+    them: read here, told by the returned write (in the drain's short write transaction)."""
+    news: list[tuple[list[int], str, str, int | None]] = []  # (followers, text, url, author)
+    queries = session.exec(select(Follow.target_key).where(Follow.target_type == "search").distinct()).all()
+    for text in queries:
+        try:
+            result = backend.search(SearchQuery(text=text, sort="newest", per_page=100, with_facets=False))
+        except (QueryError, SearchUnavailable):
+            continue
+        matched = [h.entity_id for h in result.hits if h.type == ENTITY and h.entity_id in created]
+        if not matched:
+            continue
+        # The followers once per saved search, however many new insights it matched.
+        followers = list(notification_service.followers(session, target_type="search", target_keys=[text]))
+        for insight in session.exec(select(Insight).where(col(Insight.id).in_(matched))).all():
+            news.append(
+                (
+                    followers,
+                    f"New insight for your saved search “{text}”: “{insight.title}”.",
+                    f"/insights/{insight.id}",
+                    insight.author_id,
+                )
+            )
+    if not news:
+        return None
+
+    def tell(writing: Session) -> None:
+        for followers, text, url, author_id in news:
+            notification_service.notify(writing, person_ids=followers, text=text, url=url, exclude=author_id)
+
+    return tell
+
+
+SEARCHABLE = Searchable(
+    entity=ENTITY,
+    id_column=col(Insight.id),
+    docs_for=docs_for,
+    show=show,
+    after_indexed=saved_search_news,
+    sees_unpublished=lambda person: permissions.can(person, "edit"),
+)

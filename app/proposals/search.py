@@ -1,17 +1,17 @@
-"""What the search index knows of proposals, read from the database."""
+"""Proposals in search: what the index knows of them, read from the database, and how a hit is shown."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
 from app.core.markdown import strip_markup
 from app.insights.models import InsightTag, Tag
-from app.people.models import Department
+from app.people.models import Department, Person
 from app.proposals.models import Proposal, ProposalDepartment, ProposalInsight
-from app.search.documents import all_docs_in_chunks
+from app.search.searchable import Searchable, Shown
 from app.search.types import SearchDoc
 
 ENTITY = "proposal"
@@ -54,5 +54,18 @@ def docs_for(session: Session, ids: Sequence[int]) -> dict[int, SearchDoc | None
     return found
 
 
-def all_docs(session: Session) -> Iterator[SearchDoc]:
-    return all_docs_in_chunks(session, col(Proposal.id), docs_for)
+def show(session: Session, actor: Person, ids: Sequence[int]) -> dict[int, Shown]:
+    """Every signed-in person may see every proposal."""
+    return {
+        proposal.id: Shown(
+            kind=ENTITY,
+            title=proposal.title,
+            url=f"/proposals/{proposal.id}",
+            text="\n".join(strip_markup(t) for t in (proposal.problem, proposal.change) if t),
+        )
+        for proposal in session.exec(select(Proposal).where(col(Proposal.id).in_(list(ids)))).all()
+        if proposal.id is not None
+    }
+
+
+SEARCHABLE = Searchable(entity=ENTITY, id_column=col(Proposal.id), docs_for=docs_for, show=show)

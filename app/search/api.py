@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.core.errors import DomainError
-from app.flows import search as search_service
 from app.insights.models import Kind
+from app.search import service as search_service
 from app.search.types import MAX_QUERY_LENGTH, SearchFilters
 from app.web.deps import CurrentPerson, SessionDep
 

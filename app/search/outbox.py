@@ -1,22 +1,44 @@
 """Recording what the index must learn. Services call `enqueue` before their single commit, so the
-intent to index is atomic with the change itself: a crash between commit and indexing loses nothing."""
+intent to index is atomic with the change itself: a crash between commit and indexing loses nothing.
+`portal worker` (or each app's drainer) applies the rows to the index; an engine that indexes inside
+the change's own transaction (PostgreSQL) is also handed the change just before the commit."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from typing import cast
+
+from sqlalchemy import event, func, update
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
 from app.core.models import utcnow
+from app.search import engines
 from app.search.models import SearchOutbox
+from app.search.searchable import documents_for
+from app.search.types import IndexesInTransaction
+
+_PENDING = "search_outbox"  # session.info key: what this transaction changed, for in-transaction engines
 
 
 def enqueue(session: Session, entity_type: str, entity_id: int | None, op: str = "upsert") -> None:
-    if entity_id is not None:
-        session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id, op=op))
-        if get_settings().search_backend == "postgres":
-            # Indexed in this very transaction, just before it commits (app/flows/search.py).
-            session.info.setdefault("search_outbox", set()).add((entity_type, entity_id))
+    if entity_id is None:
+        return
+    session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id, op=op))
+    if engines.configured().backend_type().indexes_in_transaction:
+        session.info.setdefault(_PENDING, set()).add((entity_type, entity_id))
+        if not event.contains(session, "before_commit", _index_before_commit):
+            event.listen(session, "before_commit", _index_before_commit)
+
+
+def _index_before_commit(session: Session) -> None:
+    """The documents of what this session changed, written on its own connection just before it
+    commits. The outbox rows stay for `portal worker`, which sends saved-search alerts and marks
+    them done; applying them again there is harmless."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        backend = cast(IndexesInTransaction, engines.configured().open(get_settings().data_dir))
+        upserts, deletes = documents_for(session, pending)
+        backend.write(session.connection(), upserts, deletes)
 
 
 def pending(session: Session, *, limit: int = 500, after_id: int = 0) -> list[SearchOutbox]:

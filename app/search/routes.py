@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from app.core.forms import checked
 from app.core.templating import render
 from app.core.types import PageNumber
-from app.flows import search as search_service
 from app.insights.models import Kind
+from app.search import service as search_service
 from app.search.types import FACET_FIELDS, SearchFilters
 from app.web.deps import CurrentPerson, SessionDep
 

@@ -17,9 +17,9 @@ from app.core import heartbeat
 from app.core.config import get_settings
 from app.core.db import ping
 from app.core.models import utcnow
-from app.flows import search as search_service
 from app.imports import jobs as import_jobs
 from app.search import outbox
+from app.search import service as search_service
 from app.web.deps import SessionDep
 
 router = APIRouter()

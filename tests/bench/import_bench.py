@@ -99,13 +99,14 @@ def main() -> None:
     )
     from app.core import migrate
     from app.core.db import new_session
-    from app.flows import search as search_service
     from app.imports import service as import_service
     from app.insights.models import Channel
     from app.limits import service as write_limits
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
-    from app.search.backend import SearchQuery
+    from app import registry  # noqa: F401  (every searchable record handed to search)
+    from app.search import service as search_service
+    from app.search.types import SearchQuery
 
     migrate.upgrade()
     source = workdir / "feedback.csv"

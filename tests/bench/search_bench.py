@@ -186,9 +186,10 @@ def run_size(
     from app.auth import service as auth_service
     from app.core import migrate
     from app.core.db import get_engine, new_session
-    from app.flows import search as search_service
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
+    from app import registry  # noqa: F401  (every searchable record handed to search)
+    from app.search import service as search_service
     from tests import live
 
     search_service.get_backend.cache_clear()

@@ -176,7 +176,7 @@ def test_comment_api(browser: Browser, db: Session, employee: Person) -> None:
 
 
 def test_comments_are_searchable(db: Session, employee: Person, search_index: SearchIndex) -> None:
-    from app.flows import search as search_service
+    from app.search import service as search_service
 
     proposal = factories.proposal(db, title="Evening slots")
     idea = "The couriers could start later"

@@ -60,7 +60,7 @@ def test_deactivating_someone_ends_their_sessions_in_the_same_transaction(
 
 
 # The search engines' index writers have a commit() of their own, not a database session's.
-SEARCH_ENGINES = {"app/search/backend.py", "app/search/tantivy_backend.py"}
+SEARCH_ENGINES = {"app/search/engines/whoosh.py", "app/search/engines/tantivy.py"}
 
 
 def test_code_commits_only_through_core_db() -> None:

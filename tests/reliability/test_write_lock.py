@@ -18,13 +18,13 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.core import db as core_db
-from app.flows import search as search_service
 from app.imports import jobs
 from app.imports import service as import_service
 from app.insights.models import Channel
 from app.people import service as people_service
 from app.people.models import Person, PersonCreate, Role
-from app.search.backend import WhooshBackend
+from app.search import service as search_service
+from app.search.engines.whoosh import WhooshBackend
 from app.search.types import SearchDoc, SearchQuery
 from tests import live
 from tests.imports.test_import import REVIEW_MAP

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.search.backend import WhooshBackend
-from app.search.tantivy_backend import TantivyBackend
+from app.search.engines import ENGINES
 from app.search.types import QueryError, SearchBackend, SearchDoc, SearchQuery
 from tests.databases import postgres_search_backend
 
@@ -29,6 +28,7 @@ DOCS = [
 ]
 
 
+# Every engine in app/search/engines answers the same tests.
 @pytest.fixture(scope="module", params=["whoosh", "tantivy", "postgres"])
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -50,9 +50,8 @@ def backend(
         )
         for n, (title, body, tags, kind) in enumerate(DOCS)
     ]
-    if request.param in ("whoosh", "tantivy"):
-        folder = Path(tmp_path_factory.mktemp("ix")) / "index"
-        index: SearchBackend = WhooshBackend(folder) if request.param == "whoosh" else TantivyBackend(folder)
+    if ENGINES[request.param].folder is not None:  # an index folder under the data folder
+        index = ENGINES[request.param].open(Path(tmp_path_factory.mktemp("data")))
         with index.indexer_lock() as mine:
             assert mine
             index.rebuild(docs)
@@ -161,7 +160,7 @@ def test_any_query_gives_results_or_a_query_error(backend: SearchBackend, text: 
     assert result.total >= 0
 
 
-def test_only_the_backend_module_imports_whoosh() -> None:
+def test_only_the_whoosh_engine_and_our_search_language_import_whoosh() -> None:
     app_dir = Path(__file__).resolve().parents[2] / "app"
     importers = sorted(
         str(path.relative_to(app_dir))
@@ -171,12 +170,14 @@ def test_only_the_backend_module_imports_whoosh() -> None:
             for line in path.read_text().splitlines()
         )
     )
-    assert importers == ["search/backend.py"]
+    assert importers == ["search/engines/whoosh.py", "search/language.py"]
 
 
 def test_the_shared_analysis_gives_the_whoosh_index_words_on_review_texts() -> None:
     """Other engines index `analysed` and `plain_words`; they must be the Whoosh analyzers' words."""
-    from app.search.backend import _text_analyzer, _word_analyzer, analysed, plain_words
+    from app.search.language import analysed, plain_words
+    from app.search.language import text_analyzer as _text_analyzer
+    from app.search.language import word_analyzer as _word_analyzer
     from tests.reviews import review_rows
 
     texts = [row[4] for row in review_rows(800)[1:]]
@@ -197,7 +198,7 @@ def test_the_shared_analysis_gives_the_whoosh_index_words_on_review_texts() -> N
 
 
 def test_highlighting_finds_folded_words_at_their_places_in_the_original_text() -> None:
-    from app.search.backend import find_matches
+    from app.search.language import find_matches
 
     text = "CAFÉ closed; the Deliveries were late"
     spans = find_matches(text, {"cafe", "deliveri"}, set())

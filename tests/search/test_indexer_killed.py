@@ -13,18 +13,18 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.flows import search as search_service
 from app.insights import service as insight_service
 from app.insights.schemas import InsightCreate
 from app.people.models import Person
-from app.search.backend import WhooshBackend
+from app.search import service as search_service
+from app.search.engines.whoosh import WhooshBackend
 from app.search.types import SearchDoc, SearchQuery
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from app.search.backend import WhooshBackend, _fields
+    from app.search.engines.whoosh import WhooshBackend, _fields
     from app.search.types import SearchDoc
 
     backend = WhooshBackend(Path(sys.argv[1]))

@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import Session
 
 from app.auth import service as auth_service
-from app.flows import search as search_service
 from app.people.models import Person
-from app.search.backend import WhooshBackend
-from app.search.tantivy_backend import TantivyBackend
+from app.search import service as search_service
+from app.search.engines.tantivy import TantivyBackend
+from app.search.engines.whoosh import WhooshBackend
 from app.search.types import SearchDoc, SearchQuery, SearchUnavailable
 from tests.browser import Browser, bearer
 from tests.conftest import SearchIndex
@@ -94,7 +94,8 @@ CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from app.search.backend import SearchDoc, SearchQuery, SearchUnavailable, WhooshBackend
+    from app.search.engines.whoosh import WhooshBackend
+    from app.search.types import SearchDoc, SearchQuery, SearchUnavailable
     backend = WhooshBackend(Path(sys.argv[1]))
     docs = [SearchDoc(doc_id=f"insight:{n}", type="insight", entity_id=n, kind="feedback",
                       title=f"Parcel {n}", body="late parcel " * 50, tags=["late"], status="published")

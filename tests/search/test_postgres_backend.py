@@ -12,11 +12,11 @@ from sqlmodel import Session
 
 from app.core.config import get_settings
 from app.core.db import one_transaction
-from app.flows import search as search_service
 from app.insights import service as insight_service
 from app.insights.schemas import InsightCreate
 from app.people.models import Role
-from app.search.postgres import PostgresBackend
+from app.search import service as search_service
+from app.search.engines.postgres import PostgresBackend
 from tests import factories, live
 from tests.databases import postgres_search_backend
 

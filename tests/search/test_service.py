@@ -9,13 +9,13 @@ import pytest
 from sqlmodel import Session, select
 
 from app.core.errors import ValidationFailed
-from app.flows import search as search_service
 from app.insights import service as insight_service
 from app.insights import stages as stage_service
 from app.insights.models import Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.people.models import Person
-from app.search.backend import WhooshBackend
+from app.search import service as search_service
+from app.search.engines.whoosh import WhooshBackend
 from app.search.models import SearchOutbox
 from app.search.types import SearchUnavailable
 from tests.conftest import SearchIndex

@@ -9,7 +9,7 @@ import logging
 
 from app.core.db import new_read_session, new_session
 from app.core.worker import RepeatingWorker
-from app.flows import search as search_service
+from app.search import service as search_service
 
 log = logging.getLogger("portal.search")
 

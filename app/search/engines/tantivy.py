@@ -3,9 +3,9 @@
 PORTAL_SEARCH_BACKEND=tantivy: the same folder-and-worker model as Whoosh (one index folder under the
 data folder, `portal worker` writes, web processes read, `portal reindex` rebuilds into a fresh
 folder and swaps it in), with scoring, sorting and facet counting in compiled code. Text is analysed
-in Python exactly as for the Whoosh index (app/search/backend.py), so stemming, accent folding, CJK
-by character, phrases, prefixes and highlighting agree; Tantivy stores the analysed words with
-positions (whitespace tokenizer) and scores them with BM25.
+in Python by our search language (app/search/language.py), exactly as for the Whoosh index, so
+stemming, accent folding, CJK by character, phrases, prefixes and highlighting agree; Tantivy stores
+the analysed words with positions (whitespace tokenizer) and scores them with BM25.
 """
 
 from __future__ import annotations
@@ -20,22 +20,20 @@ from typing import Any
 import tantivy
 
 from app.search import types as search_types
-from app.search.backend import (
-    FolderIndex,
+from app.search.folders import FolderIndex, fresh_folder, swap_in
+from app.search.language import (
+    PART_BREAK,
+    SINGLE_VALUED,
+    TAGS_REPEAT,
+    TITLE_REPEAT,
     analysed,
-    find_matches,
-    fresh_folder,
     parse_tree,
     plain_words,
     suggest_words,
-    swap_in,
 )
 from app.search.types import FACET_FIELDS, Hit, QueryNode, SearchDoc, SearchQuery, SearchResult, stable_key
 
 SCHEMA_VERSION = "tantivy-1"
-_SINGLE = ("kind", "department", "product_area", "sentiment", "status")
-_BREAK = " zqxpartbreak "  # keeps a phrase from running from the title into the tags
-TITLE_REPEAT, TAGS_REPEAT = 3, 2
 
 
 def make_schema() -> Any:
@@ -43,7 +41,7 @@ def make_schema() -> Any:
     builder.add_text_field("doc_id", stored=True, tokenizer_name="raw")
     builder.add_text_field("text", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("words", tokenizer_name="whitespace", index_option="basic")
-    for name in (*_SINGLE, "tag"):
+    for name in (*SINGLE_VALUED, "tag"):
         builder.add_text_field(name, fast=True, tokenizer_name="raw")
     for name in ("created", "support", "key"):
         builder.add_integer_field(name, fast=True)
@@ -55,14 +53,14 @@ def _document(doc: SearchDoc) -> Any:
     parts = [analysed(doc.title)] * TITLE_REPEAT + [analysed(tag_words)] * (TAGS_REPEAT if tag_words else 0)
     fields: dict[str, Any] = {
         "doc_id": doc.doc_id,
-        "text": _BREAK.join([*parts, analysed(doc.body)]),
+        "text": PART_BREAK.join([*parts, analysed(doc.body)]),
         "words": plain_words(f"{doc.title} {tag_words} {doc.body[:400]}"),
         "tag": [t.lower() for t in doc.tags],
         "created": doc.created,
         "support": doc.support,
         "key": stable_key(doc.type, doc.entity_id),
     }
-    for name in _SINGLE:
+    for name in SINGLE_VALUED:
         value = getattr(doc, name)
         if value:
             fields[name] = value
@@ -70,6 +68,8 @@ def _document(doc: SearchDoc) -> Any:
 
 
 class TantivyBackend(FolderIndex):
+    indexes_in_transaction = False  # `portal worker` (or each app's drainer) applies the outbox
+
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
         self._schema = make_schema()
@@ -138,9 +138,6 @@ class TantivyBackend(FolderIndex):
         searcher = self._searcher()
         found = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1))
         return {searcher.doc(address)["doc_id"][0] for _score, address in found.hits}
-
-    def find_matches(self, text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
-        return find_matches(text, terms, prefixes)
 
     def _searcher(self) -> Any:
         """A searcher over the last commit; the folder is reopened when a rebuild swapped it."""
@@ -220,7 +217,7 @@ class TantivyBackend(FolderIndex):
             page.append(Hit(doc_id=doc_id, type=entity_type, entity_id=int(entity_id), score=score))
         facets: dict[str, dict[str, int]] = {}
         if query.with_facets:
-            spec = {name: {"terms": {"field": name, "size": 30}} for name in (*_SINGLE, "tag")}
+            spec = {name: {"terms": {"field": name, "size": 30}} for name in (*SINGLE_VALUED, "tag")}
             counted = searcher.aggregate(combined, spec)
             facets = {
                 name: {

@@ -1,13 +1,14 @@
 """PostgreSQL full-text search behind the same SearchBackend interface as Whoosh.
 
 For several app nodes on one PostgreSQL (PORTAL_SEARCH_BACKEND=postgres): the index is a table in
-the database itself, written in the same transaction as the change that caused it (see `sync`), so
-every node finds a write the moment it is committed, and there is no index folder to share.
+the database itself, written in the same transaction as the change that caused it (see `write` and
+app/search/outbox.py), so every node finds a write the moment it is committed, and there is no index
+folder to share.
 
-Text is analysed in Python exactly as the Whoosh index analyses it (app/search/backend.py:
-lowercase, accents folded, stop words dropped, Porter stems, CJK by character) and stored as a
-weighted tsvector of those words (title A, tags B, body C) with a GIN index; queries in our syntax
-become tsquery text over the same words. "Did you mean" looks words up by trigram similarity
+Text is analysed in Python by our search language (app/search/language.py), exactly as the Whoosh
+index analyses it (lowercase, accents folded, stop words dropped, Porter stems, CJK by character),
+and stored as a weighted tsvector of those words (title A, tags B, body C) with a GIN index; queries
+in our syntax become tsquery text over the same words. "Did you mean" looks words up by trigram similarity
 (pg_trgm) in a table of every word seen. Tables and extensions come from migration 0011.
 """
 
@@ -16,16 +17,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.search.backend import analysed, find_matches, held, parse_for_tsquery, suggest_words
+from app.search.folders import held
+from app.search.language import SINGLE_VALUED, analysed, parse_tree, suggest_words
 from app.search.types import (
     FACET_FIELDS,
     Hit,
     QueryError,
+    QueryNode,
     SearchDoc,
     SearchQuery,
     SearchResult,
@@ -33,7 +37,6 @@ from app.search.types import (
     stable_key,
 )
 
-_SINGLE = ("kind", "department", "product_area", "sentiment", "status")
 # ts_rank weights for D, C, B, A: title counts most, then tags, then the body.
 _WEIGHTS = "'{0.1, 0.3, 0.6, 1.0}'"
 _BATCH = 1000
@@ -88,6 +91,8 @@ def _spelling_words(doc: SearchDoc) -> set[str]:
 
 
 class PostgresBackend:
+    indexes_in_transaction = True  # see `write`: the outbox asks for it before each commit
+
     def __init__(self, engine: Engine | None = None) -> None:
         self._engine = engine
 
@@ -164,9 +169,6 @@ class PostgresBackend:
         with self.engine.connect() as connection:
             return {row[0] for row in connection.execute(text("SELECT doc_id FROM search_document"))}
 
-    def find_matches(self, text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
-        return find_matches(text, terms, prefixes)
-
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse_for_tsquery(query.text)
         where = ["TRUE"]
@@ -228,10 +230,10 @@ class PostgresBackend:
             facets = {name: {} for name in FACET_FIELDS}
             for row in grouped or []:
                 # GROUPING() has a 0 bit for the column grouped by: kind is the highest bit, status bit 0.
-                for bit, name in enumerate(reversed(_SINGLE)):
+                for bit, name in enumerate(reversed(SINGLE_VALUED)):
                     if not row["grouping"] & (1 << bit) and row[name]:
                         facets[name][row[name]] = int(row["n"])
-            for name in _SINGLE:
+            for name in SINGLE_VALUED:
                 facets[name] = dict(sorted(facets[name].items(), key=lambda kv: (-kv[1], kv[0]))[:30])
             facets["tag"] = {t["tag"]: int(t["n"]) for t in tags or []}
         return SearchResult(
@@ -268,3 +270,40 @@ class PostgresBackend:
             raise
         except SQLAlchemyError as exc:
             raise SearchUnavailable("search is temporarily unavailable") from exc
+
+
+@dataclass
+class ParsedQuery:
+    tsquery: str | None  # None: every document
+    excluded: list[str]  # one tsquery per excluded part
+    terms: set[str]
+    prefixes: set[str]
+
+
+def parse_for_tsquery(text: str) -> ParsedQuery:
+    """The parsed query as PostgreSQL tsquery text over pre-analysed words."""
+    tree = parse_tree(text)
+    return ParsedQuery(
+        None if tree.positive is None else _tsquery(tree.positive),
+        [_tsquery(n) for n in tree.excluded],
+        tree.terms,
+        tree.prefixes,
+    )
+
+
+def _tsquery(node: QueryNode) -> str:
+    kind = node[0]
+    if kind == "term":
+        return _lexeme(node[1])
+    if kind == "prefix":
+        return _lexeme(node[1]) + ":*"
+    if kind == "phrase":
+        return "(" + " <-> ".join(_lexeme(w) for w in node[1]) + ")" if node[1] else "''"
+    if kind == "not":
+        return "!" + _tsquery(node[1])
+    parts = [_tsquery(child) for child in node[1]]
+    return "(" + (" & " if kind == "and" else " | ").join(parts) + ")" if parts else "''"
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"

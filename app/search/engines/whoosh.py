@@ -1,4 +1,6 @@
-"""The search engine behind our own interface. This is the only module that imports whoosh.
+"""The Whoosh engine (PORTAL_SEARCH_BACKEND=whoosh, the default): an index folder on local disk.
+With app/search/language.py (our query language, built on Whoosh's analyzers), the only module that
+imports whoosh.
 
 What makes Whoosh fast enough here (measured by `make bench`):
 - one searcher per process, kept open and refreshed only when the index changed on disk;
@@ -9,46 +11,29 @@ What makes Whoosh fast enough here (measured by `make bench`):
 
 from __future__ import annotations
 
-import fcntl
 import heapq
 import logging
-import os
-import re
 import shutil
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from whoosh import columns, scoring
 from whoosh import query as wq
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.lang.porter import stem as porter_stem
-from whoosh.qparser import (
-    GroupPlugin,
-    OperatorsPlugin,
-    PhrasePlugin,
-    PlusMinusPlugin,
-    PrefixPlugin,
-    QueryParser,
-    WhitespacePlugin,
-)
-from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
+from app.search import language
+from app.search.folders import FolderIndex, fresh_folder, swap_in
+from app.search.language import PART_BREAK, SINGLE_VALUED, TAGS_REPEAT, TITLE_REPEAT
 from app.search.types import (
     FACET_FIELDS,
-    MAX_QUERY_LENGTH,
     Hit,
     QueryError,
-    QueryNode,
     SearchDoc,
     SearchQuery,
     SearchResult,
@@ -59,12 +44,7 @@ from app.search.types import (
 log = logging.getLogger("portal.search")
 
 SCHEMA_VERSION = "6"  # 6: the stable tie-break key column
-MIN_PREFIX = 2
 MAX_PREFIX_TERMS = 12  # a prefix* stands for at most this many words: the most frequent ones
-# Field boosts title > tags > body, in one field: the title goes in 3 times, the tags twice.
-# (Three fields ORed per word made scoring 3-4x slower; see README "Search".) A token that nobody
-# types separates the parts, so a "phrase" never runs from the end of one part into the next.
-TITLE_REPEAT, TAGS_REPEAT = 3, 2
 K1 = 1.2
 
 
@@ -105,39 +85,15 @@ class _TfScorer(scoring.BaseScorer):
 
 
 _WEIGHTING = _Bm25WithoutLength()
-_PART_BREAK = " zqxpartbreak "
-_SINGLE_VALUED = ("kind", "department", "product_area", "sentiment", "status")
-
-# CJK scripts have no spaces between words: each character becomes a token, so a Chinese word is
-# found as the sequence of its characters. Every other script is split on word characters.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN_PATTERN = rf"[{_CJK}]|(?:(?![{_CJK}])\w)+(?:\.(?:(?![{_CJK}])\w)+)*"
-_TOKEN_RE = re.compile(_TOKEN_PATTERN)
-_stem = lru_cache(maxsize=50_000)(porter_stem)
-
-
-def _text_analyzer() -> Any:
-    return (
-        RegexTokenizer(_TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(minsize=1)
-        | StemFilter(cachesize=50_000)
-    )
-
-
-def _word_analyzer() -> Any:
-    """Unstemmed words, for spelling suggestions."""
-    return RegexTokenizer(_TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def make_schema() -> Schema:
-    text = _text_analyzer()
+    text = language.text_analyzer()
     return Schema(
         doc_id=ID(unique=True, stored=True),
         kind=ID(),
         text=TEXT(analyzer=text),
-        words=TEXT(analyzer=_word_analyzer(), phrase=False, spelling=True),
+        words=TEXT(analyzer=language.word_analyzer(), phrase=False, spelling=True),
         tag=KEYWORD(commas=True, lowercase=True),
         department=ID(),
         product_area=ID(),
@@ -158,99 +114,9 @@ def _storage(directory: Path) -> FileStorage:
     return FileStorage(str(directory), supports_mmap=False)
 
 
-def fresh_folder(directory: Path) -> Path:
-    """An empty folder beside the live index, to build a new one in."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    fresh = directory.parent / f"{directory.name}.new-{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir()
-    return fresh
-
-
-def swap_in(fresh: Path, directory: Path) -> None:
-    """Put a freshly built index in place of the live one: two renames, so searches never see half."""
-    old = directory.parent / f"{directory.name}.old-{os.getpid()}"
-    if directory.exists():
-        os.rename(directory, old)
-    os.rename(fresh, directory)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def suggest_words(
-    text: str, *, known: Callable[[str], bool], closest: Callable[[str], str | None]
-) -> str | None:
-    """'Did you mean', for every engine: each word of 3+ letters the index does not know is replaced
-    by the closest word it knows (each engine says what it knows and what is closest)."""
-    changed = False
-    out = []
-    for word in re.findall(r'"[^"]*"|\S+', text):
-        plain = word.lower().translate(accent_map)
-        if not re.fullmatch(r"\w{3,}", plain) or word in ("OR", "AND", "NOT") or known(plain):
-            out.append(word)
-            continue
-        candidate = closest(plain)
-        if candidate and candidate != plain:
-            out.append(candidate)
-            changed = True
-        else:
-            out.append(word)
-    return " ".join(out) if changed else None
-
-
-@contextmanager
-def held(try_lock: Callable[[], bool], unlock: Callable[[], object], *, wait: float) -> Iterator[bool]:
-    """Try the lock until `wait` seconds have passed: yields True while holding it (unlocked
-    afterwards), or False when it could not be had."""
-    deadline = time.monotonic() + wait
-    while not try_lock():
-        if time.monotonic() >= deadline:
-            yield False
-            return
-        time.sleep(0.1)
-    try:
-        yield True
-    finally:
-        unlock()
-
-
-@contextmanager
-def indexer_lock(directory: Path, *, wait: float = 0) -> Iterator[bool]:
-    """One indexer of an index folder at a time across processes (a file lock beside the folder):
-    yields False once `wait` seconds pass while another holds it."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    path = directory.parent / f".{directory.name}.indexer.lock"
-    with path.open("a") as fh:
-
-        def try_lock() -> bool:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            return True
-
-        with held(try_lock, lambda: fcntl.flock(fh, fcntl.LOCK_UN), wait=wait) as mine:
-            yield mine
-
-
-class FolderIndex:
-    """What the engines kept in an index folder (Whoosh, Tantivy) share: the folder, a lock for the
-    in-process state, the open index with the folder's identity when it was opened, and the
-    cross-process indexer lock."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._lock = threading.Lock()
-        self._index: Any = None
-        self._identity: tuple[int, int] | None = None
-        self._checked_at = 0.0
-
-    @contextmanager
-    def indexer_lock(self, *, wait: float = 0) -> Iterator[bool]:
-        with indexer_lock(self.directory, wait=wait) as mine:
-            yield mine
-
-
 class WhooshBackend(FolderIndex):
+    indexes_in_transaction = False  # `portal worker` (or each app's drainer) applies the outbox
+
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
         self._searcher: Any = None
@@ -259,8 +125,6 @@ class WhooshBackend(FolderIndex):
         self._docsets_for: Any = None
         self._sort_table_cache = _SortTable([], [], [])
         self._sort_table_for: Any = None
-        self._analyzer = _text_analyzer()
-        self._parser = self._make_parser()
 
     # --- writing (only the process that holds the indexer lock) -----------------------------------
 
@@ -378,9 +242,7 @@ class WhooshBackend(FolderIndex):
 
     def search(self, query: SearchQuery) -> SearchResult:
         text = " ".join(query.text.split())
-        if len(text) > MAX_QUERY_LENGTH:
-            raise QueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
-        parsed = self._parse(text)
+        parsed = language.parse(text)
         if not self.directory.exists():
             raise SearchUnavailable("the search index has not been built yet")
         try:
@@ -399,7 +261,7 @@ class WhooshBackend(FolderIndex):
         everything = isinstance(parsed, wq.Every)
         limit = query.page * query.per_page
         by_date = query.sort == "newest" or (everything and query.sort == "relevance")
-        positive, negated = _split_negations(_bound_prefixes(parsed, searcher.reader()))
+        positive, negated = language.split_negations(_bound_prefixes(parsed, searcher.reader()))
         # Filters and exclusions become document sets (cached per searcher) instead of query
         # clauses: intersecting with a long posting list, or walking an inverse matcher over
         # every document, cost more than the search itself.
@@ -463,7 +325,7 @@ class WhooshBackend(FolderIndex):
             facets, total = self._count_facets(searcher, matched)
         else:  # counting every match costs a pass of its own: only when no facets counted them
             total = len(matched) if matched is not None else len(results)
-        terms, prefixes = _query_words(parsed)
+        terms, prefixes = language.query_words(parsed)
         suggestion = None if everything else self._suggest(searcher, text)
         return SearchResult(
             total=total, hits=hits, facets=facets, suggestion=suggestion, terms=terms, prefixes=prefixes
@@ -515,7 +377,7 @@ class WhooshBackend(FolderIndex):
         # Leaf searchers are ordered by offset; walk the sorted docnums through them once.
         bounds = [(offset, offset + table.size, table) for offset, table in tables]
         position = 0
-        single = [(name, counters[name]) for name in _SINGLE_VALUED]
+        single = [(name, counters[name]) for name in SINGLE_VALUED]
         tag_counter = counters["tag"]
         for docnum in matched:
             total += 1
@@ -567,62 +429,9 @@ class WhooshBackend(FolderIndex):
             found = corrector.suggest(word, limit=1, maxdist=1 if len(word) <= 5 else 2)
             return found[0] if found else None
 
-        return suggest_words(text, known=lambda w: bool(reader.frequency("words", w)), closest=closest)
-
-    # --- queries ----------------------------------------------------------------------------------
-
-    def _make_parser(self) -> QueryParser:
-        # Words (AND), "phrases", OR / AND / NOT, -exclude, prefix*, (groups). No field: syntax,
-        # no ranges, no fuzzy or regex terms: nothing that reaches fields we did not choose.
-        plugins = [
-            WhitespacePlugin(),
-            PhrasePlugin(),
-            GroupPlugin(),
-            OperatorsPlugin(),
-            PlusMinusPlugin(),
-            PrefixPlugin(),
-        ]
-        return QueryParser("text", make_schema(), plugins=plugins)
-
-    def _parse(self, text: str) -> Any:
-        if not text.strip():
-            return wq.Every()
-        cleaned = re.sub(r"[\\:^~{}\[\]<>=]", " ", text)
-        try:
-            parsed = self._parser.parse(cleaned)
-        except Exception as exc:  # noqa: BLE001  the parser raises many kinds of errors
-            raise QueryError("This search could not be understood. Try plain words.") from exc
-        for node in parsed.leaves() if hasattr(parsed, "leaves") else [parsed]:
-            if isinstance(node, wq.Prefix) and len(node.text) < MIN_PREFIX:
-                raise QueryError(f"Type at least {MIN_PREFIX} letters before *.")
-        if isinstance(parsed, wq.Prefix) and len(parsed.text) < MIN_PREFIX:
-            raise QueryError(f"Type at least {MIN_PREFIX} letters before *.")
-        if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
-            return wq.Every()
-        return _without_andnot(parsed)
-
-    def find_matches(self, text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
-        """Where in `text` the query's words occur, as the index would see them (for snippets).
-        Only words that could match are stemmed, which keeps highlighting 20 hits cheap."""
-        if not terms and not prefixes:
-            return []
-        heads = {term[:3] for term in terms}
-        starts = tuple(prefixes)
-        # Fold the whole text once (one C call) rather than word by word; folding keeps every
-        # character's place, unless lowercasing grows a letter (Turkish İ), where words are folded
-        # one at a time instead.
-        folded = text.lower().translate(accent_map)
-        same_places = len(folded) == len(text)
-        spans = []
-        for match in _TOKEN_RE.finditer(folded if same_places else text):
-            word = match.group() if same_places else match.group().lower().translate(accent_map)
-            if (
-                word in terms
-                or (starts and word.startswith(starts))
-                or (word[:3] in heads and _stem(word) in terms)
-            ):
-                spans.append((match.start(), match.end()))
-        return spans
+        return language.suggest_words(
+            text, known=lambda w: bool(reader.frequency("words", w)), closest=closest
+        )
 
 
 @dataclass
@@ -640,7 +449,7 @@ class _SegmentFacets:
     def build(cls, reader: Any) -> _SegmentFacets:
         size = reader.doc_count_all()
         values: dict[str, list[str | None]] = {}
-        for name in _SINGLE_VALUED:
+        for name in SINGLE_VALUED:
             column: list[str | None] = [None] * size
             if name in reader.indexed_field_names():
                 for term in reader.lexicon(name):
@@ -694,27 +503,6 @@ def _bound_prefixes(node: Any, reader: Any) -> Any:
     return node if node.is_leaf() else node.apply(lambda child: _bound_prefixes(child, reader))
 
 
-def _split_negations(node: Any) -> tuple[Any, list[Any]]:
-    """`a b -c -d` -> (a AND b, [c, d]); the excluded parts become a mask of documents."""
-    if isinstance(node, wq.Not):
-        return wq.Every(), [node.query]
-    if not isinstance(node, wq.And):
-        return node, []
-    positive = [child for child in node.subqueries if not isinstance(child, wq.Not)]
-    negated = [child.query for child in node.subqueries if isinstance(child, wq.Not)]
-    if not positive:
-        return wq.Every(), negated
-    return (positive[0] if len(positive) == 1 else wq.And(positive)), negated
-
-
-def _without_andnot(node: Any) -> Any:
-    """whoosh-reloaded 2.7.5's AndNot matcher lets excluded documents through (`window -delivery`
-    still found "Delivery window"; tests/search/test_backend.py); And + Not excludes them."""
-    if isinstance(node, wq.AndNot):
-        return wq.And([_without_andnot(node.a), wq.Not(_without_andnot(node.b))])
-    return node if node.is_leaf() else node.apply(_without_andnot)
-
-
 def _leaves(searcher: Any) -> list[tuple[Any, int]]:
     leaves = searcher.leaf_searchers()
     return [(leaf, offset) for leaf, offset in leaves]
@@ -733,7 +521,7 @@ def _fields(doc: SearchDoc) -> dict[str, Any]:
     return {
         "doc_id": doc.doc_id,
         "kind": doc.kind,
-        "text": _PART_BREAK.join(parts),
+        "text": PART_BREAK.join(parts),
         # The spelling dictionary: every word of titles and tags, and the start of each body.
         "words": f"{doc.title} {tags_text} {doc.body[:400]}",
         "tag": ",".join(doc.tags),
@@ -745,145 +533,3 @@ def _fields(doc: SearchDoc) -> dict[str, Any]:
         "support": doc.support,
         "key": stable_key(doc.type, doc.entity_id),
     }
-
-
-def _query_words(parsed: Any) -> tuple[set[str], set[str]]:
-    terms: set[str] = set()
-    prefixes: set[str] = set()
-    leaves = parsed.leaves() if hasattr(parsed, "leaves") and not parsed.is_leaf() else [parsed]
-    for node in leaves:
-        if isinstance(node, wq.Prefix):
-            prefixes.add(node.text)
-        elif isinstance(node, wq.Term):
-            terms.add(node.text if isinstance(node.text, str) else node.text.decode())
-        elif isinstance(node, wq.Phrase):
-            terms.update(node.words)
-    # Excluded words are not highlighted.
-    for node in parsed.children() if hasattr(parsed, "children") else []:
-        if isinstance(node, wq.Not):
-            for leaf in node.leaves() if not node.is_leaf() else [node]:
-                if isinstance(leaf, wq.Term):
-                    terms.discard(leaf.text)
-    return terms, prefixes
-
-
-# --- the same analysis for other engines -------------------------------------------------------------
-# The PostgreSQL backend (app/search/postgres.py) indexes text and parses queries exactly as the Whoosh
-# index does, so stemming, accent folding, CJK characters, phrases and highlighting agree whatever the
-# engine; these functions are how it does so without importing Whoosh itself.
-
-_shared_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _shared() -> tuple[Any, WhooshBackend]:
-    return _text_analyzer(), WhooshBackend(Path("/nonexistent-search-index"))
-
-
-_STOP_WORDS = StopFilter().stops
-
-
-def analysed(text: str) -> str:
-    """The text's index words, by spaces: the steps of `_text_analyzer` (tokens, lowercase, accents
-    folded, stop words dropped, Porter stems), done directly: the same words (a test compares them
-    on real reviews) at three times the speed of Whoosh's token pipeline, which rebuilds pay for."""
-    words = []
-    for token in _TOKEN_RE.findall(text):
-        word = token.lower().translate(accent_map)
-        if word and word not in _STOP_WORDS:
-            words.append(_stem(word))
-    return " ".join(words)
-
-
-@dataclass
-class ParsedTree:
-    positive: QueryNode | None  # None: every document
-    excluded: list[QueryNode]
-    terms: set[str]
-    prefixes: set[str]
-
-
-def parse_tree(text: str) -> ParsedTree:
-    """Our query syntax (words AND, "phrases", OR, -exclude, prefix*) parsed and analysed exactly as
-    for the Whoosh index; QueryError as there."""
-    text = " ".join(text.split())
-    if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
-    _analyzer, backend = _shared()
-    with _shared_lock:
-        parsed = backend._parse(text)
-    terms, prefixes = _query_words(parsed)
-    if isinstance(parsed, wq.Every):
-        return ParsedTree(None, [], set(), set())
-    positive, negated = _split_negations(parsed)
-    return ParsedTree(
-        None if isinstance(positive, wq.Every) else _node(positive),
-        [_node(n) for n in negated],
-        terms,
-        prefixes,
-    )
-
-
-def _node(query: Any) -> QueryNode:
-    if isinstance(query, wq.Term):
-        return ("term", _word(query.text))
-    if isinstance(query, wq.Prefix):
-        return ("prefix", _word(query.text))
-    if isinstance(query, wq.Phrase):
-        return ("phrase", [_word(w) for w in query.words])
-    if isinstance(query, wq.Not):
-        return ("not", _node(query.query))
-    if isinstance(query, wq.And | wq.Or):
-        return ("and" if isinstance(query, wq.And) else "or", [_node(child) for child in query.subqueries])
-    raise QueryError("This search could not be understood. Try plain words.")
-
-
-def _word(text: Any) -> str:
-    return text if isinstance(text, str) else text.decode()
-
-
-@dataclass
-class ParsedQuery:
-    tsquery: str | None  # None: every document
-    excluded: list[str]  # one tsquery per excluded part
-    terms: set[str]
-    prefixes: set[str]
-
-
-def parse_for_tsquery(text: str) -> ParsedQuery:
-    """The parsed query as PostgreSQL tsquery text over pre-analysed words."""
-    tree = parse_tree(text)
-    return ParsedQuery(
-        None if tree.positive is None else _tsquery(tree.positive),
-        [_tsquery(n) for n in tree.excluded],
-        tree.terms,
-        tree.prefixes,
-    )
-
-
-def _tsquery(node: QueryNode) -> str:
-    kind = node[0]
-    if kind == "term":
-        return _lexeme(node[1])
-    if kind == "prefix":
-        return _lexeme(node[1]) + ":*"
-    if kind == "phrase":
-        return "(" + " <-> ".join(_lexeme(w) for w in node[1]) + ")" if node[1] else "''"
-    if kind == "not":
-        return "!" + _tsquery(node[1])
-    parts = [_tsquery(child) for child in node[1]]
-    return "(" + (" & " if kind == "and" else " | ").join(parts) + ")" if parts else "''"
-
-
-def _lexeme(word: str) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def find_matches(text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
-    _analyzer, backend = _shared()
-    return backend.find_matches(text, terms, prefixes)
-
-
-def plain_words(text: str) -> str:
-    """The unstemmed words of a text (lowercased, accents folded: `_word_analyzer`), for spelling."""
-    return " ".join(word for t in _TOKEN_RE.findall(text) if (word := t.lower().translate(accent_map)))

@@ -1,32 +1,26 @@
-"""Search across everything: the index finds, the database decides what each person may see."""
+"""The search service: which engine, keeping the index in step with the database (drain, reindex,
+status), and searching (query, load the shown hits, highlight). It imports no domain: each domain's
+`Searchable` (what is indexed, how a hit is shown) is handed in by app/registry.py (see
+app/search/searchable.py). The database decides what each person may see; the index only finds."""
 
 from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app.comments import search as comment_search
-from app.comments.models import Comment
 from app.core import db
 from app.core.config import get_settings
-from app.core.markdown import strip_markup
-from app.insights import permissions as insight_permissions
-from app.insights import search as insight_search
-from app.insights.models import Insight
-from app.people.models import Person
-from app.proposals import search as proposal_search
-from app.proposals.models import Proposal
-from app.search import outbox
-from app.search.backend import WhooshBackend
+from app.search import engines, language, outbox
+from app.search.searchable import documents_for, registered
 from app.search.types import (
     FACET_FIELDS,
+    Hit,
     QueryError,
     SearchBackend,
     SearchDoc,
@@ -34,62 +28,18 @@ from app.search.types import (
     SearchUnavailable,
 )
 
+if TYPE_CHECKING:
+    from app.people.models import Person
+
 log = logging.getLogger("portal.search")
 
 __all__ = ["QueryError", "SearchUnavailable", "drain", "get_backend", "reindex", "search"]
 
-# How each kind of record becomes documents: by ids (incremental) and all of them (rebuild).
-DocsFor = Callable[[Session, Sequence[int]], dict[int, SearchDoc | None]]
-BUILDERS: dict[str, tuple[DocsFor, Callable[[Session], Iterator[SearchDoc]]]] = {
-    insight_search.ENTITY: (insight_search.docs_for, insight_search.all_docs),
-    proposal_search.ENTITY: (proposal_search.docs_for, proposal_search.all_docs),
-    comment_search.ENTITY: (comment_search.docs_for, comment_search.all_docs),
-}
-
 
 @lru_cache
 def get_backend() -> SearchBackend:
-    if get_settings().search_backend == "postgres":
-        from app.search.postgres import PostgresBackend
-
-        return PostgresBackend()
-    if get_settings().search_backend == "tantivy":
-        from app.search.tantivy_backend import TantivyBackend
-
-        return TantivyBackend(get_settings().index_dir)
-    return WhooshBackend(get_settings().index_dir)
-
-
-def documents_for(session: Session, changed: Iterable[tuple[str, int]]) -> tuple[list[SearchDoc], list[str]]:
-    """The documents to write for changed records, read from the database, and those to delete."""
-    by_type: dict[str, set[int]] = {}
-    for entity_type, entity_id in changed:
-        by_type.setdefault(entity_type, set()).add(entity_id)
-    upserts: list[SearchDoc] = []
-    deletes: list[str] = []
-    for entity_type, ids in by_type.items():
-        docs_for = BUILDERS[entity_type][0]
-        for entity_id, doc in docs_for(session, sorted(ids)).items():
-            if doc is None:
-                deletes.append(f"{entity_type}:{entity_id}")
-            else:
-                upserts.append(doc)
-    return upserts, deletes
-
-
-@event.listens_for(Session, "before_commit")
-def _index_in_the_same_transaction(session: Session) -> None:
-    """With the postgres backend, what a session changed is indexed inside its own transaction,
-    just before it commits. The outbox rows stay for `portal worker`, which sends saved-search alerts
-    and marks them done; applying them again there is harmless (and is what happens when a process
-    that never loaded this module commits)."""
-    pending = session.info.pop("search_outbox", None)
-    if not pending:
-        return
-    from app.search.postgres import PostgresBackend
-
-    upserts, deletes = documents_for(session, pending)
-    PostgresBackend().write(session.connection(), upserts, deletes)
+    """This process's engine, as PORTAL_SEARCH_BACKEND names it (app/search/engines)."""
+    return engines.configured().open(get_settings().data_dir)
 
 
 # --- keeping the index in step with the database ------------------------------------------------
@@ -124,13 +74,11 @@ def drain(
             _end_read(reader, session)
             # A crash after apply and before the mark re-applies the same rows: harmless.
             backend.apply(upserts, deletes)
-            created = {
-                r.entity_id for r in rows if r.entity_type == insight_search.ENTITY and r.op == "create"
-            }
-            news = _saved_search_news(reader, backend, created) if created else []
+            tellers = _after_indexed(reader, backend, rows)
             _end_read(reader, session)
             outbox.mark_processed(session, [r.id for r in rows if r.id is not None])
-            _notify(session, news)
+            for tell in tellers:
+                tell(session)
             db.commit(session)
             applied += len(rows)
     return applied
@@ -142,53 +90,17 @@ def _end_read(reader: Session, session: Session) -> None:
         reader.rollback()
 
 
-@dataclass(frozen=True)
-class _News:
-    followers: list[int]
-    text: str
-    url: str
-    author_id: int | None
-
-
-def _saved_search_news(session: Session, backend: SearchBackend, created: set[int]) -> list[_News]:
-    """What to tell the followers of a saved search about new insights that match it (once the
-    index has them): read here, written by `_notify` in the short write transaction."""
-    from app.notifications import service as notification_service
-    from app.notifications.models import Follow
-
-    news: list[_News] = []
-    queries = session.exec(select(Follow.target_key).where(Follow.target_type == "search").distinct()).all()
-    for text in queries:
-        try:
-            result = backend.search(SearchQuery(text=text, sort="newest", per_page=100, with_facets=False))
-        except (QueryError, SearchUnavailable):
-            continue
-        matched = [
-            h.entity_id for h in result.hits if h.type == insight_search.ENTITY and h.entity_id in created
-        ]
-        if not matched:
-            continue
-        # The followers once per saved search, however many new insights it matched.
-        followers = notification_service.followers(session, target_type="search", target_keys=[text])
-        for insight in session.exec(select(Insight).where(col(Insight.id).in_(matched))).all():
-            news.append(
-                _News(
-                    followers=list(followers),
-                    text=f"New insight for your saved search “{text}”: “{insight.title}”.",
-                    url=f"/insights/{insight.id}",
-                    author_id=insight.author_id,
-                )
-            )
-    return news
-
-
-def _notify(session: Session, news: list[_News]) -> None:
-    from app.notifications import service as notification_service
-
-    for item in news:
-        notification_service.notify(
-            session, person_ids=item.followers, text=item.text, url=item.url, exclude=item.author_id
-        )
+def _after_indexed(reader: Session, backend: SearchBackend, rows: Sequence[Any]) -> list[Any]:
+    """What each kind of record has to say once its new records are in the index (saved-search
+    alerts for insights): read now, written with the rows marked done."""
+    tellers = []
+    for entity, searchable in registered().items():
+        created = {r.entity_id for r in rows if r.entity_type == entity and r.op == "create"}
+        if created and searchable.after_indexed is not None:
+            tell = searchable.after_indexed(reader, backend, created)
+            if tell is not None:
+                tellers.append(tell)
+    return tellers
 
 
 def reindex(
@@ -217,8 +129,8 @@ def _rebuild_locked(
     noted = outbox.max_id(reader)
 
     def everything() -> Iterator[SearchDoc]:
-        for _docs_for, all_docs in BUILDERS.values():
-            yield from all_docs(reader)
+        for searchable in registered().values():
+            yield from searchable.all_docs(reader)
 
     count = backend.rebuild(everything(), procs=procs)
     processed = [r.id for r in outbox.pending(reader, limit=1_000_000) if r.id is not None and r.id <= noted]
@@ -328,7 +240,11 @@ def _search(
 ) -> SearchPage:
     backend = backend or get_backend()
     clean_filters = {k: v[:120] for k, v in (filters or {}).items() if k in FACET_FIELDS and v}
-    published_only = not insight_permissions.can(actor, "edit")
+    # The index hides what is not published (archived insights and the comments on them) unless
+    # every kind of record that has unpublished ones lets this person see them.
+    published_only = not all(
+        s.sees_unpublished(actor) for s in registered().values() if s.sees_unpublished is not None
+    )
     result = backend.search(
         SearchQuery(
             text=text,
@@ -340,7 +256,7 @@ def _search(
             with_facets=with_facets,
         )
     )
-    hits = _load_hits(session, actor, result.hits, backend, result.terms, result.prefixes)
+    hits = _load_hits(session, actor, result.hits, result.terms, result.prefixes)
     return SearchPage(
         query=text,
         total=result.total,
@@ -357,101 +273,40 @@ def _search(
 def _load_hits(
     session: Session,
     actor: Person,
-    hits: Sequence[Any],
-    backend: SearchBackend,
+    hits: Sequence[Hit],
     terms: set[str],
     prefixes: set[str],
 ) -> list[HitView]:
-    """Load the shown hits from the database, through each domain's visibility rule, in rank order."""
-    insight_ids = [h.entity_id for h in hits if h.type == insight_search.ENTITY]
-    insights: dict[int, Insight] = {}
-    if insight_ids:
-        rows = session.exec(
-            select(Insight).where(col(Insight.id).in_(insight_ids), insight_permissions.visible_filter(actor))
-        ).all()
-        insights = {i.id: i for i in rows if i.id is not None}
-    proposal_ids = [h.entity_id for h in hits if h.type == proposal_search.ENTITY]
-    proposals: dict[int, Proposal] = {}
-    if proposal_ids:  # every signed-in person may see every proposal
-        proposals = {
-            p.id: p
-            for p in session.exec(select(Proposal).where(col(Proposal.id).in_(proposal_ids))).all()
-            if p.id is not None
-        }
-    comment_ids = [h.entity_id for h in hits if h.type == comment_search.ENTITY]
-    comments: dict[int, tuple[Comment, str, str]] = {}
-    if comment_ids:
-        from app.comments import service as comment_service
-        from app.core.errors import NotFound
-
-        for comment in session.exec(
-            select(Comment).where(col(Comment.id).in_(comment_ids), col(Comment.deleted_at).is_(None))
-        ).all():
-            try:  # the comment is visible when what it is on is visible
-                title, url = comment_service.target_title(
-                    session, actor=actor, target_type=comment.target_type, target_id=comment.target_id
-                )
-            except NotFound:
-                continue
-            comments[comment.id or 0] = (comment, title, f"{url}#comment-{comment.id}")
+    """Load the shown hits from the database, through each kind's visibility rule, in rank order."""
+    shown = {
+        entity: searchable.show(session, actor, ids)
+        for entity, searchable in registered().items()
+        if (ids := [h.entity_id for h in hits if h.type == entity])
+    }
     views = []
     for hit in hits:
-        if hit.type == comment_search.ENTITY and hit.entity_id in comments:
-            comment, title, url = comments[hit.entity_id]
+        found = shown.get(hit.type, {}).get(hit.entity_id)
+        if found is not None:
             views.append(
                 HitView(
-                    type="comment",
+                    type=hit.type,
                     id=hit.entity_id,
-                    kind="comment",
-                    title=f"Comment on “{title}”",
-                    url=url,
-                    segments=highlight(strip_markup(comment.body), terms, prefixes, backend),
+                    kind=found.kind,
+                    title=found.title,
+                    url=found.url,
+                    segments=highlight(found.text, terms, prefixes),
+                    record=found.record,
+                    score=hit.score,
                 )
             )
-            continue
-        if hit.type == insight_search.ENTITY and hit.entity_id in insights:
-            insight = insights[hit.entity_id]
-            text = "\n".join(
-                p for p in (insight.quote, strip_markup(insight.body), insight.persona, insight.goals) if p
-            )
-            views.append(
-                HitView(
-                    type="insight",
-                    id=hit.entity_id,
-                    kind=insight.kind.value,
-                    title=insight.title,
-                    url=f"/insights/{hit.entity_id}",
-                    segments=highlight(text, terms, prefixes, backend),
-                    record=insight,
-                )
-            )
-        elif hit.type == proposal_search.ENTITY and hit.entity_id in proposals:
-            proposal = proposals[hit.entity_id]
-            text = "\n".join(strip_markup(t) for t in (proposal.problem, proposal.change) if t)
-            views.append(
-                HitView(
-                    type="proposal",
-                    id=hit.entity_id,
-                    kind="proposal",
-                    title=proposal.title,
-                    url=f"/proposals/{hit.entity_id}",
-                    segments=highlight(text, terms, prefixes, backend),
-                    record=None,
-                )
-            )
-    scores = {(h.type, h.entity_id): h.score for h in hits}
-    for view in views:
-        view.score = scores.get((view.type, view.id), 0.0)
     return views
 
 
-def highlight(
-    text: str, terms: set[str], prefixes: set[str], backend: SearchBackend, width: int = 220
-) -> list[Segment]:
+def highlight(text: str, terms: set[str], prefixes: set[str], width: int = 220) -> list[Segment]:
     """A window of the text around the first matched word, with the matched words marked."""
     if not text:
         return []
-    spans = backend.find_matches(text, terms, prefixes)
+    spans = language.find_matches(text, terms, prefixes)
     if not spans:
         cut = text[:width]
         return [Segment(cut.rsplit(" ", 1)[0] + "…" if len(text) > width else cut, False)]
