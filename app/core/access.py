@@ -74,6 +74,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "admin:team_update": ADMINS,
     "admin:audit": ADMINS,
     # insights
+    "insights:kind_styles": PUBLIC,  # the kinds' colours: a style sheet, on the sign-in page too
     "insights:list": SIGNED_IN,
     "insights:detail": SIGNED_IN,
     "insights:new_form": CX,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -19,6 +20,7 @@ from app.core.csvexport import to_csv
 from app.core.errors import PermissionDenied
 from app.insights import service as insight_service
 from app.insights import tags as tag_service
+from app.insights.kinds import EXPORTED_KIND_FIELDS
 from app.insights.models import Insight
 from app.people.models import Department, Person, Team
 from app.proposals import service as proposal_service
@@ -27,16 +29,21 @@ from app.proposals.models import Proposal, ProposalDepartment, ProposalResponse
 Format = Literal["csv", "json"]
 BATCH = 1000
 
+# The shared columns, then each kind's own (app/insights/kinds.py), then who, where and when.
 INSIGHT_COLUMNS = (
-    "id", "url", "kind", "status", "title", "quote", "body", "channel", "score", "score_scale",
-    "sentiment", "external_id", "received_at", "product_area", "segment", "department", "tags",
-    "author", "created_at",
+    "id", "url", "kind", "status", "title", *EXPORTED_KIND_FIELDS, "body", "product_area", "segment",
+    "department", "tags", "author", "created_at",
 )  # fmt: skip
 PROPOSAL_COLUMNS = (
     "id", "url", "title", "problem", "change", "impact", "status", "support_count", "anonymous",
     "author", "departments", "owner_team", "duplicate_of", "latest_response", "responded_at",
     "created_at",
 )  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """A field as an export carries it: a choice by its value, everything else as it is."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def check_may_export(actor: Person) -> None:
@@ -82,14 +89,8 @@ def insight_rows(
                 "kind": i.kind.value,
                 "status": i.status.value,
                 "title": i.title,
-                "quote": i.quote,
+                **{name: _plain(getattr(i, name)) for name in EXPORTED_KIND_FIELDS},
                 "body": i.body,
-                "channel": i.channel.value if i.channel else None,
-                "score": i.score,
-                "score_scale": i.score_scale.value if i.score_scale else None,
-                "sentiment": i.sentiment.value if i.sentiment else None,
-                "external_id": i.external_id,
-                "received_at": i.received_at,
                 "product_area": i.product_area,
                 "segment": i.segment,
                 "department": departments.get(i.department_id) if i.department_id else None,

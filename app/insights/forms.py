@@ -8,8 +8,8 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from app.core.types import parse_ids
+from app.insights.kinds import KINDS
 from app.insights.models import Kind
-from app.insights.service import KIND_FIELDS
 from app.insights.tags import parse_tags
 
 _INT_FIELDS = {"score", "severity", "customers_affected", "journey_stage_id", "department_id"}
@@ -37,7 +37,7 @@ def fields_from_form(kind: Kind, form: FormData) -> dict[str, Any]:
         "segment": _text(form, "segment"),
         "department_id": _int_or_raw(_text(form, "department_id")),
     }
-    for name in KIND_FIELDS[kind]:
+    for name in KINDS[kind].fields:
         if name == "quotes":
             values[name] = [line.strip() for line in _text(form, name).splitlines() if line.strip()]
         elif name in _INT_FIELDS:

@@ -1,4 +1,5 @@
-"""Customer insights: one record type with a kind, plus stages, tags, evidence, credits, attachments."""
+"""Customer insights: one record type with a kind (app/insights/kinds.py), plus stages, tags, evidence,
+credits, attachments."""
 
 from __future__ import annotations
 
@@ -10,33 +11,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, Text, Uni
 from sqlmodel import Field, SQLModel
 
 from app.core.models import UTCDateTime, enum_column, link_to, utcnow
-
-
-class Kind(StrEnum):
-    feedback = "feedback"
-    pain_point = "pain_point"
-    journey_map = "journey_map"
-    success_story = "success_story"
-    persona = "persona"
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self][0]
-
-    def noun(self, n: int) -> str:
-        """What to call n of them: "pain point" for one, "success stories" for three, "feedback"."""
-        one, many = KIND_LABELS[self]
-        return (one if n == 1 else many).lower()
-
-
-# Each kind's name, and its plural (feedback is counted as it is).
-KIND_LABELS = {
-    Kind.feedback: ("Feedback", "Feedback"),
-    Kind.pain_point: ("Pain point", "Pain points"),
-    Kind.journey_map: ("Journey map", "Journey maps"),
-    Kind.success_story: ("Success story", "Success stories"),
-    Kind.persona: ("Persona", "Personas"),
-}
+from app.insights.kinds import Kind
 
 
 class Status(StrEnum):

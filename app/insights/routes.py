@@ -22,17 +22,25 @@ from app.insights import service as insight_service
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
 from app.insights.forms import fields_from_form
+from app.insights.kinds import style_sheet
 from app.insights.models import Insight, Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
 from app.web.deps import CurrentPerson, FormDep, SessionDep
 from app.web.filters import InsightFiltersDep
 
 router = APIRouter()
+KIND_STYLES = style_sheet()
 UploadedFile = Annotated[UploadFile, File()]
 
 
 def _kind(value: str) -> Kind | None:
     return Kind(value) if value in Kind.__members__ else None
+
+
+@router.get("/kinds.css", name="insights:kind_styles")
+def kind_styles() -> Response:
+    """The kinds' colours, from their declarations (app/insights/kinds.py)."""
+    return Response(KIND_STYLES, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/insights", name="insights:list", response_class=HTMLResponse)

@@ -21,17 +21,19 @@ from app.search.types import QueryError, SearchBackend, SearchDoc, SearchQuery, 
 ENTITY = "insight"
 
 
+def _text(insight: Insight, name: str, *, limit: int | None = None) -> str:
+    """A field as plain text: the Markdown body without its markup, a list of quotes by spaces."""
+    if name == "body":
+        return plain_excerpt(insight.body, limit) if limit else strip_markup(insight.body)
+    value = getattr(insight, name)
+    return " ".join(value) if isinstance(value, list) else str(value or "")
+
+
 def _body(insight: Insight, stages: list[JourneyStage]) -> str:
-    parts = [
-        insight.quote,
-        plain_excerpt(insight.body, 20_000),
-        insight.persona,
-        insight.goals,
-        insight.frustrations,
-        " ".join(insight.quotes or []),
-        insight.product_area,
-        insight.segment,
-    ]
+    """What the index keeps besides title and tags: the kind's indexed fields (app/insights/kinds.py),
+    the product area and segment, and a journey map's stages."""
+    parts = [_text(insight, name, limit=20_000) for name in insight.kind.declaration.indexed]
+    parts += [insight.product_area, insight.segment]
     for stage in stages:
         parts += [
             stage.name,
@@ -88,9 +90,7 @@ def show(session: Session, actor: Person, ids: Sequence[int]) -> dict[int, Shown
             kind=insight.kind.value,
             title=insight.title,
             url=f"/insights/{insight.id}",
-            text="\n".join(
-                p for p in (insight.quote, strip_markup(insight.body), insight.persona, insight.goals) if p
-            ),
+            text="\n".join(p for name in insight.kind.declaration.snippet if (p := _text(insight, name))),
             record=insight,
         )
         for insight in rows

@@ -34,6 +34,7 @@ from app.core.types import (
 from app.insights import permissions
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
+from app.insights.kinds import ALL_KIND_FIELDS, KINDS
 from app.insights.models import (
     Attachment,
     CreditedTeam,
@@ -62,15 +63,7 @@ from app.search import outbox
 
 PER_PAGE = 20
 
-# Which kind-specific fields belong to which kind; the others are cleared on save.
-KIND_FIELDS: dict[Kind, set[str]] = {
-    Kind.feedback: {"quote", "channel", "score", "score_scale", "sentiment", "external_id", "received_at"},
-    Kind.pain_point: {"severity", "customers_affected", "journey_stage_id"},
-    Kind.journey_map: {"persona"},
-    Kind.success_story: {"quote"},
-    Kind.persona: {"goals", "frustrations", "quotes"},
-}
-ALL_KIND_FIELDS = set().union(*KIND_FIELDS.values())
+# The value another kind's field is cleared to on save (None for the rest).
 _EMPTY: dict[str, Any] = {"quote": "", "persona": "", "goals": "", "frustrations": "", "quotes": []}
 
 
@@ -438,11 +431,10 @@ def validate(session: Session, kind: Kind, data: InsightFields, insight_id: int 
     errors: dict[str, str] = {}
     if data.department_id is not None and session.get(Department, data.department_id) is None:
         errors["department_id"] = "Choose an existing department."
+    for name, message in KINDS[kind].required.items():
+        if getattr(data, name) in (None, ""):
+            errors[name] = message
     if kind == Kind.feedback:
-        if not data.quote:
-            errors["quote"] = "Feedback needs the customer's words."
-        if data.channel is None:
-            errors["channel"] = "Say where the feedback came from."
         if data.score is not None:
             scale = data.score_scale or (ScoreScale.rating if 1 <= data.score <= 5 else ScoreScale.nps)
             if scale == ScoreScale.rating and not 1 <= data.score <= 5:
@@ -463,8 +455,6 @@ def validate(session: Session, kind: Kind, data: InsightFields, insight_id: int 
                     f"Insight {clash} already has this customer reference for this channel."
                 )
     if kind == Kind.pain_point:
-        if data.severity is None:
-            errors["severity"] = "Choose a severity from 1 (minor) to 4 (critical)."
         if data.journey_stage_id is not None and session.get(JourneyStage, data.journey_stage_id) is None:
             errors["journey_stage_id"] = "Choose an existing journey stage."
         if data.evidence_ids:
@@ -484,8 +474,6 @@ def validate(session: Session, kind: Kind, data: InsightFields, insight_id: int 
             unknown = [t for t in data.teams if t not in names]
             if unknown:
                 errors["teams"] = f"Unknown teams: {', '.join(unknown)}."
-    if kind == Kind.persona and not data.segment:
-        errors["segment"] = "A persona stands for a customer segment; name it."
     return errors
 
 
@@ -493,7 +481,7 @@ def _apply_fields(insight: Insight, data: InsightFields) -> None:
     insight.title, insight.body = data.title, data.body
     insight.product_area, insight.segment = data.product_area, data.segment
     insight.department_id = data.department_id
-    own = KIND_FIELDS[insight.kind]
+    own = KINDS[insight.kind].fields
     for name in ALL_KIND_FIELDS:
         value = getattr(data, name) if name in own else _EMPTY.get(name)
         if name == "quotes" and value is not None:

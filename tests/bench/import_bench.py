@@ -97,6 +97,7 @@ def main() -> None:
         PORTAL_SECRET_KEY="bench-secret-key-long-enough-0123456789abc",
         PORTAL_INDEX_DRAINER="false",
     )
+    from app import registry  # noqa: F401  (every searchable record handed to search)
     from app.core import migrate
     from app.core.db import new_session
     from app.imports import service as import_service
@@ -104,7 +105,6 @@ def main() -> None:
     from app.limits import service as write_limits
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
-    from app import registry  # noqa: F401  (every searchable record handed to search)
     from app.search import service as search_service
     from app.search.types import SearchQuery
 

@@ -64,13 +64,13 @@ class Result:
 def prepare(rows: int) -> None:
     """(In a child process with the size's PORTAL_* settings.) The demo company, `rows` imported
     reviews, and a search index with everything in it."""
+    from app import registry  # noqa: F401  (every searchable record handed to search)
     from app.core import migrate
     from app.core.db import new_read_session, new_session
     from app.imports import service as import_service
     from app.insights.models import Channel
     from app.limits import service as write_limits
     from app.people import service as people_service
-    from app import registry  # noqa: F401  (every searchable record handed to search)
     from app.search import service as search_service
     from app.seed import load_demo
 

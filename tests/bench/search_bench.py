@@ -183,12 +183,12 @@ def run_size(
 
     get_settings.cache_clear()
     dispose_engines()
+    from app import registry  # noqa: F401  (every searchable record handed to search)
     from app.auth import service as auth_service
     from app.core import migrate
     from app.core.db import get_engine, new_session
     from app.people import service as people_service
     from app.people.models import PersonCreate, Role
-    from app import registry  # noqa: F401  (every searchable record handed to search)
     from app.search import service as search_service
     from tests import live
 
