@@ -2,7 +2,7 @@
 which of them are required, what search keeps and shows of it, what an export carries, its colour.
 
 Pages, forms, search, exports and the kinds' style sheet (`/kinds.css`) read these declarations. A new
-kind is one `KindDeclaration` here (and its value in `Kind`, with a migration for the column's enum),
+kind is one `KindDeclaration` here (and its value in `Kind`: the column is VARCHAR(16), no migration),
 plus its partials in templates/insights/kinds/<kind>/: `form.html` (its own fields; required) and,
 where it has them, `facts.html`, `actions.html`, `above_body.html`, `below_body.html` on its page.
 `tests/insights/test_kinds.py` checks each declaration against the model, the form and the partials.
