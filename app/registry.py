@@ -1,15 +1,18 @@
 """The wiring every process needs: every domain's table models (so SQLModel.metadata and Alembic see
-them all), and every domain's searchable records handed to the search service, which imports no
-domain. The web app (app/main.py), the CLI (app/cli.py) and the tests import this module."""
+them all), every domain's searchable records handed to the search service, which imports no domain,
+and the consumers of the event outbox. The web app (app/main.py), the CLI (app/cli.py) and the tests
+import this module."""
 
 from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.comments import models as comment_models
 from app.comments.search import SEARCHABLE as COMMENTS
 from app.core import models as core_models
+from app.core import outbox
 from app.dashboard import models as dashboard_models
 from app.imports import models as import_models
 from app.insights import models as insight_models
+from app.insights.search import SAVED_SEARCH_ALERTS
 from app.insights.search import SEARCHABLE as INSIGHTS
 from app.limits import models as limit_models
 from app.notifications import models as notification_models
@@ -22,6 +25,8 @@ from app.search.searchable import register as register_searchable
 
 # Ties in search results are broken in this order of kinds (app.search.types.stable_key).
 register_searchable(INSIGHTS, PROPOSALS, COMMENTS)
+# What `portal worker` does after a change (app/core/outbox.py): one consumer per event topic.
+outbox.register(SAVED_SEARCH_ALERTS)
 
 __all__ = [
     "audit_models",

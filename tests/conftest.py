@@ -137,6 +137,11 @@ class SearchIndex:
         self.db = db
 
     def sync(self) -> int:
+        """Index what changed, then handle the events that follow (saved-search alerts), as the
+        drainer does; returns how many search outbox rows were applied."""
+        from app.core import outbox
         from app.search import service as search_service
 
-        return search_service.drain(self.db, backend=self.backend)  # type: ignore[arg-type]
+        applied = search_service.drain(self.db, backend=self.backend)  # type: ignore[arg-type]
+        outbox.drain(self.db)
+        return applied

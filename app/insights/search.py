@@ -4,19 +4,22 @@ is shown, and the saved-search alerts once new insights are in the index."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.markdown import plain_excerpt, strip_markup
+from app.core.outbox import Consumer
 from app.insights import permissions
 from app.insights.models import Insight, JourneyStage, Kind
 from app.insights.tags import tags_by_insight
 from app.notifications import service as notification_service
 from app.notifications.models import Follow
 from app.people.models import Department, Person
+from app.search import service as search_service
 from app.search.searchable import Searchable, Shown
-from app.search.types import QueryError, SearchBackend, SearchDoc, SearchQuery, SearchUnavailable
+from app.search.types import QueryError, SearchDoc, SearchQuery, SearchUnavailable
 
 ENTITY = "insight"
 
@@ -98,12 +101,12 @@ def show(session: Session, actor: Person, ids: Sequence[int]) -> dict[int, Shown
     }
 
 
-def saved_search_news(
-    session: Session, backend: SearchBackend, created: set[int]
-) -> Callable[[Session], None] | None:
-    """The followers of each saved search that matches new insights hear of them once the index has
-    them: read here, told by the returned write (in the drain's short write transaction)."""
-    news: list[tuple[list[int], str, str, int | None]] = []  # (followers, text, url, author)
+def alert_saved_searches(session: Session, payload: dict[str, Any]) -> None:
+    """The followers of each saved search that matches insights new in the index hear of them, once
+    per insight (the event `search.indexed.insight`, handled by `portal worker`). The alerts commit
+    with the event's done mark (app/core/outbox.py), so they are given once."""
+    created = set(payload.get("ids", []))
+    backend = search_service.get_backend()
     queries = session.exec(select(Follow.target_key).where(Follow.target_type == "search").distinct()).all()
     for text in queries:
         try:
@@ -116,22 +119,16 @@ def saved_search_news(
         # The followers once per saved search, however many new insights it matched.
         followers = list(notification_service.followers(session, target_type="search", target_keys=[text]))
         for insight in session.exec(select(Insight).where(col(Insight.id).in_(matched))).all():
-            news.append(
-                (
-                    followers,
-                    f"New insight for your saved search “{text}”: “{insight.title}”.",
-                    f"/insights/{insight.id}",
-                    insight.author_id,
-                )
+            notification_service.notify(
+                session,
+                person_ids=followers,
+                text=f"New insight for your saved search “{text}”: “{insight.title}”.",
+                url=f"/insights/{insight.id}",
+                exclude=insight.author_id,
             )
-    if not news:
-        return None
 
-    def tell(writing: Session) -> None:
-        for followers, text, url, author_id in news:
-            notification_service.notify(writing, person_ids=followers, text=text, url=url, exclude=author_id)
 
-    return tell
+SAVED_SEARCH_ALERTS = Consumer(f"{search_service.INDEXED_TOPIC}.{ENTITY}", alert_saved_searches)
 
 
 SEARCHABLE = Searchable(
@@ -139,6 +136,5 @@ SEARCHABLE = Searchable(
     id_column=col(Insight.id),
     docs_for=docs_for,
     show=show,
-    after_indexed=saved_search_news,
     sees_unpublished=lambda person: permissions.can(person, "edit"),
 )

@@ -18,4 +18,5 @@ class SearchOutbox(SQLModel, table=True):
     op: str = Field(default="upsert", max_length=8)  # upsert | delete
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
-    attempts: int = Field(default=0)
+    attempts: int = Field(default=0)  # failed tries to index it (each batch's failure counts)
+    last_error: str | None = Field(default=None, max_length=500)

@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import event, func, update
 from sqlmodel import Session, col, select
 
+from app.core import db
 from app.core.config import get_settings
 from app.core.models import utcnow
 from app.search import engines
@@ -55,6 +56,18 @@ def pending(session: Session, *, limit: int = 500, after_id: int = 0) -> list[Se
 def mark_processed(session: Session, ids: list[int]) -> None:
     if ids:
         session.exec(update(SearchOutbox).where(col(SearchOutbox.id).in_(ids)).values(processed_at=utcnow()))
+
+
+def record_failure(session: Session, ids: list[int], exc: Exception) -> None:
+    """A batch that could not be indexed: each row's attempt counted and the error kept (its kind and
+    message, never the text indexed); the rows stay pending and the next drain tries them again."""
+    if ids:
+        session.exec(
+            update(SearchOutbox)
+            .where(col(SearchOutbox.id).in_(ids))
+            .values(attempts=SearchOutbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500])
+        )
+        db.commit(session)
 
 
 def max_id(session: Session) -> int:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from app.search.types import SearchBackend, SearchDoc
+from app.search.types import SearchDoc
 
 if TYPE_CHECKING:
     from app.people.models import Person
@@ -36,9 +36,6 @@ class Shown:
 
 # Of these ids, those `actor` may see, as shown; an id left out is not shown.
 ShowFor = Callable[[Session, "Person", Sequence[int]], dict[int, Shown]]
-# Once the index has new records of this kind: read what to tell whom (on a reading session) and
-# return the write that tells them, run in the drain's short write transaction; None: nothing to tell.
-AfterIndexed = Callable[[Session, SearchBackend, set[int]], Callable[[Session], None] | None]
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,6 @@ class Searchable:
     id_column: Any  # the primary key column, to walk every record in a rebuild
     docs_for: DocsFor
     show: ShowFor
-    after_indexed: AfterIndexed | None = None
     # Whether a person may see this kind's records that are not published (None: all are published).
     sees_unpublished: Callable[[Person], bool] | None = None
 

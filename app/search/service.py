@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from app.core import db
+from app.core import outbox as events
 from app.core.config import get_settings
 from app.search import engines, language, outbox
 from app.search.searchable import documents_for, registered
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from app.people.models import Person
 
 log = logging.getLogger("portal.search")
+
+INDEXED_TOPIC = "search.indexed"  # + ".insight": new insights are in the index (app/core/outbox.py)
 
 __all__ = ["QueryError", "SearchUnavailable", "drain", "get_backend", "reindex", "search"]
 
@@ -70,15 +73,18 @@ def drain(
         if backend.status() in ("missing", "stale"):
             _rebuild_locked(session, backend, reading=reading)
         while rows := outbox.pending(reader, limit=batch):
-            upserts, deletes = documents_for(reader, [(r.entity_type, r.entity_id) for r in rows])
-            _end_read(reader, session)
-            # A crash after apply and before the mark re-applies the same rows: harmless.
-            backend.apply(upserts, deletes)
-            tellers = _after_indexed(reader, backend, rows)
-            _end_read(reader, session)
-            outbox.mark_processed(session, [r.id for r in rows if r.id is not None])
-            for tell in tellers:
-                tell(session)
+            ids = [r.id for r in rows if r.id is not None]
+            try:
+                upserts, deletes = documents_for(reader, [(r.entity_type, r.entity_id) for r in rows])
+                _end_read(reader, session)
+                # A crash after apply and before the mark re-applies the same rows: harmless.
+                backend.apply(upserts, deletes)
+            except Exception as exc:
+                _end_read(reader, session)
+                outbox.record_failure(session, ids, exc)
+                raise
+            outbox.mark_processed(session, ids)
+            _announce_new_records(session, rows)
             db.commit(session)
             applied += len(rows)
     return applied
@@ -90,17 +96,17 @@ def _end_read(reader: Session, session: Session) -> None:
         reader.rollback()
 
 
-def _after_indexed(reader: Session, backend: SearchBackend, rows: Sequence[Any]) -> list[Any]:
-    """What each kind of record has to say once its new records are in the index (saved-search
-    alerts for insights): read now, written with the rows marked done."""
-    tellers = []
-    for entity, searchable in registered().items():
-        created = {r.entity_id for r in rows if r.entity_type == entity and r.op == "create"}
-        if created and searchable.after_indexed is not None:
-            tell = searchable.after_indexed(reader, backend, created)
-            if tell is not None:
-                tellers.append(tell)
-    return tellers
+def _announce_new_records(session: Session, rows: Sequence[Any]) -> None:
+    """Once the index has new records, an event for whoever acts on them (the saved-search alerts
+    of insights: `search.indexed.insight`), in the transaction that marks the rows done."""
+    created: dict[str, list[int]] = {}
+    for row in rows:
+        if row.op == "create":
+            created.setdefault(row.entity_type, []).append(row.entity_id)
+    for entity, ids in created.items():
+        topic = f"{INDEXED_TOPIC}.{entity}"
+        if events.has_consumer(topic):
+            events.emit(session, topic, {"ids": sorted(set(ids))})
 
 
 def reindex(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
 from app.core import heartbeat
+from app.core import outbox as events
 from app.core.config import get_settings
 from app.core.db import ping
 from app.core.models import utcnow
@@ -39,6 +40,7 @@ def healthz(session: SessionDep) -> JSONResponse:
             "database": database,
             "index": index,
             "search_backlog": backlog,
+            "events": _events(session) if database == "ok" else None,
             "workers": workers,
             "version": __version__,
         },
@@ -76,6 +78,15 @@ def _database_status(session: SessionDep) -> str:
 def _backlog(session: SessionDep) -> int | None:
     try:
         return outbox.backlog(session)
+    except SQLAlchemyError:
+        return None
+
+
+def _events(session: SessionDep) -> dict[str, int] | None:
+    """Events of the event outbox not yet handled, and those that failed for good (an admin's to
+    look at; they do not make the portal unhealthy)."""
+    try:
+        return events.counts(session)
     except SQLAlchemyError:
         return None
 
