@@ -338,7 +338,8 @@ def users_create(
     from app.core.db import new_session
     from app.core.errors import DomainError, field_errors
     from app.people import service as people_service
-    from app.people.models import PersonCreate, Role
+    from app.people.models import Role
+    from app.people.schemas import PersonCreate
 
     _check_config()
     if role not in {r.value for r in Role}:

@@ -20,7 +20,8 @@ from app.insights.models import Insight, Kind
 from app.insights.schemas import InsightCreate, StageIn
 from app.limits import service as write_limits
 from app.people import service as people_service
-from app.people.models import Department, Person, PersonCreate, Role, Team
+from app.people.models import Department, Person, Role, Team
+from app.people.schemas import PersonCreate
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "seed_data"
 
@@ -149,8 +150,10 @@ def _load_insights(session: Session) -> int:
 
 def _load_participation(session: Session) -> int:
     """Proposals, support and comments, through the services (so they are indexed and notify)."""
+    from app.comments import schemas as comment_schemas
     from app.comments import service as comment_service
     from app.proposals import decisions
+    from app.proposals import schemas as proposal_schemas
     from app.proposals import service as proposal_service
 
     data = _read("participation.yaml")
@@ -161,7 +164,7 @@ def _load_participation(session: Session) -> int:
         proposal = proposal_service.create(
             session,
             actor=by_email[spec["by"]],
-            data=proposal_service.ProposalCreate(
+            data=proposal_schemas.ProposalCreate(
                 title=spec["title"],
                 problem=spec["problem"],
                 change=spec["change"],
@@ -179,7 +182,7 @@ def _load_participation(session: Session) -> int:
                 session,
                 actor=by_email[decision["by"]],
                 proposal_id=proposal.id,
-                decision=decisions.Decision(
+                decision=proposal_schemas.Decision(
                     status=decision["status"],
                     response=decision["response"],
                     owner_team=decision.get("owner_team"),
@@ -192,7 +195,7 @@ def _load_participation(session: Session) -> int:
                 actor=by_email[comment["by"]],
                 target_type="proposal",
                 target_id=proposal.id,
-                data=comment_service.CommentIn(
+                data=comment_schemas.CommentIn(
                     body=comment["body"], parent_id=parent_id if comment.get("reply") else None
                 ),
             )
@@ -204,6 +207,7 @@ def _load_pulse(session: Session) -> int:
     """Closed pulse rounds through the pulse service (answers generated around each team's tone)."""
     import random
 
+    from app.pulse import schemas as pulse_schemas
     from app.pulse import service as pulse_service
     from app.pulse.models import PulseRound
 
@@ -217,7 +221,7 @@ def _load_pulse(session: Session) -> int:
         opened = pulse_service.open_round(
             session,
             actor=opener,
-            data=pulse_service.RoundCreate(title=spec["title"], closes_on=now.date() + timedelta(days=1)),
+            data=pulse_schemas.RoundCreate(title=spec["title"], closes_on=now.date() + timedelta(days=1)),
         )
         assert opened.id is not None
         round_items = pulse_service.items(session, round_id=opened.id)
@@ -230,7 +234,7 @@ def _load_pulse(session: Session) -> int:
                 for item in round_items
             }
             pulse_service.answer(
-                session, actor=person, round_id=opened.id, data=pulse_service.AnswersIn(answers=answers)
+                session, actor=person, round_id=opened.id, data=pulse_schemas.AnswersIn(answers=answers)
             )
         pulse_service.close(session, actor=opener, round_id=opened.id)
         # Move the round back in time, so the demo reads like a history of rounds.

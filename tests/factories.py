@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.comments import schemas as comment_schemas
 from app.comments import service as comment_service
 from app.comments.models import Comment
 from app.core.credentials import hash_password
@@ -17,12 +18,13 @@ from app.insights import service as insight_service
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
 from app.insights.schemas import InsightCreate
 from app.notifications.models import Notification
-from app.people.models import Department, Person, PersonUpdate, Role, Team
+from app.people.models import Department, Person, Role, Team
+from app.people.schemas import PersonUpdate
 from app.proposals.models import Proposal
 from app.pulse import service as pulse_service
 from app.pulse.items import CATALOGUE
 from app.pulse.models import PulseInvitation, PulseItem, PulseRound
-from app.pulse.service import RoundCreate
+from app.pulse.schemas import RoundCreate
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for all factories
@@ -165,7 +167,7 @@ def posted_comment(
     """A comment posted through the service on ("proposal" or "insight", its id): mentions,
     notifications, write limits and the anonymous-author warning all apply."""
     target_type, target_id = on
-    data = comment_service.CommentIn(body=body, **fields)
+    data = comment_schemas.CommentIn(body=body, **fields)
     return comment_service.add(db, actor=by, target_type=target_type, target_id=target_id, data=data)
 
 

@@ -26,7 +26,8 @@ from sqlmodel import Session
 from app.auth import service as auth_service
 from app.core.migrate import alembic_config
 from app.people import service as people_service
-from app.people.models import PersonCreate, Role
+from app.people.models import Role
+from app.people.schemas import PersonCreate
 from tests.databases import create_database, drop_database
 
 SECRET = "live-secret-key-long-enough-0123456789abcdef"

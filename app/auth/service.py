@@ -26,7 +26,8 @@ from app.core.errors import NotFound, PermissionDenied, RateLimited, ValidationF
 from app.core.models import aware, utcnow
 from app.people import permissions as people_permissions
 from app.people import service as people_service
-from app.people.models import Person, PersonCreate, Role
+from app.people.models import Person, Role
+from app.people.schemas import PersonCreate
 
 log = logging.getLogger("portal.auth")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from app.comments import service as comment_service
-from app.comments.service import CommentIn, CommentRead
+from app.comments.schemas import CommentIn, CommentRead
 from app.core.types import MAX_ID
 from app.web.deps import CurrentPerson, SessionDep
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from app.comments import schemas as comment_schemas
 from app.comments import service as comment_service
 from app.comments.models import Comment
 from app.core.errors import NotFound, ValidationFailed
@@ -70,7 +71,7 @@ def create(
     if target_type not in comment_service.TARGETS:
         raise NotFound("Comments are for insights and proposals.")
     try:
-        data = comment_service.CommentIn(
+        data = comment_schemas.CommentIn(
             body=body, parent_id=parse_id(parent_id), confirm_named=checked(confirm_named)
         )
         comment = comment_service.add(

@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, StrictBool
-from pydantic import Field as Check
 from sqlmodel import Session, col, select
 
 from app.comments import permissions
 from app.comments.models import Comment
+from app.comments.schemas import CommentIn, CommentRead
 from app.core import db
 from app.core.db import owns_transaction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.text import escape_like
-from app.core.types import DbId, Text
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight
 from app.limits import service as write_limits
@@ -28,24 +26,6 @@ from app.search import outbox
 
 TARGETS = ("insight", "proposal")
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{2,64})")
-
-
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    body: Text = Check(min_length=1, max_length=10_000)
-    parent_id: DbId | None = None
-    # The author of an anonymous proposal must confirm before commenting under their name on it.
-    confirm_named: StrictBool = False  # JSON true or false only (0 and "no" are refused, not guessed)
-
-
-class CommentRead(BaseModel):
-    id: int
-    body: str
-    author: str | None
-    parent_id: int | None
-    created_at: str
-    deleted: bool
 
 
 @dataclass

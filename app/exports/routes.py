@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from app.core.types import QueryFilters
 from app.exports import service as export_service
-from app.insights import service as insight_service
+from app.insights import schemas as insight_schemas
 from app.people.models import Person
-from app.proposals import service as proposal_service
+from app.proposals import schemas as proposal_schemas
 from app.web.deps import CurrentPerson, ReadSessionDep, SessionDep
 
 router = APIRouter()
@@ -95,11 +95,11 @@ def _export_endpoints(what: str, filters_model: type[QueryFilters], description:
 
 _export_endpoints(
     "insights",
-    insight_service.ListFilters,
+    insight_schemas.ListFilters,
     "Every insight you may see (the insight list's filters), as CSV or JSON. Audited.",
 )
 _export_endpoints(
     "proposals",
-    proposal_service.ListFilters,
+    proposal_schemas.ListFilters,
     "Every proposal (no author for anonymous ones), as CSV or JSON. Audited.",
 )

@@ -18,11 +18,13 @@ from app.core import db
 from app.core.access import EXPORTERS
 from app.core.csvexport import to_csv
 from app.core.errors import PermissionDenied
+from app.insights import schemas as insight_schemas
 from app.insights import service as insight_service
 from app.insights import tags as tag_service
 from app.insights.kinds import EXPORTED_KIND_FIELDS
 from app.insights.models import Insight
 from app.people.models import Department, Person, Team
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, ProposalDepartment, ProposalResponse
 
@@ -74,7 +76,7 @@ def _batches(session: Session, model: Any, condition: Sequence[Any]) -> Iterator
 
 
 def insight_rows(
-    session: Session, *, actor: Person, filters: insight_service.ListFilters
+    session: Session, *, actor: Person, filters: insight_schemas.ListFilters
 ) -> Iterator[list[dict[str, Any]]]:
     check_may_export(actor)
     for batch in _batches(session, Insight, insight_service.list_conditions(actor, filters)):
@@ -103,7 +105,7 @@ def insight_rows(
 
 
 def proposal_rows(
-    session: Session, *, actor: Person, filters: proposal_service.ListFilters
+    session: Session, *, actor: Person, filters: proposal_schemas.ListFilters
 ) -> Iterator[list[dict[str, Any]]]:
     check_may_export(actor)
     for batch in _batches(session, Proposal, proposal_service.list_conditions(filters)):

@@ -10,7 +10,8 @@ from sqlmodel import Session
 from app.auth import service as auth_service
 from app.core.db import one_transaction, owns_transaction
 from app.people import service as people_service
-from app.people.models import Person, PersonUpdate
+from app.people.models import Person
+from app.people.schemas import PersonUpdate
 
 
 @owns_transaction

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.core.db import one_transaction, owns_transaction
 from app.core.errors import NotFound, ValidationFailed
+from app.insights import schemas as insight_schemas
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind
 from app.insights.schemas import InsightCreate, InsightPage, InsightRead, InsightUpdate
@@ -119,7 +120,7 @@ def linked_proposals(session: Session, insights: Sequence[Insight]) -> dict[int,
     return linked
 
 
-def read_page(session: Session, *, actor: Person, filters: insight_service.ListFilters) -> InsightPage:
+def read_page(session: Session, *, actor: Person, filters: insight_schemas.ListFilters) -> InsightPage:
     """One page of the insight list as the API answers it."""
     total, items = insight_service.list_insights(session, actor=actor, filters=filters)
     return InsightPage(total=total, page=filters.page, items=read_many(session, items))

@@ -21,6 +21,7 @@ from app.dashboard import service as dashboard_service
 from app.flows import proposal_list as proposal_ranking
 from app.insights import attachments as attachment_service
 from app.insights import journey
+from app.insights import schemas as insight_schemas
 from app.insights import service as insight_service
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
@@ -29,6 +30,7 @@ from app.notifications import service as notification_service
 from app.people import service as people_service
 from app.people.models import Person, Team
 from app.proposals import decisions
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, ProposalStatus
 from app.pulse import service as pulse_service
@@ -189,7 +191,7 @@ def insight_form(
     }
 
 
-def proposal_list(session: Session, filters: proposal_service.ListFilters) -> dict[str, Any]:
+def proposal_list(session: Session, filters: proposal_schemas.ListFilters) -> dict[str, Any]:
     """The proposal list: one page of proposals under the filters, and the choices to filter by."""
     total, items = proposal_ranking.list_proposals(session, filters=filters)
     return {
@@ -203,7 +205,7 @@ def proposal_list(session: Session, filters: proposal_service.ListFilters) -> di
     }
 
 
-def insight_list(session: Session, me: Person, filters: insight_service.ListFilters) -> dict[str, Any]:
+def insight_list(session: Session, me: Person, filters: insight_schemas.ListFilters) -> dict[str, Any]:
     """The insight list: one page of insights with their tags, evidence and authors, and the values
     the filters offer."""
     total, items = insight_service.list_insights(session, actor=me, filters=filters)

@@ -12,11 +12,12 @@ from sqlmodel import Session, col, func, select
 
 from app.comments.models import Comment
 from app.core.models import aware, utcnow
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, Support
 
 
-def list_proposals(session: Session, *, filters: proposal_service.ListFilters) -> tuple[int, list[Proposal]]:
+def list_proposals(session: Session, *, filters: proposal_schemas.ListFilters) -> tuple[int, list[Proposal]]:
     if filters.sort != "trending":
         return proposal_service.list_proposals(session, filters=filters)
     condition = proposal_service.list_conditions(filters)
@@ -54,11 +55,11 @@ def recently_active(since: datetime) -> Any:
     return union(supported, commented).scalar_subquery()
 
 
-def read_page(session: Session, *, filters: proposal_service.ListFilters) -> proposal_service.ProposalPage:
+def read_page(session: Session, *, filters: proposal_schemas.ListFilters) -> proposal_schemas.ProposalPage:
     """One page of the proposal list as the API answers it."""
     total, items = list_proposals(session, filters=filters)
     reads = [proposal_service.to_read(session, p) for p in items]
-    return proposal_service.ProposalPage(total=total, page=filters.page, items=reads)
+    return proposal_schemas.ProposalPage(total=total, page=filters.page, items=reads)
 
 
 def trending_scores(

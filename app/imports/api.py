@@ -9,29 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from app.core.config import get_settings
 from app.core.errors import StorageFull, ValidationFailed, is_disk_full
 from app.imports import service as import_service
+from app.imports.schemas import ImportResult, RowError
 from app.insights.models import Channel
 from app.web.deps import CurrentPerson, ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-
-
-class RowError(BaseModel):
-    row: int
-    message: str
-
-
-class ImportResult(BaseModel):
-    imported: int
-    skipped_duplicates: int
-    skipped_empty: int
-    rows_read: int
-    dry_run: bool
-    errors: list[RowError]
 
 
 @router.post(

@@ -11,6 +11,7 @@ from app.core.config import get_settings
 from app.core.types import PathId
 from app.flows import outcomes
 from app.insights import attachments as attachment_service
+from app.insights import schemas as insight_schemas
 from app.insights import service as insight_service
 from app.insights.models import Kind, Status
 from app.insights.schemas import AttachmentRead, InsightCreate, InsightPage, InsightRead, InsightUpdate
@@ -28,7 +29,7 @@ def list_insights(
     status: Status | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> InsightPage:
-    filters = insight_service.ListFilters(kind=kind, tag=tag, status=status, page=page)
+    filters = insight_schemas.ListFilters(kind=kind, tag=tag, status=status, page=page)
     return outcomes.read_page(session, actor=me, filters=filters)
 
 

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from app.core.types import DbId, Line, Text, every_field_optional
-from app.insights.models import Channel, InsightBase, Kind, ScoreScale, Sentiment, Status
+from app.core.types import (
+    DbId,
+    FilterId,
+    FilterPage,
+    Lenient,
+    Line,
+    ListCursor,
+    LongFilter,
+    QueryFilters,
+    ShortFilter,
+    Text,
+    every_field_optional,
+    known_or_none,
+    one_of_or,
+)
+from app.insights.models import (
+    Channel,
+    InsightBase,
+    Kind,
+    ScoreScale,
+    Sentiment,
+    Status,
+)
 
 
 class StageIn(BaseModel):
@@ -131,3 +152,28 @@ class InsightPage(BaseModel):
     total: int
     page: int
     items: list[InsightRead]
+
+
+_ONLY_ARCHIVED = Lenient(
+    lambda value: Status.archived if value == "archived" else None,
+    "archived: list archived insights. Any other value means the published ones.",
+)
+
+
+class ListFilters(QueryFilters):
+    """The insight list's filters, read from its query string (the list page, its exports and the
+    export API take it as `Annotated[ListFilters, Query()]`): a value that is not one we know
+    means no filter. Archived insights are listed only when asked for (status=archived)."""
+
+    kind: Annotated[Kind | None, known_or_none(Kind)] = None
+    tag: ShortFilter = ""
+    department_id: FilterId = Field(default=None, alias="department")
+    product_area: LongFilter = ""
+    segment: LongFilter = ""
+    sentiment: Annotated[str, one_of_or(Sentiment.__members__, "")] = ""
+    status: Annotated[Status | None, _ONLY_ARCHIVED] = None
+    page: FilterPage = 1
+    # Next and Previous carry the position where the page they leave ends or starts, so a page
+    # deep in 100,000 insights is read from the index there, not by skipping every row before it.
+    after: ListCursor = ""
+    before: ListCursor = ""

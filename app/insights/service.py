@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
@@ -21,15 +21,6 @@ from app.core.models import aware, detached_copy, utcnow
 from app.core.text import escape_like
 from app.core.types import (
     PAGING,
-    FilterId,
-    FilterPage,
-    Lenient,
-    ListCursor,
-    LongFilter,
-    QueryFilters,
-    ShortFilter,
-    known_or_none,
-    one_of_or,
 )
 from app.insights import permissions
 from app.insights import stages as stage_service
@@ -45,7 +36,6 @@ from app.insights.models import (
     JourneyStage,
     Kind,
     ScoreScale,
-    Sentiment,
     Status,
     Tag,
 )
@@ -55,6 +45,7 @@ from app.insights.schemas import (
     InsightFields,
     InsightRead,
     InsightUpdate,
+    ListFilters,
     StageIn,
     StageRead,
 )
@@ -75,31 +66,6 @@ def get_visible(session: Session, *, actor: Person, insight_id: int) -> Insight:
     if insight is None or not permissions.can(actor, "view", insight):
         raise NotFound("There is no such insight.")
     return insight
-
-
-_ONLY_ARCHIVED = Lenient(
-    lambda value: Status.archived if value == "archived" else None,
-    "archived: list archived insights. Any other value means the published ones.",
-)
-
-
-class ListFilters(QueryFilters):
-    """The insight list's filters, read from its query string (the list page, its exports and the
-    export API take it as `Annotated[ListFilters, Query()]`): a value that is not one we know
-    means no filter. Archived insights are listed only when asked for (status=archived)."""
-
-    kind: Annotated[Kind | None, known_or_none(Kind)] = None
-    tag: ShortFilter = ""
-    department_id: FilterId = Field(default=None, alias="department")
-    product_area: LongFilter = ""
-    segment: LongFilter = ""
-    sentiment: Annotated[str, one_of_or(Sentiment.__members__, "")] = ""
-    status: Annotated[Status | None, _ONLY_ARCHIVED] = None
-    page: FilterPage = 1
-    # Next and Previous carry the position where the page they leave ends or starts, so a page
-    # deep in 100,000 insights is read from the index there, not by skipping every row before it.
-    after: ListCursor = ""
-    before: ListCursor = ""
 
 
 def list_insights(session: Session, *, actor: Person, filters: ListFilters) -> tuple[int, list[Insight]]:

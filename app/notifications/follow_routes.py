@@ -6,21 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from app.core.htmx import see_other
 from app.core.websecurity import safe_next
 from app.flows import follows
 from app.notifications import service as notification_service
+from app.notifications.schemas import FollowForm
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
-
-
-class FollowForm(BaseModel):
-    target_type: str = Field(max_length=16)
-    target_key: str = Field(max_length=400)
-    next: str = Field(default="/me", max_length=2000)
 
 
 @router.post("/follows", name="follows:create")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
 
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, page_count
 from app.notifications import service as notification_service
+from app.notifications.schemas import NotificationList, NotificationRead
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
@@ -44,19 +42,6 @@ def read(request: Request, session: SessionDep, me: CurrentPerson, notification_
 def read_all(session: SessionDep, me: CurrentPerson) -> Response:
     notification_service.mark_read(session, person=me)
     return see_other("/notifications", flash="All notifications are marked read.")
-
-
-class NotificationRead(BaseModel):
-    id: int
-    text: str
-    url: str
-    created_at: datetime
-    read: bool
-
-
-class NotificationList(BaseModel):
-    unread: int
-    items: list[NotificationRead]
 
 
 @router.get("/api/v1/me/notifications", name="api:me_notifications", response_model=NotificationList)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.people import service as people_service
-from app.people.models import PersonRead
+from app.people.schemas import PersonRead
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["people"])

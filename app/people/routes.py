@@ -7,17 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from app.auth import service as auth_service
 from app.core.errors import ValidationFailed, field_errors
-from app.core.forms import FormState, checked
+from app.core.forms import FormState
 from app.core.htmx import see_other
 from app.core.templating import render
-from app.core.types import PageNumber, PathId, page_count, parse_id
+from app.core.types import PageNumber, PathId, page_count
 from app.flows import accounts
 from app.people import service as people_service
-from app.people.models import Department, Person, PersonCreate, PersonUpdate, Role, Team
+from app.people.models import Department, Person, Role, Team
+from app.people.schemas import PersonCreate, PersonForm, PersonUpdate, TeamForm
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/admin")
@@ -61,28 +62,6 @@ def _as_stored(person: Person) -> dict[str, object]:
 @router.get("/people/new", name="admin:person_new_form", response_class=HTMLResponse)
 def person_new_form(request: Request, session: SessionDep) -> Response:
     return _person_form(request, session, FormState({"role": "employee"}))
-
-
-class PersonForm(BaseModel):
-    """The person form as posted (plain text); PersonCreate and PersonUpdate check the values."""
-
-    email: str = Field(default="", max_length=300)
-    name: str = Field(default="", max_length=300)
-    handle: str = Field(default="", max_length=300)
-    role: str = Field(default="employee", max_length=20)
-    team_id: str = Field(default="", max_length=20)
-    is_active: str = Field(default="", max_length=10)
-    password: str = Field(default="", max_length=4096)
-
-    def shown(self) -> dict[str, object]:
-        """What the form shows again after a refusal (never the password)."""
-        values = self.model_dump(exclude={"password"})
-        return {**values, "team_id": parse_id(self.team_id), "is_active": checked(self.is_active)}
-
-    def data_for(self, model: type[BaseModel]) -> dict[str, object]:
-        """The values `model` takes (PersonCreate or PersonUpdate), to be checked by it."""
-        values = {**self.shown(), "password": self.password or None}
-        return {name: value for name, value in values.items() if name in model.model_fields}
 
 
 PersonFormDep = Annotated[PersonForm, Form()]
@@ -169,17 +148,6 @@ def _saved_on_teams_page(
         errors = {field_prefix + field: message for field, message in exc.errors.items()}
         return _teams_page(request, session, errors=errors, status_code=422)
     return see_other("/admin/teams", flash=done.format(name=saved.name))
-
-
-class TeamForm(BaseModel):
-    """A team's form (new or renamed): its name and department."""
-
-    name: str = Field(default="", max_length=300)
-    department_id: str = Field(default="", max_length=20)
-
-    @property
-    def department(self) -> int:
-        return parse_id(self.department_id) or 0
 
 
 TeamFormDep = Annotated[TeamForm, Form()]

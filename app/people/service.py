@@ -14,7 +14,8 @@ from app.core.credentials import check_password_policy, hash_password
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import escape_like
 from app.people import permissions
-from app.people.models import Department, Person, PersonCreate, PersonRead, PersonUpdate, Role, Team
+from app.people.models import Department, Person, Role, Team
+from app.people.schemas import PersonCreate, PersonRead, PersonUpdate
 
 _HANDLE_CHARS = re.compile(r"[^a-z0-9._-]+")
 

@@ -5,20 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from app.core.types import PathId
 from app.flows import proposal_list
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from app.proposals.models import ProposalStatus
-from app.proposals.service import ProposalCreate, ProposalPage, ProposalRead
+from app.proposals.schemas import ProposalCreate, ProposalPage, ProposalRead, SupportCount
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
-
-
-class SupportCount(BaseModel):
-    support_count: int
 
 
 @router.post("", name="api:proposals_create", response_model=ProposalRead, status_code=201)
@@ -34,7 +30,7 @@ def list_proposals(
     sort: Annotated[str, Query(pattern="^(trending|support|newest)$")] = "newest",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> ProposalPage:
-    filters = proposal_service.ListFilters(status=status, sort=sort, page=page)
+    filters = proposal_schemas.ListFilters(status=status, sort=sort, page=page)
     return proposal_list.read_page(session, filters=filters)
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from pydantic import Field as Check
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -20,26 +18,18 @@ from app.core.db import owns_transaction
 from app.core.errors import ValidationFailed
 from app.core.markdown import plain_excerpt
 from app.core.models import aware, detached_copy, utcnow
-from app.core.types import DbId, Text, parse_id
+from app.core.types import parse_id
 from app.notifications import service as notification_service
 from app.notifications.models import Follow
 from app.people.models import Department, Person, Team
 from app.proposals import permissions as proposal_permissions
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, ProposalDepartment, ProposalResponse, ProposalStatus, Support
+from app.proposals.schemas import Decision
 from app.search import outbox
 
 OPEN_WORK = (ProposalStatus.accepted, ProposalStatus.in_progress)
 OWNED = (*OPEN_WORK, ProposalStatus.done)  # the statuses that carry an owner team
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    status: str = Check(max_length=20)
-    response: Text = Check(default="", max_length=20_000)
-    owner_team: DbId | Annotated[str, Check(max_length=120)] | None = None  # a team's id or name
-    duplicate_of: DbId | None = None
 
 
 def can_decide(person: Person | None) -> bool:

@@ -6,19 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
 
 from app.core.errors import ValidationFailed
 from app.core.forms import checked
 from app.core.htmx import see_other
 from app.core.templating import render
-from app.core.types import PathId, parse_id
+from app.core.types import PathId
 from app.flows import pages
 from app.proposals import decisions
 from app.proposals import pages as review_pages
 from app.proposals import service as proposal_service
-from app.proposals.decisions import Decision
-from app.proposals.service import ProposalRead
+from app.proposals.schemas import Decision, DecisionForm, ProposalRead
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()
@@ -27,24 +25,6 @@ router = APIRouter()
 @router.get("/review", name="review:queue", response_class=HTMLResponse)
 def queue(request: Request, session: SessionDep, me: CurrentPerson) -> Response:
     return render(request, "review/queue.html", review_pages.review_queue(session))
-
-
-class DecisionForm(BaseModel):
-    """The decision form as posted (plain text); the decision itself is checked by the service."""
-
-    status: str = Field(default="", max_length=20)
-    response: str = Field(default="", max_length=20_000)
-    owner_team: str = Field(default="", max_length=120)
-    duplicate_of: str = Field(default="", max_length=200)  # the original's number, or words of its title
-    confirm_merge: str = Field(default="", max_length=5)
-
-    def decision(self) -> Decision:
-        return Decision(
-            status=self.status,
-            response=self.response,
-            owner_team=self.owner_team or None,
-            duplicate_of=parse_id(self.duplicate_of),
-        )
 
 
 @router.post("/proposals/{proposal_id}/decision", name="proposals:decide", response_class=HTMLResponse)

@@ -17,6 +17,7 @@ from app.flows import finding, follows, pages
 from app.insights import service as insight_service
 from app.notifications import service as notification_service
 from app.people import service as people_service
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from app.web.deps import CurrentPerson, FormDep, SessionDep
 from app.web.filters import ProposalFiltersDep
@@ -64,7 +65,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
     if form.get("action") == "find":
         return _form(request, session, me, FormState(values), q=str(form.get("q", ""))[:200])
     try:
-        proposal = proposal_service.create(session, actor=me, data=proposal_service.ProposalCreate(**values))
+        proposal = proposal_service.create(session, actor=me, data=proposal_schemas.ProposalCreate(**values))
     except (ValidationError, ValidationFailed) as exc:
         return _form(request, session, me, FormState(values, field_errors(exc)))
     note = " Nobody else sees that it was you." if proposal.is_anonymous else ""

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictBool
-from pydantic import Field as Check
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -16,17 +13,6 @@ from app.core import db
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
-from app.core.types import (
-    DbId,
-    FilterId,
-    FilterPage,
-    Line,
-    QueryFilters,
-    ShortFilter,
-    Text,
-    known_or_none,
-    one_of_or,
-)
 from app.insights import permissions as insight_permissions
 from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
@@ -42,49 +28,12 @@ from app.proposals.models import (
     ProposalStatus,
     Support,
 )
+from app.proposals.schemas import ListFilters, ProposalCreate, ProposalRead
 from app.search import outbox
 
 PER_PAGE = 20
 CLOSED = frozenset({ProposalStatus.done, ProposalStatus.declined, ProposalStatus.duplicate})
-SORTS = ("trending", "support", "newest")
 SIMILAR_SHARE_OF_BEST = 0.5  # a similar proposal scores at least half as well as the closest one
-
-
-class ProposalCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: Line = Check(min_length=5, max_length=200)
-    problem: Text = Check(min_length=1, max_length=20_000)
-    change: Text = Check(min_length=1, max_length=20_000)
-    impact: Text = Check(default="", max_length=20_000)
-    insight_ids: list[DbId] = Check(default_factory=list, max_length=50)
-    department_ids: list[DbId] = Check(default_factory=list, max_length=20)
-    anonymous: StrictBool = False  # JSON true or false only
-
-
-class ProposalRead(BaseModel):
-    id: int
-    url: str
-    title: str
-    problem: str
-    change: str
-    impact: str
-    status: ProposalStatus
-    support_count: int
-    insight_ids: list[int]
-    departments: list[str]
-    author: str | None  # None when anonymous
-    anonymous: bool
-    owner_team: str | None
-    duplicate_of: int | None
-    responses: list[dict[str, object]]
-    created_at: datetime
-
-
-class ProposalPage(BaseModel):
-    total: int
-    page: int
-    items: list[ProposalRead]
 
 
 def get(session: Session, *, proposal_id: int) -> Proposal:
@@ -137,18 +86,6 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
     outbox.enqueue(session, "proposal", proposal.id)
     db.commit(session)
     return proposal
-
-
-class ListFilters(QueryFilters):
-    """The proposal list's filters, read from its query string (the list page, its exports and the
-    export API take it as `Annotated[ListFilters, Query()]`): a value that is not one we know
-    means no filter."""
-
-    status: Annotated[ProposalStatus | None, known_or_none(ProposalStatus)] = None
-    department_id: FilterId = Check(default=None, alias="department")
-    tag: ShortFilter = ""
-    sort: Annotated[str, one_of_or(SORTS, "trending")] = "trending"
-    page: FilterPage = 1
 
 
 def list_proposals(session: Session, *, filters: ListFilters) -> tuple[int, list[Proposal]]:

@@ -2,69 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from app.core.types import PathId
 from app.pulse import service as pulse_service
 from app.pulse.items import DOMAINS
-from app.pulse.service import AnswersIn, RoundCreate
+from app.pulse.schemas import (
+    AnswerReceipt,
+    AnswersIn,
+    DistributionRead,
+    GroupRead,
+    ItemRead,
+    ResultsRead,
+    RoundCreate,
+    RoundRead,
+)
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1/pulse", tags=["pulse"])
-
-
-class ItemRead(BaseModel):
-    id: int
-    domain: str
-    domain_label: str
-    text: str
-
-
-class RoundRead(BaseModel):
-    id: int
-    url: str
-    title: str
-    status: str  # open | closed
-    closes_on: date
-    min_group: int
-    text_min_group: int
-    free_text: bool
-    items: list[ItemRead]
-
-
-class AnswerReceipt(BaseModel):
-    status: str
-
-
-class GroupRead(BaseModel):
-    key: str
-    kind: str
-    name: str
-    suppressed: bool
-    reason: str
-    participation_percent: int | None
-    domains: dict[str, float] | None
-    safety: float | None
-
-
-class DistributionRead(BaseModel):
-    item_id: int
-    buckets: dict[int, int] | None
-    reason: str
-
-
-class ResultsRead(BaseModel):
-    round_id: int
-    released: bool
-    closes_on: date
-    min_group: int
-    groups: list[GroupRead]
-    distributions: list[DistributionRead]
-    comments: list[str] | None
-    comments_reason: str
 
 
 def _round_read(session: SessionDep, round_id: int) -> RoundRead:

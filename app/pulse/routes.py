@@ -17,6 +17,7 @@ from app.core.models import utcnow
 from app.core.templating import render
 from app.core.types import PathId, parse_id, parse_ids
 from app.pulse import pages as pulse_pages
+from app.pulse import schemas as pulse_schemas
 from app.pulse import service as pulse_service
 from app.web.deps import CurrentPerson, FormDep, SessionDep
 
@@ -51,7 +52,7 @@ def create(request: Request, session: SessionDep, me: CurrentPerson, form: FormD
         "free_text": checked(form.get("free_text")),
     }
     try:
-        round_ = pulse_service.open_round(session, actor=me, data=pulse_service.RoundCreate(**values))
+        round_ = pulse_service.open_round(session, actor=me, data=pulse_schemas.RoundCreate(**values))
     except (ValidationError, ValidationFailed) as exc:
         return _new_form(request, session, FormState(values, field_errors(exc)))
     invited = pulse_service.invited_count(session, round_id=round_.id or 0)
@@ -82,7 +83,7 @@ def answer(
         if item_id is not None and value in {"1", "2", "3", "4", "5"}:
             answers[item_id] = int(value)
     try:
-        data = pulse_service.AnswersIn(answers=answers, comment=values.get("comment", ""))
+        data = pulse_schemas.AnswersIn(answers=answers, comment=values.get("comment", ""))
         pulse_service.answer(session, actor=me, round_id=round_id, data=data)
     except (ValidationError, ValidationFailed) as exc:
         return _round_page(request, session, me, round_id, FormState(values, field_errors(exc)))

@@ -21,9 +21,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -35,7 +33,6 @@ from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
-from app.core.types import DbId, Line, Text
 from app.people.models import Department, Person, Team
 from app.pulse import release as rules
 from app.pulse.items import CATALOGUE
@@ -48,33 +45,11 @@ from app.pulse.models import (
     PulseRound,
     random_id,
 )
+from app.pulse.schemas import AnswersIn, RoundCreate
 
 OPENERS = PULSE_OPENERS
 TEXT_MIN_GROUP = 10  # free-text comments need at least 10 respondents (security.md R2)
 _shuffle = random.SystemRandom().shuffle
-
-
-def _after_today(day: date) -> date:
-    if day <= utcnow().date():
-        raise ValueError("Choose a closing date after today.")
-    return day
-
-
-class RoundCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: Line = Field(min_length=3, max_length=120)
-    # Checked with the other fields, so a form shows this beside a missing title, not after it.
-    closes_on: Annotated[date, AfterValidator(_after_today)]
-    team_ids: list[DbId] = Field(default_factory=list, max_length=500)  # empty: every team
-    free_text: StrictBool = False
-
-
-class AnswersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    answers: dict[int, int] = Field(max_length=50)
-    comment: Text = Field(default="", max_length=2000)
 
 
 def can_open(person: Person | None) -> bool:

@@ -5,32 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.core.errors import DomainError
 from app.insights.models import Kind
 from app.search import service as search_service
-from app.search.types import MAX_QUERY_LENGTH, SearchFilters
+from app.search.schemas import SearchFilters, SearchHitRead, SearchResponse
+from app.search.types import MAX_QUERY_LENGTH
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
-
-
-class SearchHitRead(BaseModel):
-    type: str
-    id: int
-    kind: str
-    title: str
-    snippet: str
-    url: str
-
-
-class SearchResponse(BaseModel):
-    total: int
-    page: int
-    hits: list[SearchHitRead]
-    facets: dict[str, dict[str, int]]
-    suggestion: str | None
 
 
 # The kinds a hit can have: the five insight kinds, proposals and comments (anything else is 422).
@@ -38,6 +22,8 @@ KIND_PATTERN = "^(|" + "|".join([*(k.value for k in Kind), "proposal", "comment"
 
 
 class ApiSearchFilters(SearchFilters):
+    """The API refuses a kind it does not know (422); the search page ignores one."""
+
     kind: str = Field(default="", pattern=KIND_PATTERN)
 
 

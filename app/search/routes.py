@@ -13,7 +13,8 @@ from app.core.templating import render
 from app.core.types import PageNumber
 from app.insights.models import Kind
 from app.search import service as search_service
-from app.search.types import FACET_FIELDS, SearchFilters
+from app.search.schemas import SearchFilters
+from app.search.types import FACET_FIELDS
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter()

@@ -9,28 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pydantic import BaseModel
-
 from app.core.models import aware
-from app.core.types import FacetFilter
 
 MAX_QUERY_LENGTH = 200
 FACET_FIELDS = ("kind", "department", "product_area", "tag", "sentiment", "status")
-
-
-class SearchFilters(BaseModel):
-    """The facets a search is narrowed to, named as in the query string of the search page and of
-    GET /api/v1/search (FACET_FIELDS); an empty value is no filter."""
-
-    kind: FacetFilter = ""
-    department: FacetFilter = ""
-    product_area: FacetFilter = ""
-    tag: FacetFilter = ""
-    sentiment: FacetFilter = ""
-    status: FacetFilter = ""
-
-    def chosen(self) -> dict[str, str]:
-        return {name: value for name, value in self.model_dump().items() if value}
 
 
 # Ties are broken by type, then by id: the same order whatever the order of indexing.

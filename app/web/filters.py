@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Query
 
-from app.insights.service import ListFilters as InsightFilters
-from app.proposals.service import ListFilters as ProposalFilters
+from app.insights.schemas import ListFilters as InsightFilters
+from app.proposals.schemas import ListFilters as ProposalFilters
 
 InsightFiltersDep = Annotated[InsightFilters, Query()]
 ProposalFiltersDep = Annotated[ProposalFilters, Query()]

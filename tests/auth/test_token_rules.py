@@ -14,7 +14,8 @@ from app.core.config import get_settings
 from app.core.errors import ValidationFailed
 from app.core.models import aware, utcnow
 from app.flows import accounts
-from app.people.models import Person, PersonUpdate
+from app.people.models import Person
+from app.people.schemas import PersonUpdate
 from tests import factories
 from tests.browser import Browser, bearer
 

@@ -104,7 +104,8 @@ def main() -> None:
     from app.insights.models import Channel
     from app.limits import service as write_limits
     from app.people import service as people_service
-    from app.people.models import PersonCreate, Role
+    from app.people.models import Role
+    from app.people.schemas import PersonCreate
     from app.search import service as search_service
     from app.search.types import SearchQuery
 

@@ -25,6 +25,7 @@ from tests.bench.search_bench import percentile, say
 def run(db_url: str, people: int) -> None:
     from app.core.db import _make_engine
     from app.people.models import Role
+    from app.pulse import schemas as pulse_schemas
     from app.pulse import service as pulse_service
     from tests import factories
 
@@ -38,7 +39,7 @@ def run(db_url: str, people: int) -> None:
             everyone += members
         round_ = factories.opened_pulse(session, by=leader, teams=teams, days=7)
         items = pulse_service.items(session, round_id=round_.id or 0)
-        data = pulse_service.AnswersIn(answers={i.id or 0: 4 for i in items})
+        data = pulse_schemas.AnswersIn(answers={i.id or 0: 4 for i in items})
         timings: list[float] = []
         started = time.perf_counter()
         for person in everyone:

@@ -188,7 +188,8 @@ def run_size(
     from app.core import migrate
     from app.core.db import get_engine, new_session
     from app.people import service as people_service
-    from app.people.models import PersonCreate, Role
+    from app.people.models import Role
+    from app.people.schemas import PersonCreate
     from app.search import service as search_service
     from tests import live
 

@@ -9,7 +9,7 @@ from app.comments.models import Comment
 from app.core.errors import ValidationFailed
 from app.people.models import Person
 from app.proposals import service as proposal_service
-from app.proposals.service import ProposalCreate
+from app.proposals.schemas import ProposalCreate
 from tests import factories
 from tests.browser import Browser
 

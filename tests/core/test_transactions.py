@@ -14,7 +14,8 @@ from app.auth.models import UserSession
 from app.core.db import one_transaction
 from app.flows import accounts
 from app.people import service as people_service
-from app.people.models import Person, PersonCreate
+from app.people.models import Person
+from app.people.schemas import PersonCreate
 from tests import factories
 
 

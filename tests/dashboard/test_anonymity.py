@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.dashboard import service as dashboard_service
 from app.people.models import Person
 from app.proposals import service as proposal_service
-from app.proposals.service import ProposalCreate
+from app.proposals.schemas import ProposalCreate
 from tests import factories
 from tests.browser import Browser
 

@@ -12,9 +12,8 @@ from app.insights.models import Kind
 from app.people.models import Department, Person, Team
 from app.proposals import decisions
 from app.proposals import service as proposal_service
-from app.proposals.decisions import Decision
 from app.proposals.models import ProposalInsight
-from app.proposals.service import ProposalCreate
+from app.proposals.schemas import Decision, ProposalCreate
 from tests import factories
 from tests.browser import Browser
 

@@ -16,7 +16,9 @@ from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from app.people import service as people_service
-from app.people.models import PersonCreate, Role
+from app.people.models import Role
+from app.people.schemas import PersonCreate
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from tests import factories, live
 
@@ -136,7 +138,7 @@ def _publish_participation_content(session: Session) -> None:
     proposal_service.create(
         session,
         actor=admin,
-        data=proposal_service.ProposalCreate(
+        data=proposal_schemas.ProposalCreate(
             title="Evening delivery slots for working families",
             problem="Customers cannot be home in the morning",
             change="Offer evening slots",

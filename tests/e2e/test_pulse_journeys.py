@@ -11,10 +11,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from app.people import service as people_service
-from app.people.models import Person, PersonCreate
+from app.people.models import Person
+from app.people.schemas import PersonCreate
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseInvitation
-from app.pulse.service import AnswersIn
+from app.pulse.schemas import AnswersIn
 from tests.e2e.conftest import PASSWORD, LiveServer, sign_in
 
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,11 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from app.comments import schemas as comment_schemas
 from app.comments import service as comment_service
 from app.people import service as people_service
-from app.people.models import Person, PersonCreate, Role
+from app.people.models import Person, Role
+from app.people.schemas import PersonCreate
 from app.pulse import service as pulse_service
 from tests import factories
 from tests.e2e.conftest import PASSWORD, LiveServer
@@ -84,7 +86,7 @@ def test_editing_another_persons_comment_is_403(live_server: LiveServer, setup: 
         actor=author,
         target_type="insight",
         target_id=insight_id,
-        data=comment_service.CommentIn(body="Mine"),
+        data=comment_schemas.CommentIn(body="Mine"),
     )
     visitor = SignedIn(live_server.url, newcomer(setup, "Eve Editor").email, PASSWORD)
     refused = visitor.post(f"/comments/{comment.id}/edit", {"body": "Not yours"})

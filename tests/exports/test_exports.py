@@ -13,10 +13,10 @@ from app.audit.models import AuditEvent
 from app.auth import service as auth_service
 from app.core.errors import PermissionDenied
 from app.exports import service as export_service
-from app.insights import service as insight_service
+from app.insights import schemas as insight_schemas
 from app.insights.models import Kind, Status
 from app.people.models import Person
-from app.proposals import service as proposal_service
+from app.proposals import schemas as proposal_schemas
 from tests import factories
 from tests.browser import Browser, bearer
 
@@ -35,15 +35,15 @@ def test_insight_export_holds_what_the_person_may_see_with_the_list_filters(
     factories.insight(db, title="Late parcels", author=cx, tags=["delivery", "late"])
     factories.insight(db, title="Old notes", author=cx, status=Status.archived)
     factories.insight(db, kind=Kind.pain_point, title="Checkout breaks", author=cx)
-    everything = insight_service.ListFilters()
+    everything = insight_schemas.ListFilters()
     by_leader = exported(export_service.insight_rows(db, actor=leader, filters=everything))
     assert {r["title"] for r in by_leader} == {"Late parcels", "Checkout breaks"}
-    archived = insight_service.ListFilters(status="archived")
+    archived = insight_schemas.ListFilters(status="archived")
     assert [r["title"] for r in exported(export_service.insight_rows(db, actor=cx, filters=archived))] == [
         "Old notes"
     ]
     assert exported(export_service.insight_rows(db, actor=leader, filters=archived)) == []  # CX only
-    feedback_only = insight_service.ListFilters(kind="feedback")
+    feedback_only = insight_schemas.ListFilters(kind="feedback")
     rows = exported(export_service.insight_rows(db, actor=leader, filters=feedback_only))
     assert [(r["title"], r["tags"], r["author"]) for r in rows] == [
         ("Late parcels", ["delivery", "late"], cx.name)
@@ -60,14 +60,14 @@ def test_an_anonymous_proposal_is_exported_without_its_author(db: Session, leade
     open_ = factories.person(db, name="Open Olga", email="olga@example.test")
     factories.proposal(db, title="Quiet idea", author=shy, is_anonymous=True)
     factories.proposal(db, title="Loud idea", author=open_)
-    rows = exported(export_service.proposal_rows(db, actor=leader, filters=proposal_service.ListFilters()))
+    rows = exported(export_service.proposal_rows(db, actor=leader, filters=proposal_schemas.ListFilters()))
     by_title = {r["title"]: r for r in rows}
     assert by_title["Quiet idea"]["author"] is None and by_title["Quiet idea"]["anonymous"] is True
     assert by_title["Loud idea"]["author"] == "Open Olga"
     for file_format in ("csv", "json"):
         text = "".join(
             export_service.encode(
-                export_service.proposal_rows(db, actor=leader, filters=proposal_service.ListFilters()),
+                export_service.proposal_rows(db, actor=leader, filters=proposal_schemas.ListFilters()),
                 columns=export_service.PROPOSAL_COLUMNS,
                 file_format=file_format,  # type: ignore[arg-type]
             )

@@ -12,6 +12,7 @@ from app.insights.models import Kind
 from app.notifications import service as notification_service
 from app.people.models import Person
 from app.proposals import decisions
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from tests import factories
 from tests.browser import Browser
@@ -67,7 +68,7 @@ def test_a_leaders_home_shows_what_waits_for_them(
     assert "1 overdue" in page and f'href="/proposals/{fresh.id}"' in page
     assert "Waiting for you" not in browser.sign_in_as(employee).get("/").text
     # The figures are kept for half a minute, but an answer given meanwhile shows on the next view.
-    decision = decisions.Decision(status="under_review", response="We are looking at it.")
+    decision = proposal_schemas.Decision(status="under_review", response="We are looking at it.")
     decisions.decide(db, actor=leader, proposal_id=fresh.id or 0, decision=decision)
     page = browser.sign_in_as(leader).get("/").text
     assert "<strong>1</strong> proposal without an official response" in page

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.db import refresh_statistics
+from app.insights import schemas as insight_schemas
 from app.insights import service as insight_service
 from app.insights.models import Insight, Kind, Status
 from app.people.models import Department, Person, Role
@@ -104,7 +105,7 @@ def test_a_list_page_is_read_from_the_list_index_without_a_sort(
     large: tuple[Engine, Person, Department], kind: Kind | None
 ) -> None:
     engine, person, _ = large
-    filters = insight_service.ListFilters(kind=kind)
+    filters = insight_schemas.ListFilters(kind=kind)
     with Session(engine, expire_on_commit=False) as session:
         statement, parameters = _page_query(
             engine, lambda: insight_service.list_insights(session, actor=person, filters=filters)
@@ -126,7 +127,7 @@ def test_a_deep_page_reached_by_next_or_previous_is_read_at_its_position(
     read from the index there (no rows skipped by OFFSET, no sort), and it is the page OFFSET gives."""
     engine, person, _ = large
     with Session(engine, expire_on_commit=False) as session:
-        by_offset = insight_service.ListFilters(page=400)
+        by_offset = insight_schemas.ListFilters(page=400)
         _, previous = insight_service.list_insights(
             session, actor=person, filters=by_offset.model_copy(update={"page": 399})
         )
@@ -135,7 +136,7 @@ def test_a_deep_page_reached_by_next_or_previous_is_read_at_its_position(
             session, actor=person, filters=by_offset.model_copy(update={"page": 401})
         )
         cursor = insight_service.cursor_of(previous[-1] if direction == "after" else following[0])
-        filters = insight_service.ListFilters(page=400, **{direction: cursor})
+        filters = insight_schemas.ListFilters(page=400, **{direction: cursor})
         statements = _page_queries(
             engine, lambda: insight_service.list_insights(session, actor=person, filters=filters)
         )

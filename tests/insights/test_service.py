@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEvent
 from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.insights import journey
+from app.insights import schemas as insight_schemas
 from app.insights import service as insight_service
 from app.insights import stages as stage_service
 from app.insights import tags as tag_service
@@ -155,12 +156,12 @@ def test_archived_insight_is_hidden_from_employees_but_not_from_cx(
         with pytest.raises(NotFound):
             insight_service.get_visible(db, actor=person, insight_id=insight.id)
         total, _ = insight_service.list_insights(
-            db, actor=person, filters=insight_service.ListFilters(status=Status.archived)
+            db, actor=person, filters=insight_schemas.ListFilters(status=Status.archived)
         )
         assert total == 0
     assert insight_service.get_visible(db, actor=cx, insight_id=insight.id).status == Status.archived
     total, _ = insight_service.list_insights(
-        db, actor=cx, filters=insight_service.ListFilters(status=Status.archived)
+        db, actor=cx, filters=insight_schemas.ListFilters(status=Status.archived)
     )
     assert total == 1
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "insight.archive")).first() is not None
@@ -194,10 +195,10 @@ def test_list_filters_combine(db: Session, cx: Person) -> None:
     insight_service.create(
         db, actor=cx, data=InsightCreate(kind=Kind.pain_point, title="p", severity=1, tags=["late"])
     )
-    filters = insight_service.ListFilters(kind=Kind.feedback, tag="late", sentiment="negative")
+    filters = insight_schemas.ListFilters(kind=Kind.feedback, tag="late", sentiment="negative")
     total, items = insight_service.list_insights(db, actor=cx, filters=filters)
     assert total == 1 and items[0].department_id == dept.id
-    total, _ = insight_service.list_insights(db, actor=cx, filters=insight_service.ListFilters(tag="LATE"))
+    total, _ = insight_service.list_insights(db, actor=cx, filters=insight_schemas.ListFilters(tag="LATE"))
     assert total == 3
 
 

@@ -11,7 +11,7 @@ from app.core.errors import RateLimited
 from app.limits import service as write_limits
 from app.people.models import Person
 from app.proposals import service as proposal_service
-from app.proposals.service import ProposalCreate
+from app.proposals.schemas import ProposalCreate
 from tests import factories
 from tests.browser import Browser, bearer
 

@@ -9,7 +9,8 @@ from app.audit.models import AuditEvent
 from app.auth import service as auth_service
 from app.core.errors import PermissionDenied, ValidationFailed
 from app.people import service as people_service
-from app.people.models import Person, PersonCreate, PersonUpdate, Role
+from app.people.models import Person, Role
+from app.people.schemas import PersonCreate, PersonUpdate
 from tests import factories
 
 

@@ -14,9 +14,8 @@ from app.notifications.models import Notification
 from app.people.models import Person
 from app.proposals import decisions
 from app.proposals import service as proposal_service
-from app.proposals.decisions import Decision
 from app.proposals.models import ProposalStatus, Support
-from app.proposals.service import ProposalCreate
+from app.proposals.schemas import Decision, ProposalCreate
 from tests import factories
 from tests.browser import Browser, bearer
 

@@ -19,9 +19,10 @@ from app.core.models import utcnow
 from app.flows import finding, proposal_list
 from app.notifications import service as notification_service
 from app.people.models import Person
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, ProposalStatus, Support
-from app.proposals.service import ProposalCreate
+from app.proposals.schemas import ProposalCreate
 from tests import factories
 from tests.conftest import SearchIndex
 from tests.databases import create_database, drop_database
@@ -160,7 +161,7 @@ def test_trending_puts_recent_support_first(
     busy = propose(db, employee, title="Busy proposal here")
     for backer in (cx, leader):
         proposal_service.support(db, actor=backer, proposal_id=busy)
-    _total, ranked = proposal_list.list_proposals(db, filters=proposal_service.ListFilters(sort="trending"))
+    _total, ranked = proposal_list.list_proposals(db, filters=proposal_schemas.ListFilters(sort="trending"))
     assert [p.id for p in ranked] == [busy, quiet]
 
 
@@ -185,7 +186,7 @@ def test_trending_pages_rank_every_proposal_while_reading_only_the_active_and_ne
     expected = [p.id for p in sorted(everything, key=lambda p: scores[p.id or 0], reverse=True)]
     seen = []
     for page in (1, 2, 3):
-        filters = proposal_service.ListFilters(sort="trending", page=page)
+        filters = proposal_schemas.ListFilters(sort="trending", page=page)
         total, ranked = proposal_list.list_proposals(db, filters=filters)
         assert total == 45
         seen += [p.id for p in ranked]

@@ -18,7 +18,7 @@ from app.core.db import _make_engine
 from app.people.models import Person, Role
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseBallot, PulseParticipation, PulseResponse, PulseRound
-from app.pulse.service import AnswersIn
+from app.pulse.schemas import AnswersIn
 from tests import factories, live
 from tests.browser import Browser
 from tests.databases import drop_database

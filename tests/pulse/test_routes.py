@@ -16,7 +16,7 @@ from app.core.models import utcnow
 from app.people.models import Person
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseRound
-from app.pulse.service import AnswersIn
+from app.pulse.schemas import AnswersIn
 from tests import factories
 from tests.browser import Browser, bearer
 

@@ -17,7 +17,7 @@ from app.core.models import utcnow
 from app.people.models import Person, Role
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseBallot, PulseParticipation, PulseResponse, PulseRound
-from app.pulse.service import AnswersIn, RoundCreate
+from app.pulse.schemas import AnswersIn, RoundCreate
 from tests import factories, live
 
 

@@ -22,7 +22,8 @@ from app.imports import jobs
 from app.imports import service as import_service
 from app.insights.models import Channel
 from app.people import service as people_service
-from app.people.models import Person, PersonCreate, Role
+from app.people.models import Person, Role
+from app.people.schemas import PersonCreate
 from app.search import service as search_service
 from app.search.engines.whoosh import WhooshBackend
 from app.search.types import SearchDoc, SearchQuery

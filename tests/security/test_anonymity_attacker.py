@@ -26,8 +26,7 @@ from app.notifications.models import Notification
 from app.people.models import Person, Role
 from app.proposals import decisions
 from app.proposals import service as proposal_service
-from app.proposals.decisions import Decision
-from app.proposals.service import ProposalCreate
+from app.proposals.schemas import Decision, ProposalCreate
 from app.pulse import release as rules
 from tests import factories
 from tests.browser import Browser, bearer

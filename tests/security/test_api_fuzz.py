@@ -18,6 +18,7 @@ from app.insights import service as insight_service
 from app.insights.schemas import InsightCreate
 from app.people import service as people_service
 from app.people.models import Role
+from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from tests import live
 
@@ -39,7 +40,7 @@ def seeded_token(db_url: str) -> str:
         proposal_service.create(
             session,
             actor=admin,
-            data=proposal_service.ProposalCreate(title="Fuzzed idea", problem="p", change="c"),
+            data=proposal_schemas.ProposalCreate(title="Fuzzed idea", problem="p", change="c"),
         )
     engine.dispose()
     return token
