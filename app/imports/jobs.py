@@ -39,7 +39,7 @@ from app.imports import reader
 from app.imports import service as import_service
 from app.imports.models import ImportJob, JobStatus
 from app.insights import permissions as insight_permissions
-from app.insights.models import Channel, ScoreScale
+from app.insights.models import Channel
 from app.people.models import Person
 
 log = logging.getLogger("portal.imports")
@@ -203,7 +203,9 @@ def start(session: Session, *, actor: Person, job_id: int, request: StartRequest
     if not can_start(job):
         raise ValidationFailed({"file": "This import has already run; upload the file again to repeat it."})
     mapping = {k: v for k, v in request.mapping.items() if v}
-    import_service.plan(stored_path(job), mapping, channel=request.channel, skip_empty=request.skip_empty)
+    import_service.plan(
+        stored_path(job), mapping, channel=request.channel, skip_empty=request.skip_empty, table=table_of(job)
+    )
     job.mapping = mapping
     job.channel = request.channel.value
     job.skip_empty = request.skip_empty
@@ -285,10 +287,11 @@ def _counters(outcome: import_service.Outcome) -> dict[str, object]:
 
 
 def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
-    """Runs one claimed job to its end (done or failed); never raises for a bad file."""
+    """Runs one claimed job to its end (done or failed); never raises for a bad file. The import
+    itself is `import_service.import_file`, as for the API and the command line; the job saves its
+    counters as the check goes, and its state when the write begins and ends."""
     job = writer.get(ImportJob, job_id)
     assert job is not None
-    checked = stored_path(job).with_name(job.stored_name + ".checked")
     try:
         actor = writer.get(Person, job.created_by_id)
         if actor is None or not actor.is_active:
@@ -299,47 +302,52 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
             channel=Channel(job.channel),
             skip_empty=job.skip_empty,
             file_name=job.file_name,
+            table=table_of(job),  # read at upload: the file is not opened again for its header
         )
-        outcome = import_service.check(
-            reader_session,
-            actor=actor,
-            plan=plan,
-            progress=lambda o: _save_progress(writer, job_id, o),
-            keep=None if job.dry_run else checked,
-        )
-        reader_session.rollback()  # end the read before the write transaction begins
-        if outcome.error_count:
+
+        def progress(outcome: import_service.Outcome) -> None:
+            if outcome.writing:  # every row is checked and fine: the one write transaction begins
+                _save(
+                    writer,
+                    job_id,
+                    **_counters(outcome),
+                    imported=outcome.imported,
+                    status=JobStatus.importing,
+                )
+            else:
+                _save_progress(writer, job_id, outcome)
+
+        try:
+            outcome = import_service.import_file(
+                writer, actor=actor, plan=plan, dry_run=job.dry_run, progress=progress, reading=reader_session
+            )
+        except import_service.ImportRejected as rejected:
             _save(
                 writer,
                 job_id,
-                **_counters(outcome),
-                errors=outcome.errors,
+                **_counters(rejected.outcome),
+                errors=rejected.outcome.errors,
                 status=JobStatus.failed,
                 finished_at=utcnow(),
-                message=f"{outcome.error_count} rows need fixing; nothing was imported.",
+                message=f"{rejected.outcome.error_count} rows need fixing; nothing was imported.",
             )
             return
-        would_import = outcome.rows_read - outcome.skipped_empty - outcome.skipped_duplicates
         if job.dry_run:
             _save(
                 writer,
                 job_id,
                 **_counters(outcome),
-                imported=would_import,
+                imported=outcome.imported,
                 status=JobStatus.done,
                 finished_at=utcnow(),
                 message="Dry run: every row is fine; nothing was imported yet.",
             )
             return
-        _save(writer, job_id, **_counters(outcome), imported=would_import, status=JobStatus.importing)
-        imported, skipped = import_service.write(
-            writer, actor=actor, plan=plan, scale=outcome.score_scale or ScoreScale.rating, checked=checked
-        )
         _save(
             writer,
             job_id,
-            imported=imported,
-            skipped_duplicates=skipped,
+            imported=outcome.imported,
+            skipped_duplicates=outcome.skipped_duplicates,
             status=JobStatus.done,
             finished_at=utcnow(),
             message="",
@@ -360,8 +368,6 @@ def process(job_id: int, *, reader_session: Session, writer: Session) -> None:
             "Something went wrong while importing; nothing was imported. Try again, "
             "or ask an administrator to look at the log.",
         )
-    finally:
-        checked.unlink(missing_ok=True)
 
 
 def _fail(writer: Session, job_id: int, message: str) -> None:

@@ -1,60 +1,60 @@
 """Feedback import: check every row of a file, then write them all in one transaction, or none.
 
-Two passes over the streamed file keep memory bounded: the first checks each row and counts what
-would be imported, skipped and refused; the second (only when no row was refused) writes the rows
-in batches with bulk inserts: one INSERT per 1,000 rows, not one ORM object per row.
+One orchestrator, `import_file`, for the API, the command line and the import jobs of the web page.
+The file is read once: the check pass converts each row with the insight rules
+(app/insights/bulk.py), counts what would be imported, skipped and refused, and keeps the checked
+rows in a file beside the upload; the write (only when no row was refused) hands those rows to the
+insights' bulk writer in one transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import pickle
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, insert, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.audit import service as audit_service
-from app.core import bulk, db
+from app.core import db
 from app.core.errors import ValidationFailed
-from app.core.models import utcnow
 from app.core.types import check_line, check_text
 from app.imports import reader
+from app.insights import bulk as insight_bulk
 from app.insights import permissions as insight_permissions
-from app.insights.models import Channel, Insight, InsightTag, Kind, ScoreScale, Sentiment, Status, Tag
+from app.insights.models import Channel, ScoreScale, Sentiment
 from app.insights.tags import parse_tags
 from app.limits import service as write_limits
 from app.people.models import Department, Person
-from app.search.models import SearchOutbox
 
-BATCH = 1000
-INSIGHT_TABLE: Table = Insight.__table__  # type: ignore[attr-defined]
-TAG_TABLE: Table = Tag.__table__  # type: ignore[attr-defined]
-INSIGHT_TAG_TABLE: Table = InsightTag.__table__  # type: ignore[attr-defined]
-OUTBOX_TABLE: Table = SearchOutbox.__table__  # type: ignore[attr-defined]
+BATCH = insight_bulk.BATCH
 ERRORS_KEPT = 1000
 
-# field -> (label, maximum length); `quote` is the one field every import needs.
+# field -> (label, longest value). The insight's own text fields take the insight's limits and
+# checks (insight_bulk.TEXT_RULES); the rest are read and converted here. `quote` is the one field
+# every import needs.
 FIELDS: dict[str, tuple[str, int]] = {
-    "quote": ("Customer's words", 50_000),  # complaint narratives run long: kept whole
-    "title": ("Title", 200),
-    "body": ("Notes", 50_000),
-    "external_id": ("Reference (answer or ticket id)", 120),
+    "quote": ("Customer's words", insight_bulk.TEXT_RULES["quote"][0]),  # narratives run long: kept whole
+    "title": ("Title", insight_bulk.TEXT_RULES["title"][0]),
+    "body": ("Notes", insight_bulk.TEXT_RULES["body"][0]),
+    "external_id": ("Reference (answer or ticket id)", insight_bulk.TEXT_RULES["external_id"][0]),
     "score": ("Score (rating 1-5 or NPS 0-10)", 10),
     "sentiment": ("Sentiment", 10),
     "received_at": ("Date received", 40),
-    "product_area": ("Product area", 80),
-    "segment": ("Customer segment", 80),
+    "product_area": ("Product area", insight_bulk.TEXT_RULES["product_area"][0]),
+    "segment": ("Customer segment", insight_bulk.TEXT_RULES["segment"][0]),
     "department": ("Department", 120),
     "tags": ("Tags (comma separated)", 2000),
 }
-LINE_FIELDS = {"title", "external_id", "product_area", "segment", "department"}
 DERIVED_TITLE_LENGTH = 80
+# Each insight text field's own check, and a department's name is one line too; the other fields are
+# plain text until converted.
+_CHECKS = {name: check for name, (_limit, check) in insight_bulk.TEXT_RULES.items()}
+_CHECKS["department"] = check_line
 
 
 @dataclass
@@ -110,10 +110,17 @@ Progress = Callable[[Outcome], None]
 
 
 def plan(
-    path: Path, mapping: dict[str, str], *, channel: Channel, skip_empty: bool = False, file_name: str = ""
+    path: Path,
+    mapping: dict[str, str],
+    *,
+    channel: Channel,
+    skip_empty: bool = False,
+    file_name: str = "",
+    table: reader.Table | None = None,
 ) -> Plan:
-    """Checks the mapping against the file's columns (the file itself is read in `check`)."""
-    table = reader.inspect(path)
+    """Checks the mapping against the file's columns (the file itself is read in `check`). `table`:
+    the file's format and header when already read (an import job keeps them from the upload)."""
+    table = table or reader.inspect(path)
     errors: dict[str, str] = {}
     unknown = sorted(set(mapping) - set(FIELDS))
     if unknown:
@@ -180,7 +187,7 @@ def _convert(plan: Plan, cells: list[str], departments: dict[str, int]) -> dict[
         if len(value) > limit:
             raise ValueError(f"{FIELDS[name][0].lower()} is longer than {limit} characters")
         try:
-            raw[name] = check_line(value) if name in LINE_FIELDS else check_text(value)
+            raw[name] = _CHECKS.get(name, check_text)(value)
         except ValueError as exc:
             raise ValueError(f"{FIELDS[name][0].lower()} {exc}") from None
     if not raw["quote"]:
@@ -208,17 +215,12 @@ def _convert(plan: Plan, cells: list[str], departments: dict[str, int]) -> dict[
         if department_id is None:
             raise ValueError(f"there is no department called “{raw['department']}”")
         values["department_id"] = department_id
-    if len(values["tags"]) > 20:
-        raise ValueError("more than 20 tags")
-    values["content_key"] = content_key(plan.channel.value, values["quote"], values["received_at"])
+    if len(values["tags"]) > insight_bulk.MAX_TAGS:
+        raise ValueError(f"more than {insight_bulk.MAX_TAGS} tags")
+    values["content_key"] = insight_bulk.content_key(
+        plan.channel.value, values["quote"], values["received_at"]
+    )
     return values
-
-
-def _sentiment_from_score(score: int, scale: ScoreScale) -> Sentiment:
-    low, high = (2, 4) if scale == ScoreScale.rating else (6, 9)
-    if score <= low:
-        return Sentiment.negative
-    return Sentiment.positive if score >= high else Sentiment.neutral
 
 
 def _rows(plan: Plan, departments: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
@@ -228,63 +230,6 @@ def _rows(plan: Plan, departments: dict[str, int]) -> Iterator[tuple[int, dict[s
             yield number, _convert(plan, cells, departments), ""
         except ValueError as exc:
             yield number, None, str(exc)
-
-
-def content_key(channel: str, quote: str, received: dt.date | None) -> str:
-    """What makes a row "the same feedback" when the file has no reference: the channel, the day it
-    was received and the words (spacing and case aside). Kept in `insight.content_key`; the
-    migration that added the column computes it the same way for earlier imports."""
-    words = " ".join(quote.split()).casefold()
-    day = received.isoformat() if received else ""
-    return hashlib.sha1(f"{channel}\x1f{day}\x1f{words}".encode(), usedforsecurity=False).hexdigest()
-
-
-class AlreadyThere:
-    """Rows without a reference that are already in the portal: the same words on the same day
-    from the same channel. Counted, not just looked up: if the portal holds a text twice and the
-    file three times, one of the three is new."""
-
-    def __init__(self, session: Session, channel: Channel) -> None:
-        self.session, self.channel = session, channel
-        self.left: dict[str, int] = {}
-
-    def load(self, keys: Iterable[str]) -> None:
-        unknown = sorted(set(keys) - set(self.left))
-        if not unknown:
-            return
-        self.left.update(dict.fromkeys(unknown, 0))
-        found = self.session.exec(
-            select(Insight.content_key, func.count())
-            .where(Insight.channel == self.channel, col(Insight.content_key).in_(unknown))
-            .group_by(col(Insight.content_key))
-        ).all()
-        self.left.update({key: int(n) for key, n in found if key})
-
-    def take(self, key: str) -> bool:
-        """True (and one fewer left) when a row with this key is already there."""
-        if self.left.get(key, 0) > 0:
-            self.left[key] -= 1
-            return True
-        return False
-
-
-def _is_there(values: dict[str, Any], references: set[str], already: AlreadyThere) -> bool:
-    """Whether a checked row is in the portal already: by its reference, or, without one, by its
-    words, day and channel."""
-    if values["external_id"]:
-        return values["external_id"] in references
-    return already.take(values["content_key"])
-
-
-def _existing_references(session: Session, channel: Channel, references: list[str]) -> set[str]:
-    if not references:
-        return set()
-    found = session.exec(
-        select(Insight.external_id).where(
-            Insight.channel == channel, col(Insight.external_id).in_(references)
-        )
-    ).all()
-    return {r for r in found if r}
 
 
 def check(
@@ -312,11 +257,11 @@ def check(
     first_seen: dict[str, int] = {}
     pending: list[str] = []
     unreferenced: list[str] = []
-    already = AlreadyThere(session, plan.channel)
+    already = insight_bulk.AlreadyThere(session, plan.channel)
     scores_beyond_rating = False
 
     def flush_pending() -> None:
-        outcome.skipped_duplicates += len(_existing_references(session, plan.channel, pending))
+        outcome.skipped_duplicates += len(insight_bulk.existing_references(session, plan.channel, pending))
         pending.clear()
         already.load(unreferenced)
         outcome.skipped_duplicates += sum(already.take(key) for key in unreferenced)
@@ -360,13 +305,6 @@ def check(
     return outcome
 
 
-# The insight columns an import fills per row; the rest are the same on every row (`write`).
-ROW_COLUMNS = (
-    "id", "title", "quote", "body", "external_id", "product_area", "segment", "score", "score_scale",
-    "sentiment", "received_at", "department_id", "content_key",
-)  # fmt: skip
-
-
 def _kept_rows(path: Path) -> Iterator[dict[str, Any]]:
     with path.open("rb") as f:
         while True:
@@ -383,65 +321,11 @@ def write(
     one transaction, and commits. Returns (imported, skipped as already there).
     Call only after `check` found no bad row."""
     insight_permissions.check(actor, "create")
-    assert actor.id is not None
-    connection = session.connection()
-    tag_ids: dict[str, int] = {}
-    imported = skipped = 0
-    now = utcnow()
-    constants = {
-        "kind": Kind.feedback,
-        "status": Status.published,
-        "channel": plan.channel,
-        "author_id": actor.id,
-        "created_at": now,
-        "updated_at": now,
-    }
-    outbox_constants = {"entity_type": "insight", "op": "upsert", "created_at": now, "attempts": 0}
-    batch: list[dict[str, Any]] = []
-    already = AlreadyThere(session, plan.channel)
-
-    def flush() -> None:
-        nonlocal imported, skipped
-        if not batch:
-            return
-        existing = _existing_references(
-            session, plan.channel, [v["external_id"] for v in batch if v["external_id"]]
-        )
-        already.load(v["content_key"] for v in batch if v["external_id"] is None)
-        fresh = [v for v in batch if not _is_there(v, existing, already)]
-        skipped += len(batch) - len(fresh)
-        batch.clear()
-        if not fresh:
-            return
-        ids = _reserve_ids(session, len(fresh))
-        rows = []
-        for id_, v in zip(ids, fresh, strict=True):
-            score, sentiment = v["score"], v["sentiment"]
-            if sentiment is None and score is not None:
-                sentiment = _sentiment_from_score(score, scale)
-            received = v["received_at"]
-            rows.append(
-                (
-                    id_, v["title"], v["quote"], v["body"], v["external_id"], v["product_area"],
-                    v["segment"], score, scale.value if score is not None else None,
-                    sentiment.value if sentiment else None,
-                    bulk.bound(INSIGHT_TABLE, "received_at", received, connection) if received else None,
-                    v["department_id"], v["content_key"],
-                )
-            )  # fmt: skip
-        # Explicit ids and plain tuples: one executemany, no RETURNING, no per-row ORM or type
-        # processing (18 s for 100,000 rows through the ORM; 4 s through Core; see app/core/bulk.py).
-        bulk.insert_rows(connection, INSIGHT_TABLE, ROW_COLUMNS, rows, constants)
-        _link_tags(session, [(i, v["tags"]) for i, v in zip(ids, fresh, strict=True)], tag_ids)
-        bulk.insert_rows(connection, OUTBOX_TABLE, ("entity_id",), [(i,) for i in ids], outbox_constants)
-        imported += len(ids)
-
     try:
+        writer = insight_bulk.FeedbackWriter(session, author=actor, channel=plan.channel, scale=scale)
         for values in _kept_rows(checked):
-            batch.append(values)
-            if len(batch) >= BATCH:
-                flush()
-        flush()
+            writer.add(values)
+        imported, skipped = writer.finish()
         # Counted in this same transaction, at its end: the count takes the person's row lock, which
         # is then held for the commit only, not for the whole write.
         write_limits.check(session, person=actor, action="upload")
@@ -466,42 +350,8 @@ def write(
     except BaseException:
         session.rollback()
         raise
-    if imported >= STATISTICS_AFTER:
-        db.refresh_statistics(session, INSIGHT_TABLE.name)
+    insight_bulk.after_commit(session, imported)
     return imported, skipped
-
-
-# An import this large changes the table enough that the query planner's statistics go stale
-# (the lists then sort every row instead of reading the index they have).
-STATISTICS_AFTER = 1000
-
-
-def _reserve_ids(session: Session, count: int) -> list[int]:
-    """Ids for `count` new insights. SQLite: the write lock (BEGIN IMMEDIATE) is ours, so the next
-    ids are simply above the largest; PostgreSQL: taken from the table's own sequence."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        rows = connection.execute(
-            text("SELECT nextval(pg_get_serial_sequence('insight', 'id')) FROM generate_series(1, :n)"),
-            {"n": count},
-        )
-        return [int(r[0]) for r in rows]
-    largest = connection.execute(text("SELECT coalesce(max(id), 0) FROM insight")).scalar_one()
-    return list(range(int(largest) + 1, int(largest) + 1 + count))
-
-
-def _link_tags(session: Session, rows: list[tuple[int, list[str]]], tag_ids: dict[str, int]) -> None:
-    names = {name for _, tags in rows for name in tags} - set(tag_ids)
-    if names:
-        for id_, name in session.exec(select(Tag.id, Tag.name).where(col(Tag.name).in_(names))).all():
-            tag_ids[name] = id_ or 0
-        missing = sorted(names - set(tag_ids))
-        if missing:
-            session.connection().execute(insert(TAG_TABLE), [{"name": n} for n in missing])
-            for id_, name in session.exec(select(Tag.id, Tag.name).where(col(Tag.name).in_(missing))).all():
-                tag_ids[name] = id_ or 0
-    links = [(i, tag_ids[name]) for i, tags in rows for name in tags]
-    bulk.insert_rows(session.connection(), INSIGHT_TAG_TABLE, ("insight_id", "tag_id"), links)
 
 
 def import_file(

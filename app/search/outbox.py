@@ -5,12 +5,13 @@ the change's own transaction (PostgreSQL) is also handed the change just before 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import event, func, update
+from sqlalchemy import Connection, Table, event, func, update
 from sqlmodel import Session, col, select
 
-from app.core import db
+from app.core import bulk, db
 from app.core.config import get_settings
 from app.core.models import utcnow
 from app.search import engines
@@ -18,6 +19,7 @@ from app.search.models import SearchOutbox
 from app.search.searchable import documents_for
 from app.search.types import IndexesInTransaction
 
+OUTBOX_TABLE: Table = SearchOutbox.__table__  # type: ignore[attr-defined]
 _PENDING = "search_outbox"  # session.info key: what this transaction changed, for in-transaction engines
 
 
@@ -29,6 +31,19 @@ def enqueue(session: Session, entity_type: str, entity_id: int | None, op: str =
         session.info.setdefault(_PENDING, set()).add((entity_type, entity_id))
         if not event.contains(session, "before_commit", _index_before_commit):
             event.listen(session, "before_commit", _index_before_commit)
+
+
+def enqueue_many(connection: Connection, entity_type: str, ids: list[int], *, created_at: datetime) -> None:
+    """Outbox rows for many new records at once (an import), by one bulk insert on the caller's
+    connection. They are indexed by `portal worker`, on every engine (on PostgreSQL too: a
+    100,000-row import is not indexed inside its own transaction)."""
+    bulk.insert_rows(
+        connection,
+        OUTBOX_TABLE,
+        ("entity_id",),
+        [(i,) for i in ids],
+        {"entity_type": entity_type, "op": "upsert", "created_at": created_at, "attempts": 0},
+    )
 
 
 def _index_before_commit(session: Session) -> None:

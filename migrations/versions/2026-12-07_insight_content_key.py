@@ -5,7 +5,7 @@ Revises: 0013
 Create Date: 2026-12-07 06:30:00
 
 Earlier imported feedback without a reference gets its key here, computed as
-`app.imports.service.content_key` does (written out again on purpose: a migration must not change
+`app.insights.bulk.content_key` does (written out again on purpose: a migration must not change
 when the code does).
 """
 
