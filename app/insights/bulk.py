@@ -162,13 +162,7 @@ class FeedbackWriter:
             self.session, self.channel, [v["external_id"] for v in batch if v["external_id"]]
         )
         self._already.load(v["content_key"] for v in batch if v["external_id"] is None)
-        fresh = [
-            v
-            for v in batch
-            if not (
-                v["external_id"] in existing if v["external_id"] else self._already.take(v["content_key"])
-            )
-        ]
+        fresh = [v for v in batch if not self._already_there(v, existing)]
         self.skipped += len(batch) - len(fresh)
         if not fresh:
             return
