@@ -22,14 +22,7 @@ from app.core.types import (
     known_or_none,
     one_of_or,
 )
-from app.insights.models import (
-    Channel,
-    InsightBase,
-    Kind,
-    ScoreScale,
-    Sentiment,
-    Status,
-)
+from app.insights.models import Channel, InsightBase, Kind, ScoreScale, Sentiment, Status
 
 
 class StageIn(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, StrictBool
 from pydantic import Field as Check
 
 from app.core.types import (
@@ -20,9 +20,7 @@ from app.core.types import (
     one_of_or,
     parse_id,
 )
-from app.proposals.models import (
-    ProposalStatus,
-)
+from app.proposals.models import ProposalStatus
 
 
 class ProposalCreate(BaseModel):
@@ -74,11 +72,11 @@ class Decision(BaseModel):
 class DecisionForm(BaseModel):
     """The decision form as posted (plain text); the decision itself is checked by the service."""
 
-    status: str = Field(default="", max_length=20)
-    response: str = Field(default="", max_length=20_000)
-    owner_team: str = Field(default="", max_length=120)
-    duplicate_of: str = Field(default="", max_length=200)  # the original's number, or words of its title
-    confirm_merge: str = Field(default="", max_length=5)
+    status: str = Check(default="", max_length=20)
+    response: str = Check(default="", max_length=20_000)
+    owner_team: str = Check(default="", max_length=120)
+    duplicate_of: str = Check(default="", max_length=200)  # the original's number, or words of its title
+    confirm_merge: str = Check(default="", max_length=5)
 
     def decision(self) -> Decision:
         return Decision(
