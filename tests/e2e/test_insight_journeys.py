@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.insights.kinds import KINDS, Kind
 from tests.e2e.conftest import fill_in, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +40,11 @@ def test_cx_publishes_a_journey_map_with_five_stages_and_sees_the_curve(page: Pa
     url = _publish_journey(page, "Buying a sofa online")
     page.get_by_role("link", name="View the journey map").click()
     expect(page.get_by_role("heading", name="Buying a sofa online")).to_be_visible()
+    # The kind's colours come from its declaration (/kinds.css), its actions from its partial.
+    background = KINDS[Kind.journey_map].badge[0]
+    rgb = "rgb({}, {}, {})".format(*(int(background[i : i + 2], 16) for i in (1, 3, 5)))
+    expect(page.locator(".detail-head .kind-badge")).to_have_css("background-color", rgb)
+    expect(page.get_by_role("link", name="Edit stages")).to_be_visible()
     curve = page.get_by_role("img", name=re.compile("Customer emotion across the 5 stages"))
     expect(curve).to_be_visible()
     expect(curve.locator("circle")).to_have_count(5)
