@@ -177,8 +177,9 @@ def start(
     timeout: float = 40,
     serve: bool = False,
     serve_options: tuple[str, ...] = (),
+    port: int | None = None,
 ) -> LivePortal:
-    port = free_port()
+    port = port or free_port()
     full_env = {
         **os.environ,
         "PORTAL_DATABASE_URL": db_url,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth import oidc
 from app.auth import service as auth_service
 from app.auth.models import TokenScope
 from app.core.config import get_settings
@@ -31,11 +32,13 @@ router = APIRouter()
 
 
 @router.get("/login", name="auth:login_form", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> Response:
+def login_form(request: Request, next: str = "/", local: str = "", signed_out: str = "") -> Response:
     if getattr(request.state, "person", None) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
+    if get_settings().auth_mode == "oidc" and not local:
+        return _company_sign_in(request, safe_next(next), signed_out=bool(signed_out))
     context = {"next": safe_next(next), "errors": {}, "email": "", "sso_only": auth_service.SSO_ONLY}
-    if auth_service.passwords_in_use():
+    if auth_service.passwords_in_use() or (local and auth_service.break_glass_account()):
         context["sso_only"] = ""
     return render(request, "auth/login.html", context)
 
@@ -72,25 +75,77 @@ def login(
             status_code=429,
             headers={"Retry-After": str(exc.retry_after)},
         )
-    response = see_other(safe_next(next))
-    settings = get_settings()
-    secure = cookie_is_secure(request)
+    return _signed_in(request, see_other(safe_next(next)), result.token)
+
+
+def _signed_in(request: Request, response: Response, token: str) -> Response:
+    """The response, carrying the new session's cookie."""
     response.set_cookie(
         session_cookie_name(request),
-        result.token,
-        max_age=settings.session_absolute_hours * 3600,
+        token,
+        max_age=get_settings().session_absolute_hours * 3600,
         path="/",
-        secure=secure,
+        secure=cookie_is_secure(request),
         httponly=True,
         samesite="lax",
     )
     return response
 
 
+def _company_sign_in(request: Request, next_path: str, *, signed_out: bool) -> Response:
+    """PORTAL_AUTH_MODE=oidc: off to the company's provider, or a page that says why not. After a
+    sign-out, a page with the way back in (sending the browser straight back would sign it in again)."""
+    if signed_out:
+        return render(request, "auth/company_sign_in.html", {"signed_out": True, "problem": ""})
+    try:
+        begun = oidc.begin(next_path)
+    except oidc.ProviderUnavailable as exc:
+        context = {"signed_out": False, "problem": exc.message}
+        return render(request, "auth/company_sign_in.html", context, status_code=exc.status_code)
+    response = RedirectResponse(begun.url, status_code=303)
+    # Lax: the provider sends the browser back with a top-level GET, which carries it.
+    response.set_cookie(
+        oidc.COOKIE,
+        begun.cookie,
+        max_age=oidc.FLOW_SECONDS,
+        path="/auth/oidc",
+        secure=cookie_is_secure(request),
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.get("/auth/oidc/callback", name="auth:oidc_callback", response_class=HTMLResponse)
+def oidc_callback(
+    request: Request, session: SessionDep, code: str = "", state: str = "", error: str = ""
+) -> Response:
+    """The provider sends the browser back here with a code; a sign-in this browser started ends."""
+    flow = request.cookies.get(oidc.COOKIE, "")
+    try:
+        finished = oidc.finish(session, cookie=flow, state=state[:200], code=code[:2000], error=error[:200])
+    except (oidc.SignInFailed, oidc.ProviderUnavailable, ValidationFailed) as exc:
+        if isinstance(exc, ValidationFailed):  # the directory's team clashes with the portal's
+            message = "The sign-in did not complete: " + "; ".join(exc.errors.values())
+        else:
+            message = exc.message
+        context = {"signed_out": False, "problem": message}
+        response = render(request, "auth/company_sign_in.html", context, status_code=exc.status_code)
+        response.delete_cookie(oidc.COOKIE, path="/auth/oidc")
+        return response
+    new = auth_service.open_session(session, person=finished.person)
+    response = _signed_in(request, see_other(safe_next(finished.next_path)), new.token)
+    response.delete_cookie(oidc.COOKIE, path="/auth/oidc")  # a sign-in is finished once
+    return response
+
+
 @router.post("/logout", name="auth:logout")
 def logout(request: Request, session: SessionDep) -> Response:
     auth_service.sign_out(session, token=session_token(request))
-    response = see_other("/login", flash="You are signed out.")
+    response: Response = see_other("/login", flash="You are signed out.")
+    if get_settings().auth_mode == "oidc":
+        after = get_settings().base_url.rstrip("/") + "/login?signed_out=1"
+        response = RedirectResponse(oidc.sign_out_url(after) or "/login?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE_SECURE, path="/", secure=True, httponly=True, samesite="lax")
     response.delete_cookie(SESSION_COOKIE_PLAIN, path="/", httponly=True, samesite="lax")
     return response

@@ -27,7 +27,6 @@ from app.core.models import aware, utcnow
 from app.people import permissions as people_permissions
 from app.people import service as people_service
 from app.people.models import Person, Role
-from app.people.schemas import PersonCreate
 
 log = logging.getLogger("portal.auth")
 
@@ -40,8 +39,15 @@ SSO_ONLY = (
 
 def passwords_in_use() -> bool:
     """Passwords sign people in only in local mode: with SSO at the proxy, a password form beside
-    it would be a way round the company's sign-in (its MFA, its leaver process)."""
+    it would be a way round the company's sign-in (its MFA, its leaver process). The one exception
+    is the break-glass admin (PORTAL_BREAK_GLASS_EMAIL), for when the company's sign-in is down."""
     return get_settings().auth_mode == "local"
+
+
+def break_glass_account() -> str:
+    """The one admin who may sign in with a password in an SSO mode; "" when none is named."""
+    settings = get_settings()
+    return people_service.normalise_email(settings.break_glass_email) if settings.auth_mode != "local" else ""
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,15 @@ def _check_throttle(session: Session, *, ip: str, account: str) -> None:
 
 def sign_in(session: Session, *, email: str, password: str, ip: str) -> NewSession:
     """Check the password and open a session. Every failure gives the same message."""
-    if not passwords_in_use():
-        raise PermissionDenied(SSO_ONLY)
     account = people_service.normalise_email(email)[:254]
+    break_glass = break_glass_account()
+    if not passwords_in_use() and not (break_glass and account == break_glass):
+        raise PermissionDenied(SSO_ONLY)
     _check_throttle(session, ip=ip, account=account)
     person = people_service.get_by_email(session, email=account)
     ok = verify_password(password, person.password_hash if person else None)
+    if break_glass and person is not None and person.role != Role.admin:
+        ok = False  # break glass is for an admin only
     if person is None or not ok or not person.is_active:
         session.add(LoginFailure(ip=ip[:64], account=account))
         db.commit(session)
@@ -206,16 +215,26 @@ def end_all_sessions(session: Session, *, actor: Person, person_id: int) -> int:
     return ended
 
 
-def person_from_proxy_header(session: Session, *, email: str, name: str | None) -> Person | None:
-    """Header sign-in (SSO in front): known people by e-mail; unknown ones become employees."""
+def person_from_proxy_header(
+    session: Session, *, email: str, name: str | None, department: str = "", team: str = ""
+) -> Person | None:
+    """Header sign-in (SSO in front): known people by e-mail; unknown ones become employees. With the
+    optional department and team headers, a person who has no team yet is placed in the one named
+    (created when missing); later moves are an admin's."""
     email = people_service.normalise_email(email)
     if not email or "@" not in email or len(email) > 254:
         return None
     person = people_service.get_by_email(session, email=email)
-    if person is None:
+    if person is None or (person.team_id is None and team.strip()):
         display = (name or email.split("@", 1)[0]).strip()[:120] or email
-        person = people_service.create(
-            session, actor=None, data=PersonCreate(email=email, name=display, role=Role.employee)
+        person = people_service.from_directory(
+            session,
+            email=email,
+            name=person.name if person else display,
+            department=department,
+            team=team,
+            role=person.role if person else Role.employee,
+            source="header",
         )
     return person if person.is_active else None
 

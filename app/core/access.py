@@ -52,6 +52,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "health:readyz": PUBLIC,
     "auth:login_form": PUBLIC,
     "auth:login": PUBLIC,
+    "auth:oidc_callback": PUBLIC,  # the company's provider sends the browser back here
     "auth:logout": SIGNED_IN,
     "home:index": SIGNED_IN,
     "openapi:schema": SIGNED_IN,

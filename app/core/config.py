@@ -38,9 +38,26 @@ class Settings(BaseSettings):
     # Feedback exports are larger than attachments: 100,000 survey answers make a file of about 40 MB.
     max_import_mb: int = 100
     response_target_days: int = 14
-    auth_mode: Literal["local", "header"] = "local"
+    auth_mode: Literal["local", "header", "oidc"] = "local"
     auth_header: str = "X-Forwarded-Email"
     auth_name_header: str = "X-Forwarded-Name"
+    # Optional: headers naming the department and team of a person arriving by header for the first time.
+    auth_department_header: str = ""
+    auth_team_header: str = ""
+    # OpenID Connect (auth_mode "oidc"): the company's provider, found by discovery at
+    # {issuer}/.well-known/openid-configuration; the redirect URI is {base_url}/auth/oidc/callback.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_department_claim: str = "department"
+    oidc_team_claim: str = "team"
+    oidc_role_claim: str = "groups"
+    # group=role pairs; a person in none of the groups is an employee, in several the highest role.
+    oidc_role_map: str = "portal-leaders=leader,portal-cx=cx,portal-admins=admin"
+    # In the SSO modes (header, oidc), the one admin who may still sign in with a password at
+    # /login?local=1, for when the company's sign-in is down; empty: nobody.
+    break_glass_email: str = ""
     # Empty by default: X-Forwarded-For and identity headers are believed only from proxies named here.
     trusted_proxies: str = ""
     cookie_secure: Literal["auto", "always", "never"] = "auto"
@@ -121,6 +138,15 @@ class Settings(BaseSettings):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgres://") :]
         elif self.database_url.startswith("postgresql://"):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]
+        if self.auth_mode == "oidc":
+            missing = [
+                f"PORTAL_OIDC_{name.upper()}"
+                for name in ("issuer", "client_id")
+                if not getattr(self, f"oidc_{name}")
+            ]
+            if missing:
+                raise ValueError(f"PORTAL_AUTH_MODE=oidc needs {' and '.join(missing)}")
+            self.oidc_role_pairs()  # a malformed map is refused at start, not at someone's sign-in
         engine = ENGINES.get(self.search_backend)
         if engine is None:
             raise ValueError(
@@ -132,6 +158,22 @@ class Settings(BaseSettings):
                 "PORTAL_DATABASE_URL to be a PostgreSQL database; with SQLite, use whoosh (the default)"
             )
         return self
+
+    def oidc_role_pairs(self) -> dict[str, str]:
+        """PORTAL_OIDC_ROLE_MAP as {group: role}."""
+        pairs: dict[str, str] = {}
+        for part in _split(self.oidc_role_map):
+            group, sep, role = part.partition("=")
+            if not sep or not group.strip() or role.strip() not in ("employee", "cx", "leader", "admin"):
+                raise ValueError(
+                    f"PORTAL_OIDC_ROLE_MAP: “{part}” is not group=role (roles: employee, cx, leader, admin)"
+                )
+            pairs[group.strip()] = role.strip()
+        return pairs
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return self.base_url.rstrip("/") + "/auth/oidc/callback"
 
     @property
     def effective_database_url(self) -> str:

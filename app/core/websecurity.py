@@ -7,7 +7,9 @@ import ipaddress
 import json
 import secrets
 import uuid
+from functools import lru_cache
 from hashlib import sha256
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -22,6 +24,19 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+@lru_cache(maxsize=4)
+def content_security_policy(auth_mode: str, issuer: str) -> str:
+    """CSP, with the company's OpenID Connect provider as the one other place a form may lead:
+    signing out sends the browser on to the provider's own sign-out (browsers hold a form's
+    redirects to form-action)."""
+    if auth_mode != "oidc" or not issuer:
+        return CSP
+    parts = urlsplit(issuer)
+    return CSP + f" {parts.scheme}://{parts.netloc}"
+
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -155,7 +170,11 @@ class SecurityHeadersMiddleware:
                 add("x-content-type-options", "nosniff")
                 add("referrer-policy", "same-origin")
                 add("x-frame-options", "DENY")
-                add("content-security-policy", CSP)
+                settings = get_settings()
+                add(
+                    "content-security-policy",
+                    content_security_policy(settings.auth_mode, settings.oidc_issuer),
+                )
                 add("cross-origin-opener-policy", "same-origin")
                 add("permissions-policy", "camera=(), microphone=(), geolocation=()")
                 add("x-request-id", request_id)

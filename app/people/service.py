@@ -217,6 +217,61 @@ def get_or_create_team(session: Session, *, name: str, department: Department) -
     return team
 
 
+# The roles in rising order: a person in several mapped groups gets the highest.
+ROLE_ORDER = (Role.employee, Role.cx, Role.leader, Role.admin)
+
+
+def from_directory(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    department: str = "",
+    team: str = "",
+    role: Role = Role.employee,
+    source: str,
+) -> Person:
+    """The person as the company's directory says (a sign-in through the identity provider): created
+    the first time, kept in step every later time (name, team, role). A department or team the
+    directory names is created when the portal has none of that name; a team the portal keeps in
+    another department is refused, never moved on a guess. One transaction: all of it or nothing.
+    `source` ("oidc") is said in the audit trail."""
+    try:
+        with db.one_transaction(session):
+            person = _from_directory(session, normalise_email(email), name, department, team, role, source)
+    except BaseException:
+        session.rollback()
+        raise
+    return person
+
+
+def _from_directory(
+    session: Session, email: str, name: str, department: str, team: str, role: Role, source: str
+) -> Person:
+    team_row = None
+    if team.strip():
+        home = get_or_create_department(session, name=(department.strip() or team.strip())[:120])
+        team_row = get_or_create_team(session, name=team.strip()[:120], department=home)
+    elif department.strip():
+        get_or_create_department(session, name=department.strip()[:120])
+    display = name.strip()[:120]
+    person = get_by_email(session, email=email)
+    if person is None:
+        data = PersonCreate(email=email, name=display or email, role=role)
+        person = create(session, actor=None, data=data)
+    old_role = person.role
+    person.name = display or person.name
+    person.role = role
+    if team_row is not None:
+        person.team_id = team_row.id
+    session.add(person)
+    if old_role != role:
+        summary = f"{person.name}: {old_role.value} → {role.value} ({source})"
+        audit_service.record(session, None, "person.role_change", person, summary=summary)
+    db.commit(session)
+    return person
+
+
 def create_department(session: Session, *, actor: Person, name: str) -> Department:
     permissions.check(actor, "people.manage")
     name = name.strip()

@@ -96,8 +96,16 @@ def _identify(request: Request, session: Session) -> Person | None:
     if settings.auth_mode == "header":
         email = request.headers.get(settings.auth_header.lower())
         if email and via_trusted_proxy(request):
+
+            def header(name: str) -> str:
+                return request.headers.get(name.lower(), "")[:120] if name else ""
+
             return auth_service.person_from_proxy_header(
-                session, email=email, name=request.headers.get(settings.auth_name_header.lower())
+                session,
+                email=email,
+                name=request.headers.get(settings.auth_name_header.lower()),
+                department=header(settings.auth_department_header),
+                team=header(settings.auth_team_header),
             )
     return auth_service.person_for_session(session, token=session_token(request))
 

@@ -305,3 +305,34 @@ def test_header_auth_from_trusted_proxy_signs_in_and_creates_employee(
             "/me", headers={"X-Forwarded-Email": "sso.person@corp.local", "X-Forwarded-Name": "Sso Person"}
         )
     assert response.status_code == 200 and "Sso Person" in response.text
+
+
+def test_header_auth_places_a_newcomer_in_the_team_its_headers_name(
+    browser: Browser, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_AUTH_MODE", "header")
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "0.0.0.0/0,::/0")
+    monkeypatch.setenv("PORTAL_AUTH_DEPARTMENT_HEADER", "X-Forwarded-Department")
+    monkeypatch.setenv("PORTAL_AUTH_TEAM_HEADER", "X-Forwarded-Team")
+    get_settings.cache_clear()
+    from starlette.testclient import TestClient
+
+    from app.main import app
+    from app.people import service as people_service
+
+    headers = {
+        "X-Forwarded-Email": "new.joiner@corp.local",
+        "X-Forwarded-Name": "New Joiner",
+        "X-Forwarded-Department": "Logistics",
+        "X-Forwarded-Team": "Night Dispatch",
+    }
+    with TestClient(app, base_url="http://testserver", client=("10.0.0.5", 5000)) as trusted:
+        home = trusted.get("/", headers=headers)
+        assert (
+            home.status_code == 200 and "You are in <strong>Night Dispatch</strong>, Logistics." in home.text
+        )
+        trusted.get("/", headers={**headers, "X-Forwarded-Team": "Returns Desk"})  # a later move: an admin's
+    joiner = people_service.get_by_email(db, email="new.joiner@corp.local")
+    assert joiner is not None
+    db.refresh(joiner)
+    assert [t.name for t, _d in people_service.list_teams(db) if t.id == joiner.team_id] == ["Night Dispatch"]
