@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -203,3 +204,50 @@ def test_a_break_glass_admin_signs_in_with_a_password_while_the_provider_is_down
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/admin/people"
     refused = browser.post("/login", {"email": employee.email, "password": "break glass passphrase 2026"})
     assert refused.status_code == 403  # nobody else gets round the company's sign-in
+
+
+ISSUER = "https://id.corp.test"
+
+
+def _id_token(key: Any, **claims: Any) -> str:
+    from joserfc import jwt
+
+    now = int(time.time())
+    body = {
+        "iss": "https://id.corp.test",
+        "aud": "insight-loop",
+        "sub": "ann",
+        "nonce": "n-1",
+        "exp": now + 300,
+    }
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, {**body, "iat": now, **claims}, key)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["signed by another key", "another issuer", "another audience", "another nonce", "expired"],
+)
+def test_an_id_token_that_fails_a_check_signs_nobody_in(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    from joserfc.jwk import KeySet, RSAKey
+
+    monkeypatch.setenv("PORTAL_AUTH_MODE", "oidc")
+    monkeypatch.setenv("PORTAL_OIDC_ISSUER", ISSUER)
+    monkeypatch.setenv("PORTAL_OIDC_CLIENT_ID", "insight-loop")
+    get_settings.cache_clear()
+    published = RSAKey.generate_key(2048, parameters={"kid": "published"})
+    other = RSAKey.generate_key(2048, parameters={"kid": "published"})  # the same key id, another key
+    endpoints = oidc.Provider(
+        "https://id.corp.test/a", "https://id.corp.test/t", "https://id.corp.test/k", None
+    )
+    monkeypatch.setattr(oidc, "provider", lambda: endpoints)
+    monkeypatch.setattr(oidc, "_get_json", lambda _url, _what: KeySet([published]).as_dict(private=False))
+    assert oidc._checked_claims(_id_token(published), nonce="n-1")["sub"] == "ann"  # the good one passes
+    token = {
+        "signed by another key": lambda: _id_token(other),
+        "another issuer": lambda: _id_token(published, iss="https://evil.test"),
+        "another audience": lambda: _id_token(published, aud="someone-else"),
+        "another nonce": lambda: _id_token(published, nonce="n-2"),
+        "expired": lambda: _id_token(published, exp=int(time.time()) - 3600),
+    }[case]()
+    with pytest.raises(oidc.SignInFailed):
+        oidc._checked_claims(token, nonce="n-1")
