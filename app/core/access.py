@@ -73,6 +73,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "admin:department_create": ADMINS,
     "admin:team_create": ADMINS,
     "admin:team_update": ADMINS,
+    "admin:team_lead": ADMINS,
     "admin:audit": ADMINS,
     # insights
     "insights:kind_styles": PUBLIC,  # the kinds' colours: a style sheet, on the sign-in page too
@@ -153,6 +154,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "search:suggest": SIGNED_IN,
     # JSON API (the services apply the same object rules as the pages)
     "api:me": SIGNED_IN,
+    "api:teams_update": ADMINS,
     "api:insights_list": SIGNED_IN,
     "api:insights_create": CX,
     "api:insight_get": SIGNED_IN,

@@ -18,7 +18,7 @@ from app.core.types import PageNumber, PathId, page_count
 from app.flows import accounts
 from app.people import service as people_service
 from app.people.models import Department, Person, Role, Team
-from app.people.schemas import PersonCreate, PersonForm, PersonUpdate, TeamForm
+from app.people.schemas import LeadForm, PersonCreate, PersonForm, PersonUpdate, TeamForm
 from app.web.deps import CurrentPerson, SessionDep
 
 router = APIRouter(prefix="/admin")
@@ -127,6 +127,7 @@ def _teams_page(
         "departments": people_service.list_departments(session),
         "teams": people_service.list_teams(session),
         "sizes": people_service.team_sizes(session),
+        "leads": people_service.leads(session),
         "errors": errors,
     }
     return render(request, "admin/teams.html", context, status_code=status_code)
@@ -151,6 +152,7 @@ def _saved_on_teams_page(
 
 
 TeamFormDep = Annotated[TeamForm, Form()]
+LeadFormDep = Annotated[LeadForm, Form()]
 
 
 @router.post("/departments", name="admin:department_create", response_class=HTMLResponse)
@@ -189,4 +191,23 @@ def team_update(
         ),
         field_prefix=f"team{team_id}_",
         done="Team “{name}” saved.",
+    )
+
+
+@router.post("/teams/{team_id}/lead", name="admin:team_lead", response_class=HTMLResponse)
+def team_lead(
+    request: Request,
+    session: SessionDep,
+    me: CurrentPerson,
+    team_id: PathId,
+    form: Annotated[LeadForm, Form()],
+) -> Response:
+    return _saved_on_teams_page(
+        request,
+        session,
+        lambda: people_service.set_team_lead(
+            session, actor=me, team_id=team_id, lead_email=form.lead_email or None
+        ),
+        field_prefix=f"team{team_id}_",
+        done="The lead of “{name}” is saved.",
     )

@@ -56,6 +56,31 @@ class PersonRead(BaseModel):
     role: Role
     team: str | None
     department: str | None
+    team_id: int | None
+    department_id: int | None
+
+
+class TeamLeadIn(BaseModel):
+    """PATCH /api/v1/teams/{id}: the lead's e-mail; null takes the lead off the team."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lead_email: str | None = Check(max_length=254)
+
+
+class TeamRead(BaseModel):
+    id: int
+    name: str
+    department_id: int
+    department: str
+    lead_email: str | None
+    members: int
+
+
+class LeadForm(BaseModel):
+    """The lead form of a team on the admin page (plain text; empty takes the lead off)."""
+
+    lead_email: str = Field(default="", max_length=300)
 
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")

@@ -11,11 +11,12 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit_service
 from app.core import db
 from app.core.credentials import check_password_policy, hash_password
+from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.text import escape_like
 from app.people import permissions
 from app.people.models import Department, Person, Role, Team
-from app.people.schemas import PersonCreate, PersonRead, PersonUpdate
+from app.people.schemas import PersonCreate, PersonRead, PersonUpdate, TeamRead
 
 _HANDLE_CHARS = re.compile(r"[^a-z0-9._-]+")
 
@@ -51,6 +52,8 @@ def to_read(session: Session, person: Person) -> PersonRead:
         role=person.role,
         team=team.name if team else None,
         department=department.name if department else None,
+        team_id=team.id if team else None,
+        department_id=department.id if department else None,
     )
 
 
@@ -270,6 +273,50 @@ def _from_directory(
         audit_service.record(session, None, "person.role_change", person, summary=summary)
     db.commit(session)
     return person
+
+
+@owns_transaction
+def set_team_lead(session: Session, *, actor: Person, team_id: int, lead_email: str | None) -> Team:
+    """Name a team's lead (an active person, by e-mail), or take the lead off with None."""
+    permissions.check(actor, "people.manage")
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("There is no such team.")
+    lead = None
+    if lead_email:
+        lead = get_by_email(session, email=normalise_email(lead_email))
+        if lead is None or not lead.is_active:
+            raise ValidationFailed({"lead_email": "Nobody active in the portal has this e-mail address."})
+    team.lead_id = lead.id if lead else None
+    session.add(team)
+    summary = f"{team.name}: lead {lead.name if lead else 'none'}"
+    audit_service.record(session, actor, "team.lead", team, summary=summary)
+    db.commit(session)
+    return team
+
+
+def team_read(session: Session, team: Team) -> TeamRead:
+    department = session.get(Department, team.department_id)
+    lead = session.get(Person, team.lead_id) if team.lead_id else None
+    assert team.id is not None and department is not None
+    return TeamRead(
+        id=team.id,
+        name=team.name,
+        department_id=team.department_id,
+        department=department.name,
+        lead_email=lead.email if lead else None,
+        members=team_sizes(session).get(team.id, 0),
+    )
+
+
+def leads(session: Session) -> dict[int, Person]:
+    """Each team's lead, by team id (for the org chart)."""
+    rows = session.exec(
+        select(Team.id, Person)
+        .join(Person, col(Person.id) == Team.lead_id)
+        .where(col(Team.lead_id).is_not(None))
+    ).all()
+    return {team_id: person for team_id, person in rows if team_id is not None}
 
 
 def create_department(session: Session, *, actor: Person, name: str) -> Department:
