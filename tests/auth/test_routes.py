@@ -190,8 +190,11 @@ def test_token_created_on_own_page_is_shown_once_and_works_on_the_api(
         "role": "employee",
         "team": api.json()["team"],
         "department": api.json()["department"],
+        "team_id": employee.team_id,  # the contract's "next" additions (issue 24)
+        "department_id": api.json()["department_id"],
     }
     assert api.json()["team"] is not None and api.json()["department"] is not None
+    assert api.json()["team_id"] is not None and api.json()["department_id"] is not None
     page = browser.get("/me")
     assert token.group(1) not in page.text and "my script" in page.text
 
