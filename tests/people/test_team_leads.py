@@ -18,7 +18,9 @@ from tests.browser import Browser, bearer
 @pytest.fixture
 def team(db: Session) -> Team:
     department = people_service.get_or_create_department(db, name="Logistics")
-    return people_service.get_or_create_team(db, name="Night Dispatch", department=department)
+    created = people_service.get_or_create_team(db, name="Night Dispatch", department=department)
+    db.commit()  # there before the test: a refused change rolls back only its own work
+    return created
 
 
 def test_an_admin_names_a_lead_and_takes_them_off(
