@@ -71,9 +71,10 @@ help: ## Show this help
 
 ##@ Performance
 .PHONY: bench
-bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a mixed load, pages vs a minimal page
+bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a 2,000-person org chart import, a mixed load, pages vs a minimal page
 	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES) --backends $(BACKENDS)
 	$(BIN)/python -m tests.bench.import_bench --rows $(IMPORT_ROWS) --backend tantivy
 	$(BIN)/python -m tests.bench.pulse_bench --people $(PULSE_PEOPLE) --postgres "$(PULSE_POSTGRES)"
+	$(BIN)/python -m tests.bench.people_bench --people $(PULSE_PEOPLE) --postgres "$(PULSE_POSTGRES)"
 	$(BIN)/python -m tests.bench.mixed_bench --rows $(MIXED_ROWS) --writers 20 --postgres "$(PULSE_POSTGRES)"
 	$(BIN)/python -m tests.bench.page_bench --sizes $(PAGE_SIZES)

@@ -20,6 +20,8 @@ users_cli = typer.Typer(help="People.", no_args_is_help=True)
 tokens_cli = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
+people_cli = typer.Typer(help="People and the org chart.", no_args_is_help=True)
+cli.add_typer(people_cli, name="people")
 index_cli = typer.Typer(help="Search index.", no_args_is_help=True)
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(index_cli, name="index")
@@ -320,6 +322,54 @@ def import_feedback(
     typer.echo(
         f"{verb} {outcome.imported:,} feedback; skipped {outcome.skipped_duplicates:,} already there"
         f" and {outcome.skipped_empty:,} without the customer's words."
+    )
+
+
+@people_cli.command("import")
+def people_import(
+    file: Annotated[
+        str, typer.Argument(help="CSV or XLSX: email, name, department, team, role, manager_email.")
+    ],
+    as_email: Annotated[str, typer.Option("--as", help="Which admin imports (default: the first).")] = "",
+    dry_run: Annotated[bool, typer.Option(help="Check every row and report; change nothing.")] = False,
+) -> None:
+    """Bring people, departments and teams in from a file: every row, or none when any row is bad."""
+    from pathlib import Path
+
+    from sqlmodel import col, select
+
+    from app.core.db import new_session
+    from app.core.errors import DomainError
+    from app.imports import people as people_import
+    from app.people import service as people_service
+    from app.people.models import Person, Role
+
+    _check_config()
+    path = Path(file)
+    if not path.is_file():
+        _fail(f"No file {file}.")
+    with new_session() as session:
+        if as_email:
+            actor = people_service.get_by_email(session, email=as_email)
+        else:
+            query = select(Person).where(Person.role == Role.admin, col(Person.is_active))
+            actor = session.exec(query.order_by(col(Person.id))).first()
+        if actor is None or not actor.is_active:
+            _fail(f"No active admin {as_email} to import as.")
+            return
+        try:
+            outcome = people_import.import_people(session, actor=actor, path=path, dry_run=dry_run)
+        except people_import.PeopleImportRejected as exc:
+            for error in exc.outcome.errors[:50]:
+                typer.secho(f"row {error['row']}: {error['message']}", fg=typer.colors.RED, err=True)
+            _fail(f"{len(exc.outcome.errors)} rows need fixing; nothing changed.")
+            return
+        except DomainError as exc:
+            _fail(exc.message)
+            return
+    verb = "Would create" if dry_run else "Created"
+    typer.echo(
+        f"{verb} {outcome.created:,} people, updated {outcome.updated:,}, {outcome.unchanged:,} unchanged."
     )
 
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/imports/feedback: a whole file of feedback in one request, all rows or none."""
+"""POST /api/v1/imports/feedback and /people: a whole file in one request, all rows or none."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 
 from app.core.config import get_settings
 from app.core.errors import StorageFull, ValidationFailed, is_disk_full
+from app.imports import people as people_import
 from app.imports import service as import_service
-from app.imports.schemas import ImportResult, RowError
+from app.imports.schemas import ImportResult, PeopleImportResult, RowError
 from app.insights.models import Channel
 from app.web.deps import CurrentPerson, ReadSessionDep, SessionDep
 
@@ -73,4 +74,50 @@ def _result(outcome: import_service.Outcome) -> ImportResult:
         rows_read=outcome.rows_read,
         dry_run=outcome.dry_run,
         errors=[RowError(**e) for e in outcome.errors],
+    )
+
+
+@router.post(
+    "/people",
+    name="api:imports_people",
+    response_model=PeopleImportResult,
+    responses={
+        422: {"description": "Bad rows (listed in `errors`, numbered as in a spreadsheet); nothing changed."}
+    },
+)
+def import_people(
+    session: SessionDep,
+    me: CurrentPerson,
+    file: Annotated[
+        UploadFile, File(description="CSV or XLSX: email, name, department, team, role, manager_email.")
+    ],
+    dry_run: Annotated[bool, Form(description="Check every row and report; change nothing.")] = False,
+) -> Any:
+    folder = get_settings().data_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(12)}.people"
+    try:
+        with path.open("wb") as out:
+            while chunk := file.file.read(1024 * 1024):
+                out.write(chunk)
+        outcome = people_import.import_people(session, actor=me, path=path, dry_run=dry_run)
+    except people_import.PeopleImportRejected as exc:
+        body = {"detail": exc.message, **_people_result(exc.outcome).model_dump()}
+        return JSONResponse(status_code=422, content=body)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise StorageFull() from exc
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+    return _people_result(outcome)
+
+
+def _people_result(outcome: people_import.PeopleOutcome) -> PeopleImportResult:
+    return PeopleImportResult(
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        dry_run=outcome.dry_run,
+        errors=[RowError(row=int(str(e["row"])), message=str(e["message"])) for e in outcome.errors],
     )

@@ -1,4 +1,4 @@
-"""What the feedback import API answers."""
+"""What the feedback and people imports answer."""
 
 from __future__ import annotations
 
@@ -15,5 +15,13 @@ class ImportResult(BaseModel):
     skipped_duplicates: int
     skipped_empty: int
     rows_read: int
+    dry_run: bool
+    errors: list[RowError]
+
+
+class PeopleImportResult(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
     dry_run: bool
     errors: list[RowError]

@@ -44,6 +44,8 @@ class Person(SQLModel, table=True):
         sa_type=SAEnum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
     )
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    # The person's manager, from the company's directory (the people import); kept when they leave.
+    manager_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = Field(default=True)
     # E-mail digest of unread notifications: off | daily | weekly.

@@ -6,6 +6,7 @@ import http.server
 import re
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +50,28 @@ def test_admin_adds_a_person_who_can_then_sign_in(page: Page, live_server: LiveS
 
     sign_in(page, "nina.new@e2e.test", "nina's first passphrase")
     expect(page.get_by_role("heading", name="Good to see you, Nina")).to_be_visible()
+
+
+def test_admin_imports_the_org_chart_from_a_file(page: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    suffix = live_server.screen  # each screen's portal is its own; the names only need to be new there
+    people.write_text(
+        "email,name,department,team,role,manager_email\n"
+        f"rita.{suffix}@e2e.test,Rita Rowe,Operations,Depot North,leader,\n"
+        f"sam.{suffix}@e2e.test,Sam Stone,Operations,Depot North,,rita.{suffix}@e2e.test\n"
+    )
+    sign_in(page, "ada@e2e.test")
+    page.goto("/admin/people")
+    page.get_by_role("link", name="Import people").click()
+    page.get_by_label("The file (CSV or XLSX)").set_input_files(str(people))
+    page.get_by_label("Dry run: check and count, change nothing").check()
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Dry run: every row is fine.")).to_contain_text("The import would create 2")
+    page.get_by_label("The file (CSV or XLSX)").set_input_files(str(people))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported: 2 created")).to_be_visible()
+    page.goto("/admin/teams")
+    expect(page.get_by_role("cell", name="Depot North", exact=True)).to_be_visible()
 
 
 def test_api_token_is_created_in_place_and_shown_once(page: Page) -> None:
