@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from app.people.models import Person
 
 from app.core.config import ConfigurationError, get_settings
 
@@ -27,7 +32,7 @@ cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(index_cli, name="index")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
 
@@ -260,15 +265,11 @@ def import_feedback(
     """Import feedback from a file: every row, or none when any row is bad (rows named with reasons)."""
     from pathlib import Path
 
-    from sqlmodel import col, select
-
     from app.core.db import new_read_session, new_session
     from app.core.errors import DomainError
     from app.imports import reader
     from app.imports import service as import_service
     from app.insights.models import Channel
-    from app.people import service as people_service
-    from app.people.models import Person, Role
 
     _check_config()
     if channel not in {c.value for c in Channel}:
@@ -286,14 +287,7 @@ def import_feedback(
     # Everything but the write itself reads on the read session: a long check pass must not hold
     # the SQLite write lock that the running portal's writes need.
     with new_session() as session, new_read_session() as reading:
-        if as_email:
-            actor = people_service.get_by_email(reading, email=as_email)
-        else:
-            query = select(Person).where(Person.role == Role.admin, col(Person.is_active))
-            actor = reading.exec(query.order_by(col(Person.id))).first()
-        if actor is None or not actor.is_active:
-            _fail(f"No active person {as_email or 'with the admin role'} to import as.")
-            return
+        actor = _acting_person(reading, as_email)
         try:
             plan = import_service.plan(path, fields, channel=Channel(channel), skip_empty=skip_empty)
             total = reader.count_rows(path, plan.table)
@@ -325,6 +319,24 @@ def import_feedback(
     )
 
 
+def _acting_person(session: Session, as_email: str) -> Person:
+    """Who an import from the command line acts as: the person named, or the first active admin."""
+    from sqlmodel import col, select
+
+    from app.people import service as people_service
+    from app.people.models import Person as PersonRow
+    from app.people.models import Role
+
+    if as_email:
+        actor = people_service.get_by_email(session, email=as_email)
+    else:
+        query = select(PersonRow).where(PersonRow.role == Role.admin, col(PersonRow.is_active))
+        actor = session.exec(query.order_by(col(PersonRow.id))).first()
+    if actor is None or not actor.is_active:
+        _fail(f"No active person {as_email or 'with the admin role'} to import as.")
+    return actor
+
+
 @people_cli.command("import")
 def people_import(
     file: Annotated[
@@ -336,27 +348,16 @@ def people_import(
     """Bring people, departments and teams in from a file: every row, or none when any row is bad."""
     from pathlib import Path
 
-    from sqlmodel import col, select
-
     from app.core.db import new_session
     from app.core.errors import DomainError
     from app.imports import people as people_import
-    from app.people import service as people_service
-    from app.people.models import Person, Role
 
     _check_config()
     path = Path(file)
     if not path.is_file():
         _fail(f"No file {file}.")
     with new_session() as session:
-        if as_email:
-            actor = people_service.get_by_email(session, email=as_email)
-        else:
-            query = select(Person).where(Person.role == Role.admin, col(Person.is_active))
-            actor = session.exec(query.order_by(col(Person.id))).first()
-        if actor is None or not actor.is_active:
-            _fail(f"No active admin {as_email} to import as.")
-            return
+        actor = _acting_person(session, as_email)
         try:
             outcome = people_import.import_people(session, actor=actor, path=path, dry_run=dry_run)
         except people_import.PeopleImportRejected as exc:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
-from app.core.config import get_settings
-from app.core.errors import StorageFull, ValidationFailed, is_disk_full
+from app.core.errors import ValidationFailed
 from app.imports import people as people_import
 from app.imports import service as import_service
 from app.imports.schemas import ImportResult, PeopleImportResult, RowError
+from app.imports.uploads import kept_upload
 from app.insights.models import Channel
 from app.web.deps import CurrentPerson, ReadSessionDep, SessionDep
 
@@ -43,26 +42,16 @@ def import_feedback(
         fields = None
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         raise ValidationFailed({"mapping": 'Send the mapping as JSON: {"quote": "Review Text", ...}.'})
-    folder = get_settings().data_dir / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(12)}.upload"
     try:
-        with path.open("wb") as out:
-            while chunk := file.file.read(1024 * 1024):
-                out.write(chunk)
-        plan = import_service.plan(
-            path, fields, channel=channel, skip_empty=skip_empty, file_name=Path(file.filename or "").name
-        )
-        outcome = import_service.import_file(session, actor=me, plan=plan, dry_run=dry_run, reading=reading)
+        with kept_upload(file.file) as path:
+            name = Path(file.filename or "").name
+            plan = import_service.plan(path, fields, channel=channel, skip_empty=skip_empty, file_name=name)
+            outcome = import_service.import_file(
+                session, actor=me, plan=plan, dry_run=dry_run, reading=reading
+            )
     except import_service.ImportRejected as exc:
         body = {"detail": exc.message, **_result(exc.outcome).model_dump()}
         return JSONResponse(status_code=422, content=body)
-    except OSError as exc:
-        if is_disk_full(exc):  # the upload or the checked rows found no room: nothing was imported
-            raise StorageFull() from exc
-        raise
-    finally:
-        path.unlink(missing_ok=True)
     return _result(outcome)
 
 
@@ -93,23 +82,12 @@ def import_people(
     ],
     dry_run: Annotated[bool, Form(description="Check every row and report; change nothing.")] = False,
 ) -> Any:
-    folder = get_settings().data_dir / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(12)}.people"
     try:
-        with path.open("wb") as out:
-            while chunk := file.file.read(1024 * 1024):
-                out.write(chunk)
-        outcome = people_import.import_people(session, actor=me, path=path, dry_run=dry_run)
+        with kept_upload(file.file, suffix="people") as path:
+            outcome = people_import.import_people(session, actor=me, path=path, dry_run=dry_run)
     except people_import.PeopleImportRejected as exc:
         body = {"detail": exc.message, **_people_result(exc.outcome).model_dump()}
         return JSONResponse(status_code=422, content=body)
-    except OSError as exc:
-        if is_disk_full(exc):
-            raise StorageFull() from exc
-        raise
-    finally:
-        path.unlink(missing_ok=True)
     return _people_result(outcome)
 
 

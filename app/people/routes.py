@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Annotated
 
@@ -11,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.auth import service as auth_service
-from app.core.config import get_settings
 from app.core.errors import ValidationFailed, field_errors
 from app.core.forms import FormState, checked
 from app.core.htmx import see_other
@@ -19,6 +17,7 @@ from app.core.templating import render
 from app.core.types import PageNumber, PathId, page_count
 from app.flows import accounts
 from app.imports.people import COLUMNS, PeopleImportRejected, import_people
+from app.imports.uploads import kept_upload
 from app.people import service as people_service
 from app.people.models import Department, Person, Role, Team
 from app.people.schemas import LeadForm, PersonCreate, PersonForm, PersonUpdate, TeamForm
@@ -95,24 +94,17 @@ def people_import(
     dry_run: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """The org chart from a file, on the page: the counts, or the rows to fix (nothing changed)."""
-    folder = get_settings().data_dir / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(12)}.people"
     context: dict[str, object] = {"outcome": None, "problem": "", "columns": COLUMNS}
     status = 200
     try:
-        with path.open("wb") as out:
-            while chunk := file.file.read(1024 * 1024):
-                out.write(chunk)
-        context["outcome"] = import_people(session, actor=me, path=path, dry_run=checked(dry_run))
+        with kept_upload(file.file, suffix="people") as path:
+            context["outcome"] = import_people(session, actor=me, path=path, dry_run=checked(dry_run))
     except PeopleImportRejected as exc:
         context.update(outcome=exc.outcome, problem=exc.message)
         status = 422
     except ValidationFailed as exc:
         context["problem"] = "; ".join(exc.errors.values())
         status = 422
-    finally:
-        path.unlink(missing_ok=True)
     return render(request, "admin/people_import.html", context, status_code=status)
 
 
