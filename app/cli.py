@@ -304,10 +304,9 @@ def import_feedback(
                 )
         except import_service.ImportRejected as exc:
             typer.echo("", err=True)
-            for error in exc.outcome.errors[:50]:
-                typer.secho(f"row {error['row']}: {error['message']}", fg=typer.colors.RED, err=True)
-            _fail(f"{exc.outcome.error_count} rows need fixing; nothing was imported.")
-            return
+            _refuse_rows(
+                exc.outcome.errors, f"{exc.outcome.error_count} rows need fixing; nothing was imported."
+            )
         except DomainError as exc:
             _fail(exc.message)
             return
@@ -317,6 +316,13 @@ def import_feedback(
         f"{verb} {outcome.imported:,} feedback; skipped {outcome.skipped_duplicates:,} already there"
         f" and {outcome.skipped_empty:,} without the customer's words."
     )
+
+
+def _refuse_rows(errors: list[dict[str, object]], summary: str) -> NoReturn:
+    """An import refused: the first 50 rows to fix, each with its reason, then the summary."""
+    for error in errors[:50]:
+        typer.secho(f"row {error['row']}: {error['message']}", fg=typer.colors.RED, err=True)
+    _fail(summary)
 
 
 def _acting_person(session: Session, as_email: str) -> Person:
@@ -361,10 +367,7 @@ def people_import(
         try:
             outcome = people_import.import_people(session, actor=actor, path=path, dry_run=dry_run)
         except people_import.PeopleImportRejected as exc:
-            for error in exc.outcome.errors[:50]:
-                typer.secho(f"row {error['row']}: {error['message']}", fg=typer.colors.RED, err=True)
-            _fail(f"{len(exc.outcome.errors)} rows need fixing; nothing changed.")
-            return
+            _refuse_rows(exc.outcome.errors, f"{len(exc.outcome.errors)} rows need fixing; nothing changed.")
         except DomainError as exc:
             _fail(exc.message)
             return
