@@ -28,6 +28,10 @@ cli.add_typer(users_cli, name="users")
 people_cli = typer.Typer(help="People and the org chart.", no_args_is_help=True)
 cli.add_typer(people_cli, name="people")
 index_cli = typer.Typer(help="Search index.", no_args_is_help=True)
+scim_cli = typer.Typer(
+    help="Provisioning tokens for the company directory (SCIM at /scim/v2).", no_args_is_help=True
+)
+cli.add_typer(scim_cli, name="scim-token")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(index_cli, name="index")
 
@@ -463,6 +467,60 @@ def tokens_create(
     )
     typer.echo("it is shown only now:")
     typer.echo(created.token)
+
+
+@scim_cli.command("create")
+def scim_token_create(
+    name: Annotated[str, typer.Option(help="Which directory holds it, e.g. 'Entra ID'.")] = "directory",
+) -> None:
+    """Create a provisioning token for /scim/v2; the token is printed alone on the last line."""
+    from app.core.db import new_session
+    from app.scim import service as scim_service
+
+    _check_config()
+    with new_session() as session:
+        try:
+            created = scim_service.create_token(session, name=name)
+        except ValueError as exc:
+            _fail(str(exc))
+    typer.echo(f"Provisioning token {created.record.id} {created.record.name!r}; give it to the directory's")
+    typer.echo("SCIM settings (Bearer). It is shown only now:")
+    typer.echo(created.token)
+
+
+@scim_cli.command("list")
+def scim_token_list() -> None:
+    """The provisioning tokens: id, name, first characters, created, last used, revoked."""
+    from app.core.db import new_session
+    from app.scim import service as scim_service
+
+    _check_config()
+    with new_session() as session:
+        tokens = scim_service.list_tokens(session)
+    if not tokens:
+        typer.echo("No provisioning tokens yet: portal scim-token create --name 'Entra ID'")
+    for token in tokens:
+        used = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "never"
+        state = f"revoked {token.revoked_at.date().isoformat()}" if token.revoked_at else "active"
+        created = token.created_at.date().isoformat()
+        typer.echo(f"{token.id}\t{token.name}\t{token.prefix}…\tcreated {created}\tused {used}\t{state}")
+
+
+@scim_cli.command("revoke")
+def scim_token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (scim-token list).")],
+) -> None:
+    """Revoke a provisioning token: the directory's next request gets 401."""
+    from app.core.db import new_session
+    from app.scim import service as scim_service
+
+    _check_config()
+    with new_session() as session:
+        try:
+            record = scim_service.revoke_token(session, token_id=token_id)
+        except LookupError as exc:
+            _fail(str(exc))
+    typer.echo(f"Revoked provisioning token {record.id} {record.name!r}.")
 
 
 def main() -> None:

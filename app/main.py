@@ -50,6 +50,7 @@ from app.proposals import review_routes
 from app.proposals import routes as proposal_routes
 from app.pulse import api as pulse_api
 from app.pulse import routes as pulse_routes
+from app.scim import api as scim_api
 from app.search import api as search_api
 from app.search import routes as search_routes
 from app.search.drainer import Drainer
@@ -107,6 +108,10 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(TrustedProxyMiddleware)  # outermost: it sees the socket's own peer
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # SCIM provisioning: an application of its own, with its own token, errors and media type.
+    scim_app = scim_api.create_scim_app()
+    scim_app.dependency_overrides = app.dependency_overrides  # one set of overrides (the tests')
+    app.mount(scim_api.PREFIX, scim_app, name="scim")
 
     routers = [
         health.router,

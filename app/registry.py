@@ -20,6 +20,7 @@ from app.people import models as people_models
 from app.proposals import models as proposal_models
 from app.proposals.search import SEARCHABLE as PROPOSALS
 from app.pulse import models as pulse_models
+from app.scim import models as scim_models
 from app.search import models as search_models
 from app.search.searchable import register as register_searchable
 
@@ -41,5 +42,6 @@ __all__ = [
     "people_models",
     "proposal_models",
     "pulse_models",
+    "scim_models",
     "search_models",
 ]

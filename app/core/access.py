@@ -65,6 +65,7 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "me:digest": SIGNED_IN,
     "admin:people": ADMINS,
     "admin:people_import_form": ADMINS,
+    "admin:people_move": ADMINS,
     "admin:people_import": ADMINS,
     "admin:person_new_form": ADMINS,
     "admin:person_create": ADMINS,

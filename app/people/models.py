@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import JSON, Column, ForeignKey, Integer
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -30,6 +31,10 @@ class Team(SQLModel, table=True):
             Integer, ForeignKey("person.id", use_alter=True, ondelete="SET NULL"), nullable=True
         ),
     )
+    # The company directory's own id for the team's group (SCIM externalId), and when the directory
+    # removed the group: the team stays for its history (pulse rounds, proposals), without members.
+    external_id: str | None = Field(default=None, max_length=255)
+    removed_from_directory_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -51,4 +56,11 @@ class Person(SQLModel, table=True):
     # E-mail digest of unread notifications: off | daily | weekly.
     digest: str = Field(default="off", max_length=8)
     last_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the company directory (SCIM) says of the person, for provisioning: its sign-in name
+    # (userName), its own id (externalId), the attributes it sent as it sent them (name parts,
+    # e-mails, department), and when it removed the person. None for people it never sent.
+    directory_user_name: str | None = Field(default=None, max_length=254, index=True)
+    external_id: str | None = Field(default=None, max_length=255)
+    directory: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    removed_from_directory_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -21,26 +22,67 @@ from app.imports.uploads import kept_upload
 from app.people import service as people_service
 from app.people.models import Department, Person, Role, Team
 from app.people.schemas import LeadForm, PersonCreate, PersonForm, PersonUpdate, TeamForm
-from app.web.deps import CurrentPerson, SessionDep
+from app.web.deps import CurrentPerson, FormDep, SessionDep
 
 router = APIRouter(prefix="/admin")
 
 
+def _team_filter(team: str) -> int | None:
+    """The people list's team filter: "" for everyone, "none" for people not in a team yet."""
+    if team == "none":
+        return people_service.NO_TEAM
+    return int(team) if team.isdigit() and len(team) < 10 else None
+
+
 @router.get("/people", name="admin:people", response_class=HTMLResponse)
-def people(request: Request, session: SessionDep, q: str = "", page: PageNumber = 1) -> Response:
-    total, rows = people_service.list_people(session, query=q[:100], page=page)
-    return render(
-        request,
-        "admin/people.html",
-        {
-            "rows": rows,
-            "total": total,
-            "page": page,
-            "pages": page_count(total, people_service.PER_PAGE),
-            "q": q[:100],
-        },
-        block="results",
-    )
+def people(
+    request: Request, session: SessionDep, q: str = "", team: str = "", page: PageNumber = 1
+) -> Response:
+    return _people_page(request, session, q=q, team=team, page=page)
+
+
+def _people_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    q: str = "",
+    team: str = "",
+    page: int = 1,
+    move_error: str = "",
+    status_code: int = 200,
+) -> Response:
+    team_id = _team_filter(team)
+    total, rows = people_service.list_people(session, query=q[:100], team_id=team_id, page=page)
+    team = "none" if team_id == people_service.NO_TEAM else str(team_id or "")
+    context = {
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": page_count(total, people_service.PER_PAGE),
+        "q": q[:100],
+        "team": team,
+        "teams": people_service.list_teams(session),
+        "move_error": move_error,
+    }
+    return render(request, "admin/people.html", context, block="results", status_code=status_code)
+
+
+@router.post("/people/move", name="admin:people_move", response_class=HTMLResponse)
+def people_move(request: Request, session: SessionDep, me: CurrentPerson, form: FormDep) -> Response:
+    """Move the ticked people into the chosen team (the people list's "Move to team"). A refusal
+    shows the same list again with the reason, and nobody moves."""
+    ids = [int(v) for v in form.getlist("person_ids") if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    raw_team = form.get("team_id")
+    team_id = int(raw_team) if isinstance(raw_team, str) and raw_team.isdigit() and len(raw_team) < 10 else 0
+    q, team = str(form.get("q") or "")[:100], str(form.get("team") or "")[:12]
+    try:
+        moved_to, moved = people_service.move_people(session, actor=me, person_ids=ids, team_id=team_id)
+    except ValidationFailed as exc:
+        error = " ".join(exc.errors.values()) or exc.message
+        return _people_page(request, session, q=q, team=team, move_error=error, status_code=422)
+    said = f"Moved {moved} {'person' if moved == 1 else 'people'} to {moved_to.name}."
+    back = "/admin/people?" + urlencode({"q": q, "team": team})
+    return see_other(back, flash=said if moved else f"They were all in {moved_to.name} already.")
 
 
 def _person_form(

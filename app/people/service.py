@@ -146,15 +146,23 @@ def update(session: Session, *, actor: Person, person_id: int, data: PersonUpdat
 PER_PAGE = 20  # people on an admin page
 
 
+NO_TEAM = 0  # the team filter's value for "not in a team yet"
+
+
 def list_people(
-    session: Session, *, query: str = "", page: int = 1, per_page: int = PER_PAGE
+    session: Session, *, query: str = "", team_id: int | None = None, page: int = 1, per_page: int = PER_PAGE
 ) -> tuple[int, list[tuple[Person, Team | None, Department | None]]]:
+    """A page of people by name, optionally of one team (or, with NO_TEAM, of nobody's team)."""
     statement = (
         select(Person, Team, Department)
         .join(Team, col(Person.team_id) == Team.id, isouter=True)
         .join(Department, col(Team.department_id) == Department.id, isouter=True)
     )
     count = select(func.count()).select_from(Person)
+    if team_id is not None:
+        in_team = col(Person.team_id).is_(None) if team_id == NO_TEAM else Person.team_id == team_id
+        statement = statement.where(in_team)
+        count = count.where(in_team)
     if query:
         like = f"%{escape_like(query.lower())}%"
         condition = or_(
@@ -166,6 +174,43 @@ def list_people(
     total = session.exec(count).one()
     rows = session.exec(statement.order_by(Person.name).offset((page - 1) * per_page).limit(per_page)).all()
     return total, [(p, t, d) for p, t, d in rows]
+
+
+MAX_MOVE = 200  # people moved in one go (a page of the people list, ten times over)
+
+
+@owns_transaction
+def move_people(session: Session, *, actor: Person, person_ids: list[int], team_id: int) -> tuple[Team, int]:
+    """An admin moves people into a team, all of them or none; one audit event says who went
+    where. Returns the team and how many people changed team."""
+    permissions.check(actor, "people.manage")
+    team = session.get(Team, team_id)
+    if team is None or team.removed_from_directory_at is not None:
+        raise ValidationFailed({"team_id": "Choose an existing team."})
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        raise ValidationFailed({"person_ids": "Tick the people to move first."})
+    if len(wanted) > MAX_MOVE:
+        raise ValidationFailed({"person_ids": f"Move at most {MAX_MOVE} people at a time."})
+    people = session.exec(select(Person).where(col(Person.id).in_(wanted))).all()
+    if len(people) != len(wanted):
+        raise ValidationFailed({"person_ids": "Some of these people no longer exist; reload the page."})
+    moved = [p for p in people if p.team_id != team.id]
+    for person in moved:
+        person.team_id = team.id
+        session.add(person)
+    if moved:
+        names = ", ".join(sorted(p.name for p in moved)[:10]) + (" …" if len(moved) > 10 else "")
+        audit_service.record(
+            session,
+            actor,
+            "people.move",
+            team,
+            summary=f"{len(moved)} to {team.name}: {names}",
+            details={"person_ids": [p.id for p in moved]},
+        )
+    db.commit(session)
+    return team, len(moved)
 
 
 def count_people(session: Session) -> int:

@@ -131,3 +131,24 @@ def test_worker_applies_the_outbox_until_stopped(scratch: dict[str, str]) -> Non
         out, _ = worker.communicate(timeout=30)
         engine.dispose()
     assert worker.returncode == 0 and "worker stopped" in out
+
+
+def test_scim_tokens_are_created_listed_and_revoked_from_the_command_line(scratch: dict[str, str]) -> None:
+    from app.scim import service as scim_service
+
+    run(scratch, "db", "upgrade")
+    created = run(scratch, "scim-token", "create", "--name", "Entra ID")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("scim_")
+    listed = run(scratch, "scim-token", "list")
+    assert "Entra ID" in listed.stdout and "active" in listed.stdout and token not in listed.stdout
+    engine = create_engine(scratch["PORTAL_DATABASE_URL"])
+    with Session(engine) as session:
+        assert scim_service.token_holder(session, token=token) is not None
+    revoked = run(scratch, "scim-token", "revoke", "1")
+    assert revoked.returncode == 0 and "Revoked" in revoked.stdout
+    with Session(engine) as session:
+        assert scim_service.token_holder(session, token=token) is None
+    engine.dispose()
+    assert run(scratch, "scim-token", "revoke", "99").returncode == 2
