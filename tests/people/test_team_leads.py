@@ -93,6 +93,7 @@ def test_the_teams_page_shows_and_saves_the_lead(
     assert saved.status_code == 303
     page = browser.get("/admin/teams")
     assert f'value="{leader.email}"' in page.text and leader.name in page.text
+    assert 'Logistics <span class="muted small">· 1 team · 0 people</span>' in page.text
     refused = browser.post(f"/admin/teams/{team.id}/lead", {"lead_email": "nobody@example.test"})
     assert (
         refused.status_code == 422 and "Nobody active in the portal has this e-mail address." in refused.text
