@@ -59,6 +59,7 @@ def test_admin_imports_the_org_chart_from_a_file(page: Page, live_server: LiveSe
         "email,name,department,team,role,manager_email\n"
         f"rita.{suffix}@e2e.test,Rita Rowe,Operations,Depot North,leader,\n"
         f"sam.{suffix}@e2e.test,Sam Stone,Operations,Depot North,,rita.{suffix}@e2e.test\n"
+        f"tom.{suffix}@e2e.test,Tom Trent,Operations,Depot South,,rita.{suffix}@e2e.test\n"
     )
     sign_in(page, "ada@e2e.test")
     page.goto("/admin/people")
@@ -66,23 +67,23 @@ def test_admin_imports_the_org_chart_from_a_file(page: Page, live_server: LiveSe
     page.get_by_label("The file (CSV or XLSX)").set_input_files(str(people))
     page.get_by_label("Dry run: check and count, change nothing").check()
     page.get_by_role("button", name="Import").click()
-    expect(page.get_by_text("Dry run: every row is fine.")).to_contain_text("The import would create 2")
+    expect(page.get_by_text("Dry run: every row is fine.")).to_contain_text("The import would create 3")
     page.get_by_label("The file (CSV or XLSX)").set_input_files(str(people))
     page.get_by_role("button", name="Import").click()
-    expect(page.get_by_text("Imported: 2 created")).to_be_visible()
+    expect(page.get_by_text("Imported: 3 created")).to_be_visible()
     page.goto("/admin/teams")
     expect(page.get_by_role("cell", name="Depot North", exact=True)).to_be_visible()
 
-    # Sam belongs in CX Research after all: the admin finds him and moves him there.
+    # Sam belongs in Depot South after all: the admin finds him and moves him there.
     page.goto("/admin/people")
     page.get_by_label("Find by name or e-mail").fill("Sam Stone")
     expect(page.locator("#people-results").get_by_role("link", name="Ada Admin")).to_have_count(0)
     page.get_by_label("Move Sam Stone").check()
-    cx_research = "CX Research · Customer Experience"
-    page.get_by_label("Move the people ticked below to").select_option(label=cx_research)
+    depot_south = "Depot South · Operations"
+    page.get_by_label("Move the people ticked below to").select_option(label=depot_south)
     page.get_by_role("button", name="Move", exact=True).click()
-    expect(page.get_by_text("Moved 1 person to CX Research.")).to_be_visible()
-    page.get_by_label("Team", exact=True).select_option(label=cx_research)
+    expect(page.get_by_text("Moved 1 person to Depot South.")).to_be_visible()
+    page.get_by_label("Team", exact=True).select_option(label=depot_south)
     expect(page.get_by_role("link", name="Sam Stone")).to_be_visible()
 
 
