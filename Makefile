@@ -10,6 +10,7 @@ IMPORT_ROWS ?= 100000
 MIXED_ROWS ?= 50000
 PAGE_SIZES ?= 1000,10000,100000
 PULSE_PEOPLE ?= 2000
+WEBHOOK_EVENTS ?= 10000
 PULSE_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 BACKENDS ?= whoosh,tantivy,postgres
 HOST ?= 127.0.0.1
@@ -71,10 +72,11 @@ help: ## Show this help
 
 ##@ Performance
 .PHONY: bench
-bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a 2,000-person org chart import, a mixed load, pages vs a minimal page
+bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a 2,000-person org chart import, a mixed load, pages vs a minimal page, 10,000 webhook deliveries
 	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES) --backends $(BACKENDS)
 	$(BIN)/python -m tests.bench.import_bench --rows $(IMPORT_ROWS) --backend tantivy
 	$(BIN)/python -m tests.bench.pulse_bench --people $(PULSE_PEOPLE) --postgres "$(PULSE_POSTGRES)"
 	$(BIN)/python -m tests.bench.people_bench --people $(PULSE_PEOPLE) --postgres "$(PULSE_POSTGRES)"
 	$(BIN)/python -m tests.bench.mixed_bench --rows $(MIXED_ROWS) --writers 20 --postgres "$(PULSE_POSTGRES)"
 	$(BIN)/python -m tests.bench.page_bench --sizes $(PAGE_SIZES)
+	$(BIN)/python -m tests.bench.webhook_bench --events $(WEBHOOK_EVENTS)

@@ -102,32 +102,43 @@ def serve(
 def worker(
     interval: Annotated[float, typer.Option(help="Seconds between looks at the search outbox.")] = 1.0,
 ) -> None:
-    """Background work: keep the search index up to date (the outbox about every second) and run
-    the import jobs started on the web pages, until stopped. Several workers may run (on several
-    nodes): one holds the index lock, the others wait their turn; each import job runs once."""
+    """Background work: keep the search index up to date (the outbox about every second), run
+    the import jobs started on the web pages, and deliver to webhooks, Slack and Teams, until
+    stopped. Several workers may run (on several nodes): one holds the index lock, the others wait
+    their turn; each import job and each delivery is taken by one worker at a time."""
     import signal
 
     from app.core import logging as portal_logging
     from app.core.supervise import exit_with_parent
     from app.imports.worker import ImportRunner
+    from app.integrations.delivery import Sender
+    from app.notifications.mailer import Mailer
+    from app.proposals.reminders import ReminderWorker
     from app.search.drainer import Drainer
 
     _check_config()
     portal_logging.configure(get_settings().log_level)
     drainer = Drainer(interval=interval)
     runner = ImportRunner(interval=interval)
+    sender = Sender(interval=interval)
+    mailer = Mailer()
+    reminders = ReminderWorker()
+    helpers = (runner, sender, mailer, reminders)  # threads beside the drainer
 
     def stop(*_: object) -> None:
         drainer.stop()
-        runner.stop()
+        for helper in helpers:
+            helper.stop()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
     exit_with_parent(stop)
     typer.echo("Search index and import worker started.")
-    runner.start()
+    for helper in helpers:
+        helper.start()
     drainer.run()  # in this process's main thread, until a signal stops it
-    runner.join(timeout=30)
+    for helper in helpers:
+        helper.join(timeout=30)
     typer.echo("Search index and import worker stopped.")
 
 

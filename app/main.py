@@ -41,6 +41,8 @@ from app.imports import routes as import_routes
 from app.imports.worker import ImportRunner
 from app.insights import api as insight_api
 from app.insights import routes as insight_routes
+from app.integrations import api as integration_api
+from app.integrations import routes as integration_routes
 from app.notifications import follow_routes
 from app.notifications import routes as notification_routes
 from app.people import api as people_api
@@ -118,6 +120,7 @@ def create_app() -> FastAPI:
         auth_routes.router,
         home.router,
         people_routes.router,
+        integration_routes.router,
         audit_routes.router,
         insight_routes.router,
         search_routes.router,
@@ -131,6 +134,7 @@ def create_app() -> FastAPI:
         notification_routes.router,
         follow_routes.router,
         people_api.router,
+        integration_api.router,
         insight_api.router,
         import_api.router,
         export_routes.api_router,

@@ -14,6 +14,8 @@ from app.imports import models as import_models
 from app.insights import models as insight_models
 from app.insights.search import SAVED_SEARCH_ALERTS
 from app.insights.search import SEARCHABLE as INSIGHTS
+from app.integrations import models as integration_models
+from app.integrations.events import CONSUMERS as INTEGRATION_EVENTS
 from app.limits import models as limit_models
 from app.notifications import models as notification_models
 from app.people import models as people_models
@@ -27,7 +29,7 @@ from app.search.searchable import register as register_searchable
 # Ties in search results are broken in this order of kinds (app.search.types.stable_key).
 register_searchable(INSIGHTS, PROPOSALS, COMMENTS)
 # What `portal worker` does after a change (app/core/outbox.py): one consumer per event topic.
-outbox.register(SAVED_SEARCH_ALERTS)
+outbox.register(SAVED_SEARCH_ALERTS, *INTEGRATION_EVENTS)
 
 __all__ = [
     "audit_models",
@@ -37,6 +39,7 @@ __all__ = [
     "dashboard_models",
     "import_models",
     "insight_models",
+    "integration_models",
     "limit_models",
     "notification_models",
     "people_models",

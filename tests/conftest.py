@@ -38,6 +38,7 @@ from app.people.models import Person, Role  # noqa: E402
 from app.web.deps import get_read_session, get_session  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.browser import Browser  # noqa: E402
+from tests.mailbox import smtp  # noqa: E402, F401  (a real SMTP server on loopback, for any test)
 
 settings.register_profile(
     "ci", max_examples=200, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -13,10 +13,13 @@ from app.comments import service as comment_service
 from app.comments.models import Comment
 from app.core.credentials import hash_password
 from app.core.models import utcnow
+from app.core.sealing import seal
 from app.imports.models import ImportJob
 from app.insights import service as insight_service
 from app.insights.models import Attachment, Channel, Insight, InsightTag, JourneyStage, Kind, Status, Tag
 from app.insights.schemas import InsightCreate
+from app.integrations.models import Channel as IntegrationChannel
+from app.integrations.models import Delivery
 from app.notifications.models import Notification
 from app.people.models import Department, Person, Role, Team
 from app.people.schemas import PersonUpdate
@@ -255,3 +258,26 @@ def update_of(person: Person, **changes: Any) -> PersonUpdate:
     """An admin's edit of `person`: what is there now, with `changes`."""
     kept = person.model_dump(include={"name", "handle", "role", "team_id", "is_active"})
     return PersonUpdate.model_validate({**kept, **changes})
+
+
+def channel(db: Session, *, kind: str = "webhook", events: list[str] | None = None) -> IntegrationChannel:
+    """An integration channel, stored as the service stores one (address and secret sealed)."""
+    record = IntegrationChannel(
+        kind=kind,
+        url_sealed=seal("https://hooks.example.test/portal"),
+        url_shown="https://hooks.example.test/portal",
+        secret_sealed=seal("whsec_" + "A" * 43) if kind == "webhook" else None,
+        events=events or ["proposal.created"],
+    )
+    db.add(record)
+    db.commit()
+    return record
+
+
+def delivery(db: Session, *, channel: IntegrationChannel, event: str = "proposal.created") -> Delivery:
+    record = Delivery(
+        channel_id=channel.id or 0, event=event, message_id="msg_" + "0" * 32, body={"type": event}
+    )
+    db.add(record)
+    db.commit()
+    return record

@@ -217,7 +217,8 @@ def set_digest(
 ) -> Response:
     digest_service.set_preference(session, person=me, digest=digest)
     words = {
-        "off": "No e-mail digest.",
+        "off": "No e-mail.",
+        "instant": "You get each notification by e-mail within a minute.",
         "daily": "You get a daily e-mail digest.",
         "weekly": "You get a weekly e-mail digest.",
     }

@@ -11,6 +11,7 @@ from app.comments import permissions
 from app.comments.models import Comment
 from app.comments.schemas import CommentIn, CommentRead
 from app.core import db
+from app.core import outbox as events
 from app.core.db import owns_transaction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
@@ -107,6 +108,7 @@ def add(session: Session, *, actor: Person, target_type: str, target_id: int, da
             proposal.last_activity_at = utcnow()
             session.add(proposal)
     outbox.enqueue(session, "comment", comment.id)
+    events.emit(session, "comment.created", {"comment_id": comment.id})
     db.commit(session)
     return comment
 

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "Insight Loop <insight-loop@localhost>"
     base_url: str = "http://127.0.0.1:8000"  # for links in e-mails
+    # Webhook, Slack and Teams channels send only to public addresses unless this is true (an
+    # intranet receiver; app/integrations/addresses.py says why).
+    allow_private_webhooks: bool = False
     # Each app process runs a small thread that applies the search outbox to the index.
     index_drainer: bool = True
     # ... and a thread that runs the import jobs started on the web pages.

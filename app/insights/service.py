@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core import cache, db
+from app.core import outbox as events
 from app.core.errors import NotFound, ValidationFailed, field_errors
 from app.core.models import aware, detached_copy, utcnow
 from app.core.text import escape_like
@@ -495,6 +496,8 @@ def create(session: Session, *, actor: Person, data: InsightCreate) -> Insight:
         _set_teams(session, insight.id, data.teams)
     # "create" is an upsert that also tells people who follow a matching saved search (see search.drain).
     outbox.enqueue(session, "insight", insight.id, "create")
+    if insight.status == Status.published:
+        events.emit(session, "insight.published", {"insight_id": insight.id})
     tag_service.notify_followers(
         session, actor=actor, insight=insight, tags=tag_service.parse_tags(data.tags)
     )
@@ -558,6 +561,8 @@ def _change_status(session: Session, actor: Person, insight: Insight, status: St
     insight.updated_at = utcnow()
     session.add(insight)
     outbox.enqueue(session, "insight", insight.id)
+    if status == Status.published:
+        events.emit(session, "insight.published", {"insight_id": insight.id})
     audit_service.record(
         session,
         actor,

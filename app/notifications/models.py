@@ -32,3 +32,5 @@ class Notification(SQLModel, table=True):
     url: str = Field(max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # When it went out by e-mail (instantly or in a digest): never twice.
+    emailed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

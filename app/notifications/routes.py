@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
 from app.core.types import PageNumber, PathId, page_count
+from app.notifications import digest as digest_service
 from app.notifications import service as notification_service
 from app.notifications.schemas import NotificationList, NotificationRead
 from app.web.deps import CurrentPerson, SessionDep
@@ -55,4 +56,27 @@ def api_list(session: SessionDep, me: CurrentPerson) -> NotificationList:
             )
             for n in box.items
         ],
+    )
+
+
+@router.get("/unsubscribe/{token}", name="notifications:unsubscribe_form", response_class=HTMLResponse)
+def unsubscribe_form(request: Request, session: SessionDep, token: str) -> Response:
+    """The page behind the link in every e-mail: one button turns e-mail off, no sign-in needed."""
+    person = digest_service.person_for_unsubscribe(session, token[:64])
+    return render(
+        request,
+        "notifications/unsubscribe.html",
+        {"person": person, "token": token[:64], "done": False},
+        status_code=200 if person else 404,
+    )
+
+
+@router.post("/unsubscribe/{token}", name="notifications:unsubscribe", response_class=HTMLResponse)
+def unsubscribe(request: Request, session: SessionDep, token: str) -> Response:
+    person = digest_service.unsubscribe(session, token=token[:64])
+    return render(
+        request,
+        "notifications/unsubscribe.html",
+        {"person": person, "token": token[:64], "done": True},
+        status_code=200 if person else 404,
     )

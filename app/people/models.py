@@ -53,7 +53,7 @@ class Person(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = Field(default=True)
-    # E-mail digest of unread notifications: off | daily | weekly.
+    # Notifications by e-mail: off | instant (within a minute) | daily | weekly (a digest).
     digest: str = Field(default="off", max_length=8)
     last_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # What the company directory (SCIM) says of the person, for provisioning: its sign-in name

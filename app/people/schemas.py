@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic import Field as Check
@@ -58,6 +58,15 @@ class PersonRead(BaseModel):
     department: str | None
     team_id: int | None
     department_id: int | None
+    email_notifications: str  # off | instant | daily | weekly
+
+
+class MeUpdate(BaseModel):
+    """PATCH /api/v1/me: how the person gets notifications by e-mail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email_notifications: Literal["off", "instant", "daily", "weekly"]
 
 
 class TeamLeadIn(BaseModel):

@@ -54,6 +54,7 @@ def to_read(session: Session, person: Person) -> PersonRead:
         department=department.name if department else None,
         team_id=team.id if team else None,
         department_id=department.id if department else None,
+        email_notifications=person.digest,
     )
 
 

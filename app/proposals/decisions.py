@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core import cache, db
+from app.core import outbox as events
 from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import ValidationFailed
@@ -67,15 +68,16 @@ def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decis
     assert actor.id is not None and proposal.id is not None
     previous = proposal.status
     now = utcnow()
-    session.add(
-        ProposalResponse(
-            proposal_id=proposal.id,
-            author_id=actor.id,
-            from_status=previous,
-            to_status=status,
-            body=decision.response.strip(),
-        )
+    response = ProposalResponse(
+        proposal_id=proposal.id,
+        author_id=actor.id,
+        from_status=previous,
+        to_status=status,
+        body=decision.response.strip(),
     )
+    session.add(response)
+    session.flush()
+    events.emit(session, "proposal.decided", {"proposal_id": proposal.id, "response_id": response.id})
     proposal.status = status
     proposal.updated_at = proposal.last_activity_at = now
     proposal.first_response_at = proposal.first_response_at or now
@@ -102,6 +104,7 @@ def decide(session: Session, *, actor: Person, proposal_id: int, decision: Decis
     )
     if original is not None:
         _merge(session, duplicate=proposal, original=original)
+        events.emit(session, "proposal.merged", {"proposal_id": proposal.id, "original_id": original.id})
     outbox.enqueue(session, "proposal", proposal.id)
     db.commit(session)
     return proposal

@@ -46,6 +46,10 @@ class Proposal(SQLModel, table=True):
     owner_team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     duplicate_of_id: int | None = Field(default=None, foreign_key="proposal.id")
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the leaders were told again that it waits past the response target, and when the admins
+    # were told it waits past twice the target (each once; app/proposals/reminders.py).
+    leaders_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

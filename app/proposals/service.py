@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core import db
+from app.core import outbox as events
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import utcnow
@@ -18,7 +19,7 @@ from app.insights.models import Insight, InsightTag, Tag
 from app.limits import service as write_limits
 from app.notifications import service as notification_service
 from app.people.models import Department, Person, Team
-from app.proposals import permissions
+from app.proposals import permissions, reminders
 from app.proposals.models import (
     Proposal,
     ProposalDepartment,
@@ -84,6 +85,8 @@ def create(session: Session, *, actor: Person, data: ProposalCreate) -> Proposal
         session.add(ProposalDepartment(proposal_id=proposal.id, department_id=department_id))
     notification_service.follow(session, person=actor, target_type="proposal", target_key=str(proposal.id))
     outbox.enqueue(session, "proposal", proposal.id)
+    events.emit(session, "proposal.created", {"proposal_id": proposal.id})
+    reminders.tell_leaders_of_new(session, proposal)
     db.commit(session)
     return proposal
 

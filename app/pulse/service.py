@@ -28,11 +28,13 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit_service
 from app.core import cache, db
+from app.core import outbox as events
 from app.core.access import PULSE_OPENERS
 from app.core.config import get_settings
 from app.core.db import owns_transaction
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.models import utcnow
+from app.notifications import service as notification_service
 from app.people.models import Department, Person, Team
 from app.pulse import release as rules
 from app.pulse.items import CATALOGUE
@@ -119,6 +121,15 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
         summary=round_.title,
         details={"invited": len(people), "teams": len(teams), "closes_on": data.closes_on.isoformat()},
     )
+    events.emit(session, "pulse.round_opened", {"round_id": round_.id})
+    # The invitation: to everyone invited alike (who answers is never known, so nobody is singled out).
+    notification_service.notify(
+        session,
+        person_ids=[p.id for p in people if p.id is not None],
+        exclude=actor.id,
+        url=f"/pulse/{round_.id}",
+        text=f"A team pulse is open: “{round_.title}”. Answer anonymously by {data.closes_on}."[:500],
+    )
     db.commit(session)
     return round_
 
@@ -137,6 +148,7 @@ def _close(session: Session, round_: PulseRound) -> None:
     """What still waits joins every response of the round, and all of them are written again in
     random order: never a batch of fewer than k standing apart at the end (R14)."""
     round_id = round_.id or 0
+    events.emit(session, "pulse.round_closed", {"round_id": round_id})
     everything = _claim(session, PulseResponse, round_id) + _claim(session, PulseBallot, round_id)
     _write_shuffled(session, PulseResponse, everything)
     _reshuffle_participation(session, round_id)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import Session
 
 from app.core.config import get_settings
@@ -17,31 +11,7 @@ from app.notifications import digest as digest_service
 from app.people.models import Person
 from tests import factories
 from tests.browser import Browser
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("PORTAL_SMTP_PORT", str(port))
-    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.corp.local")
-    get_settings.cache_clear()
-    yield inbox
-    controller.stop()
+from tests.mailbox import Inbox
 
 
 def test_daily_digest_lists_unread_notifications_once(
@@ -75,3 +45,40 @@ def test_digest_preference_is_set_on_the_persons_page(
     db.refresh(employee)
     assert employee.digest == "weekly"
     assert browser.post("/me/digest", {"digest": "hourly"}).status_code == 422
+
+
+def test_instant_mail_goes_out_once_with_a_link_that_stops_it(
+    browser: Browser, db: Session, employee: Person, cx: Person, smtp: Inbox
+) -> None:
+    digest_service.set_preference(db, person=employee, digest="instant")
+    factories.notification(db, person=employee, text="Your proposal is accepted", url="/proposals/9")
+    factories.notification(db, person=cx, text="cx mails nothing", url="/")
+    assert digest_service.send_instant(db) == 1
+    [message] = smtp.messages
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert message["To"] == employee.email and "Your proposal is accepted" in body
+    assert digest_service.send_instant(db) == 0  # each notification once
+    link = next(line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("No more e-mail"))
+    assert "".join(str(message["List-Unsubscribe"]).split()) == f"<{link}>"
+    path = link.removeprefix("https://portal.corp.local")
+    browser.anonymous()
+    page = browser.get(path)
+    assert page.status_code == 200 and "Stop e-mail" in page.text
+    assert browser.post(path).status_code == 200
+    db.refresh(employee)
+    assert employee.digest == "off"
+    assert browser.get(path[:-3] + "abc").status_code == 404  # a forged link does nothing
+    factories.notification(db, person=employee, text="Not mailed any more", url="/")
+    assert digest_service.send_instant(db) == 0
+
+
+def test_the_api_sets_how_a_person_gets_e_mail(browser: Browser, db: Session, employee: Person) -> None:
+    from app.auth import service as auth_service
+    from tests.browser import bearer
+
+    token = bearer(auth_service.create_token(db, actor=employee, owner=employee).token)
+    answer = browser.client.patch("/api/v1/me", json={"email_notifications": "instant"}, headers=token)
+    assert answer.status_code == 200 and answer.json()["email_notifications"] == "instant"
+    assert browser.client.get("/api/v1/me", headers=token).json()["email_notifications"] == "instant"
+    refused = browser.client.patch("/api/v1/me", json={"email_notifications": "hourly"}, headers=token)
+    assert refused.status_code == 422

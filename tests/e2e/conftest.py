@@ -87,7 +87,8 @@ def live_server(
         _publish_search_content(session, department_id=dept.id)
         _publish_participation_content(session)
     engine.dispose()
-    portal = live.start(workdir, db_url)
+    # The integrations journey adds a channel on loopback, which the portal refuses by default.
+    portal = live.start(workdir, db_url, env={"PORTAL_ALLOW_PRIVATE_WEBHOOKS": "true"})
     yield LiveServer(url=portal.url, db_url=db_url, screen=screen)
     portal.stop()
 

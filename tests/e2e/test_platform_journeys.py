@@ -87,6 +87,21 @@ def test_admin_imports_the_org_chart_from_a_file(page: Page, live_server: LiveSe
     expect(page.get_by_role("link", name="Sam Stone")).to_be_visible()
 
 
+def test_admin_adds_a_webhook_channel_and_sees_its_secret_once(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, "ada@e2e.test")
+    page.goto("/admin/people")
+    page.get_by_role("link", name="Integrations").click()
+    expect(page.get_by_text("No channels yet")).to_be_visible()
+    page.get_by_label("Receiver address").fill(f"http://127.0.0.1:9/{live_server.screen}-hook")
+    page.get_by_label("Kind").select_option("webhook")
+    page.get_by_label("A proposal is posted").check()
+    page.get_by_role("button", name="Add channel").click()
+    expect(page.get_by_text("It is shown only this once")).to_be_visible()
+    expect(page.locator("#new-secret-value")).to_contain_text("whsec_")
+    page.get_by_role("link", name=f"http://127.0.0.1:9/{live_server.screen}-hook").click()
+    expect(page.get_by_text("Nothing sent yet")).to_be_visible()
+
+
 def test_api_token_is_created_in_place_and_shown_once(page: Page) -> None:
     sign_in(page, "erin@e2e.test", PASSWORD)
     page.goto("/me")

@@ -14,6 +14,7 @@ from app.core import access
 from app.core.config import get_settings
 from app.insights.models import Kind
 from app.main import app
+from app.notifications.digest import unsubscribe_token
 from app.people.models import Person, Role
 from tests import factories
 from tests.browser import Browser, bearer
@@ -64,7 +65,12 @@ def test_route_matrix_matches_the_access_table(
     notification = factories.notification(db, person=actor or target)
     pulse_round = factories.pulse_round(db, invite=[actor] if actor else [])
     import_job = factories.import_job(db, by=actor or target)  # own upload: route rules only
+    channel = factories.channel(db)
+    delivery = factories.delivery(db, channel=channel)
     ids = {
+        "channel_id": channel.id or 0,
+        "delivery_id": delivery.id or 0,
+        "token": unsubscribe_token(target.id or 0),
         "job_id": import_job.id or 0,
         "file_format": "csv",
         "person_id": target.id or 0,
