@@ -192,6 +192,7 @@ def test_token_created_on_own_page_is_shown_once_and_works_on_the_api(
         "department": api.json()["department"],
         "team_id": employee.team_id,  # the contract's "next" additions (issue 24)
         "department_id": api.json()["department_id"],
+        "email_notifications": "off",  # issue 25: PATCH /api/v1/me sets it
     }
     assert api.json()["team"] is not None and api.json()["department"] is not None
     assert api.json()["team_id"] is not None and api.json()["department_id"] is not None

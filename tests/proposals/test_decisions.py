@@ -51,7 +51,9 @@ def test_leader_decides_with_a_response_and_everyone_involved_is_told(
     expected = "“Call before delivery” is now under review: “We are looking at the routes.”"
     for person in (employee, cx, admin):  # proposer (anonymous too), evidence author, supporter
         assert notes(db, person) == [expected]
-    assert notes(db, leader) == []
+    # The leader heard of the new proposal (it names no department: every leader does), never of
+    # their own decision.
+    assert notes(db, leader) == ["New proposal for your review: “Call before delivery”"]
     [(response, author)] = decisions.timeline(db, proposal_id=pid)
     assert (response.from_status, response.to_status, author) == (
         ProposalStatus.new,
