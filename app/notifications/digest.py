@@ -135,8 +135,9 @@ def send_instant(session: Session) -> int:
     if not get_settings().smtp_host:
         return 0
     since = utcnow() - INSTANT_WINDOW
-    waiting = session.exec(
-        select(Person)
+    # Ids first: DISTINCT over whole rows fails on PostgreSQL (a person holds a JSON column).
+    waiting_ids = session.exec(
+        select(Person.id)
         .join(Notification, col(Notification.person_id) == Person.id)
         .where(
             Person.digest == "instant",
@@ -147,8 +148,11 @@ def send_instant(session: Session) -> int:
         )
         .distinct()
     ).all()
-    if not waiting:
+    if not waiting_ids:
         return 0
+    waiting = session.exec(
+        select(Person).where(col(Person.id).in_(waiting_ids)).order_by(col(Person.id))
+    ).all()
     sent = 0
     with _smtp() as smtp:
         for person in waiting:
