@@ -115,43 +115,50 @@ def _claim(session: Session, now: datetime) -> list[Delivery]:
 
 
 def _send_channel(client: httpx.Client, channel: Channel, deliveries: list[Delivery]) -> list[Outcome]:
-    """A channel's deliveries in order, stopping at its first failure (the rest wait their turn)."""
+    """A channel's deliveries in order, stopping at its first failure (the rest wait their turn).
+    The address is unsealed and checked, and the secret unsealed, once a round, not once a
+    delivery: a round may hold hundreds of one channel's deliveries."""
+    first = deliveries[0].id or 0
+    if channel.disabled_at is not None:
+        return [Outcome(first, None, "the channel is disabled")]
+    try:
+        url = addresses.check(unseal(channel.url_sealed))
+        signer = (
+            Webhook(unseal(channel.secret_sealed))
+            if channel.kind == ChannelKind.webhook and channel.secret_sealed
+            else None
+        )
+    except addresses.AddressRefused as exc:
+        return [Outcome(first, None, str(exc)[:300])]
+    except Unsealable:
+        return [Outcome(first, None, "the address or secret was sealed with another PORTAL_SECRET_KEY")]
     outcomes = []
     for delivery in deliveries:
-        outcome = _send(client, channel, delivery)
+        outcome = _send(client, url, signer, delivery)
         outcomes.append(outcome)
         if outcome.status is None or not 200 <= outcome.status < 300:
             break
     return outcomes
 
 
-def _send(client: httpx.Client, channel: Channel, delivery: Delivery) -> Outcome:
+def _send(client: httpx.Client, url: str, signer: Webhook | None, delivery: Delivery) -> Outcome:
     assert delivery.id is not None
-    if channel.disabled_at is not None:
-        return Outcome(delivery.id, None, "the channel is disabled")
+    content = messages.encode(delivery.body)
+    headers = {"content-type": "application/json", "user-agent": "InsightLoop-Webhooks/1"}
+    if signer is not None:
+        at = utcnow()
+        headers["webhook-id"] = delivery.message_id
+        headers["webhook-timestamp"] = str(int(at.timestamp()))
+        headers["webhook-signature"] = signer.sign(delivery.message_id, at, content)
     try:
-        url = addresses.check(unseal(channel.url_sealed))
-        content = messages.encode(delivery.body)
-        headers = {"content-type": "application/json", "user-agent": "InsightLoop-Webhooks/1"}
-        if channel.kind == ChannelKind.webhook and channel.secret_sealed:
-            at = utcnow()
-            headers["webhook-id"] = delivery.message_id
-            headers["webhook-timestamp"] = str(int(at.timestamp()))
-            headers["webhook-signature"] = Webhook(unseal(channel.secret_sealed)).sign(
-                delivery.message_id, at, content
-            )
         answer = client.post(url, content=content, headers=headers)
-        return Outcome(
-            delivery.id, answer.status_code, None if answer.is_success else f"HTTP {answer.status_code}"
-        )
-    except addresses.AddressRefused as exc:
-        return Outcome(delivery.id, None, str(exc)[:300])
-    except Unsealable:
-        return Outcome(delivery.id, None, "the address or secret was sealed with another PORTAL_SECRET_KEY")
     except httpx.TimeoutException:
         return Outcome(delivery.id, None, "no answer within 5 seconds")
     except httpx.HTTPError as exc:
         return Outcome(delivery.id, None, f"{type(exc).__name__}: {exc}"[:300])
+    return Outcome(
+        delivery.id, answer.status_code, None if answer.is_success else f"HTTP {answer.status_code}"
+    )
 
 
 def _record(
