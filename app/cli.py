@@ -34,6 +34,8 @@ scim_cli = typer.Typer(
 cli.add_typer(scim_cli, name="scim-token")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(index_cli, name="index")
+pulse_cli = typer.Typer(help="Team pulse: scheduled rounds and reminders.", no_args_is_help=True)
+cli.add_typer(pulse_cli, name="pulse")
 
 
 def _fail(message: str) -> NoReturn:
@@ -103,7 +105,8 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between looks at the search outbox.")] = 1.0,
 ) -> None:
     """Background work: keep the search index up to date (the outbox about every second), run
-    the import jobs started on the web pages, and deliver to webhooks, Slack and Teams, until
+    the import jobs started on the web pages, open and close scheduled pulse rounds and send their
+    reminders, and deliver to webhooks, Slack and Teams, until
     stopped. Several workers may run (on several nodes): one holds the index lock, the others wait
     their turn; each import job and each delivery is taken by one worker at a time."""
     import signal
@@ -114,6 +117,7 @@ def worker(
     from app.integrations.delivery import Sender
     from app.notifications.mailer import Mailer
     from app.proposals.reminders import ReminderWorker
+    from app.pulse.reminders import PulseWorker
     from app.search.drainer import Drainer
 
     _check_config()
@@ -123,7 +127,8 @@ def worker(
     sender = Sender(interval=interval)
     mailer = Mailer()
     reminders = ReminderWorker()
-    helpers = (runner, sender, mailer, reminders)  # threads beside the drainer
+    pulse = PulseWorker()
+    helpers = (runner, sender, mailer, reminders, pulse)  # threads beside the drainer
 
     def stop(*_: object) -> None:
         drainer.stop()
@@ -244,6 +249,42 @@ def index_drain() -> None:
     with new_session() as session, new_read_session() as reading:
         applied = search_service.drain(session, wait=30, reading=reading)
     typer.echo(f"Applied {applied} pending changes to the search index.")
+
+
+@pulse_cli.command("tick")
+def pulse_tick() -> None:
+    """Open the scheduled pulse rounds that are due and close the rounds past their last day, now
+    (`portal worker` does it every five minutes)."""
+    from app.core.db import new_session
+    from app.pulse import schedules
+
+    _check_config()
+    with new_session() as session:
+        done = schedules.tick(session)
+        for round_ in done.opened:
+            typer.echo(f"Opened “{round_.title}” (round {round_.id}), open until {round_.closes_on}.")
+        for schedule in done.skipped:
+            typer.echo(schedule.last_problem)
+    typer.echo(f"{len(done.opened)} opened, {len(done.skipped)} not opened, {done.closed} closed.")
+
+
+@pulse_cli.command("remind")
+def pulse_remind(
+    round_id: Annotated[
+        int | None, typer.Option("--round", help="Only this round (default: every open one).")
+    ] = None,
+) -> None:
+    """Remind, now, everyone invited to an open round who has not answered. Who they are, and how
+    many, is not printed: nobody may learn who has not answered (the round's results are not out)."""
+    from app.core.db import new_session
+    from app.pulse import reminders
+
+    _check_config()
+    with new_session() as session:
+        rounds = reminders.now(session, round_id=round_id)
+    if round_id is not None and not rounds:
+        _fail(f"Round {round_id} is not open.")
+    typer.echo(f"Reminders sent for {rounds} open round{'s' if rounds != 1 else ''}.")
 
 
 @cli.command()

@@ -209,7 +209,8 @@ def _load_pulse(session: Session) -> int:
 
     from app.pulse import schemas as pulse_schemas
     from app.pulse import service as pulse_service
-    from app.pulse.models import PulseRound
+    from app.pulse.models import PulseAction, PulseRound, PulseSchedule
+    from app.pulse.schedules import add_months
 
     data = _read("pulse.yaml")
     opener = people_service.get_by_email(session, email=data["opened_by"])
@@ -217,6 +218,11 @@ def _load_pulse(session: Session) -> int:
     team_names = {t.id: t.name for t in session.exec(select(Team)).all()}
     dice = random.Random(2026)  # the same demo on every fresh start
     now = utcnow()
+    first_of_next_month = add_months(now.date().replace(day=1), 1)
+    schedule = PulseSchedule(**data["schedule"], next_opens_on=first_of_next_month, created_by_id=opener.id)
+    session.add(schedule)
+    db.commit(session)
+    seeded: list[PulseRound] = []
     for spec in data["rounds"]:
         opened = pulse_service.open_round(
             session,
@@ -244,6 +250,28 @@ def _load_pulse(session: Session) -> int:
         stored.opened_at = closed_at - timedelta(days=14)
         stored.closes_on = closed_at.date()
         stored.closed_at = closed_at
+        stored.schedule_id = schedule.id
         session.add(stored)
         db.commit(session)
+        seeded.append(stored)
+    teams = {t.name: t for t in session.exec(select(Team)).all()}
+    for team_name, email in data["leads"].items():
+        lead = people_service.get_by_email(session, email=email)
+        teams[team_name].lead_id = lead.id if lead else None
+        session.add(teams[team_name])
+    for spec in data["actions"]:
+        round_ = seeded[spec["round"]]
+        session.add(
+            PulseAction(
+                round_id=round_.id or 0,
+                team_id=teams[spec["team"]].id or 0,
+                quality=spec["quality"],
+                title=spec["title"],
+                due_on=now.date() + timedelta(days=spec["due_days"]),
+                created_by_id=teams[spec["team"]].lead_id,
+                created_at=round_.closed_at or now,
+                done_at=(now - timedelta(days=-spec["due_days"])) if spec["done"] else None,
+            )
+        )
+    db.commit(session)
     return len(data["rounds"])

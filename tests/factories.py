@@ -26,8 +26,8 @@ from app.people.schemas import PersonUpdate
 from app.proposals.models import Proposal
 from app.pulse import service as pulse_service
 from app.pulse.items import CATALOGUE
-from app.pulse.models import PulseInvitation, PulseItem, PulseRound
-from app.pulse.schemas import RoundCreate
+from app.pulse.models import PulseAction, PulseInvitation, PulseItem, PulseRound, PulseSchedule
+from app.pulse.schemas import AnswersIn, RoundCreate
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for all factories
@@ -252,6 +252,67 @@ def opened_pulse(
         **extra,
     )
     return pulse_service.open_round(db, actor=by, data=data)
+
+
+def pulse_schedule(db: Session, *, by: Person | None = None, opens_in_days: int = 3) -> PulseSchedule:
+    """A monthly schedule for every team, stored as is (no rule checked)."""
+    record = PulseSchedule(
+        title="Team pulse",
+        cadence="monthly",
+        open_days=7,
+        next_opens_on=utcnow().date() + timedelta(days=opens_in_days),
+        created_by_id=by.id if by else None,
+    )
+    db.add(record)
+    db.commit()
+    return record
+
+
+def pulse_action(
+    db: Session,
+    *,
+    round_: PulseRound,
+    team: Team,
+    quality: str = "open_conversation",
+    title: str = "Talk it out",
+) -> PulseAction:
+    """A team's action after a round, stored as is (no rule checked)."""
+    record = PulseAction(
+        round_id=round_.id or 0,
+        team_id=team.id or 0,
+        quality=quality,
+        title=title,
+        due_on=utcnow().date() + timedelta(days=30),
+    )
+    db.add(record)
+    db.commit()
+    return record
+
+
+def answer_pulse(db: Session, round_: PulseRound, people: list[Person], value: int = 4) -> None:
+    """Each of `people` answers every statement with `value`, through the service."""
+    item_ids = [i.id or 0 for i in pulse_service.items(db, round_id=round_.id or 0)]
+    for someone in people:
+        pulse_service.answer(
+            db, actor=someone, round_id=round_.id or 0, data=AnswersIn(answers=dict.fromkeys(item_ids, value))
+        )
+
+
+def closed_pulse(
+    db: Session, *, by: Person, teams: list[Team], answering: list[Person], value: int = 4
+) -> PulseRound:
+    """A round for `teams` that `answering` answered with `value`, closed by `by`."""
+    round_ = opened_pulse(db, by=by, teams=teams)
+    answer_pulse(db, round_, answering, value)
+    return pulse_service.close(db, actor=by, round_id=round_.id or 0)
+
+
+def lead(db: Session, team: Team, person: Person) -> Team:
+    """Name `person` the lead of `team`."""
+    team.lead_id = person.id
+    db.add(team)
+    db.commit()
+    return team
 
 
 def update_of(person: Person, **changes: Any) -> PersonUpdate:

@@ -33,6 +33,7 @@ from app.proposals import decisions
 from app.proposals import schemas as proposal_schemas
 from app.proposals import service as proposal_service
 from app.proposals.models import Proposal, ProposalStatus
+from app.pulse import actions as pulse_actions
 from app.pulse import service as pulse_service
 from app.pulse.models import PulseRound
 
@@ -242,6 +243,13 @@ def dashboard(session: Session, me: Person) -> dict[str, Any]:
         )
         if full
         else None,
+        # Beside the latest safety: each department's safety over the rounds, and its teams' actions.
+        "pulse_trends": pulse_service.department_trends(
+            session, viewer=me, fresh_seconds=dashboard_service.FRESH_SECONDS
+        )
+        if full
+        else {},
+        "pulse_actions": pulse_actions.counts_by_department(session) if full else {},
     }
 
 

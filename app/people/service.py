@@ -415,3 +415,10 @@ def rename_team(session: Session, *, actor: Person, team_id: int, name: str, dep
     audit_service.record(session, actor, "team.update", team, summary=name)
     db.commit(session)
     return team
+
+
+def teams_led_by(session: Session, *, person: Person) -> list[Team]:
+    """The teams this person is the lead of."""
+    if person.id is None:
+        return []
+    return list(session.exec(select(Team).where(Team.lead_id == person.id).order_by(Team.name)).all())

@@ -13,6 +13,15 @@ DOMAINS: dict[str, str] = {
     "inclusion": "Inclusivity",
 }
 
+# The qualities as the API names them (shared/design.md), each with the domain key of its statements.
+QUALITIES: dict[str, str] = {
+    "risk_and_failure": "risk",
+    "open_conversation": "conversation",
+    "willingness_to_help": "help",
+    "inclusivity": "inclusion",
+}
+QUALITY_OF_DOMAIN = {domain: quality for quality, domain in QUALITIES.items()}
+
 SCALE = {
     1: "Strongly disagree",
     2: "Disagree",

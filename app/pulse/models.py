@@ -23,11 +23,34 @@ def random_id() -> str:
     return uuid.uuid4().hex
 
 
+class PulseSchedule(SQLModel, table=True):
+    """Rounds that open by themselves (`portal worker`, `portal pulse tick`), monthly or quarterly,
+    for the same teams; each launch copies the statements and k, as a round opened by hand does."""
+
+    __tablename__ = "pulse_schedule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=100)
+    cadence: str = Field(max_length=10)  # monthly | quarterly
+    team_ids: list[int] = Field(default_factory=list, sa_type=JSON)  # empty: every team
+    open_days: int
+    free_text: bool = Field(default=False)
+    next_opens_on: date
+    created_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why the last launch did not open a round (fewer than k people left in its teams), for leaders.
+    last_problem: str = Field(default="", max_length=300)
+
+
 class PulseRound(SQLModel, table=True):
     __tablename__ = "pulse_round"
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=120)
+    schedule_id: int | None = Field(
+        default=None, foreign_key="pulse_schedule.id", index=True, ondelete="SET NULL"
+    )
     opened_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closes_on: date
@@ -36,6 +59,9 @@ class PulseRound(SQLModel, table=True):
     min_group: int
     text_min_group: int
     free_text: bool = Field(default=False)
+    # When the reminders went to those who had not answered: the round's days, never who or how many.
+    reminded_halfway_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_last_day_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PulseItem(SQLModel, table=True):
@@ -99,3 +125,21 @@ class PulseResponse(_AnswerRow, table=True):
 
     __tablename__ = "pulse_response"
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class PulseAction(SQLModel, table=True):
+    """What a team does about a quality after a round: recorded by its lead or a leader, read by
+    the team, listed on "What we are doing about it". It may become a proposal."""
+
+    __tablename__ = "pulse_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pulse_round.id", index=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    quality: str = Field(max_length=30)  # one of items.QUALITIES
+    title: str = Field(max_length=200)
+    due_on: date
+    created_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id", ondelete="SET NULL")

@@ -266,6 +266,13 @@ def _distribution(
     return Distribution(item_id, {v: buckets.get(v, 0) for v in range(1, 6)})
 
 
+def comparable(before: Group, after: Group, k: int) -> bool:
+    """A change between two rounds of one group may be shown only if both were shown and the number
+    of responses moved by 0 or at least k (R7: a smaller move would isolate the joiners or leavers)."""
+    moved = abs(after.responses - before.responses)
+    return before.shown and after.shown and (moved == 0 or moved >= k)
+
+
 @dataclass(frozen=True)
 class TrendPoint:
     round_id: int
@@ -285,10 +292,8 @@ def trend(points: Sequence[tuple[int, str, Group | None]], k: int) -> list[Trend
             out.append(TrendPoint(round_id, label, None, None))
             continue
         change = None
-        if previous is not None and previous.safety is not None:
-            moved = abs(group.responses - previous.responses)
-            if moved == 0 or moved >= k:
-                change = round(group.safety - previous.safety, 2)
+        if previous is not None and previous.safety is not None and comparable(previous, group, k):
+            change = round(group.safety - previous.safety, 2)
         out.append(TrendPoint(round_id, label, group.safety, change))
         previous = group
     return out

@@ -58,7 +58,7 @@ def can_open(person: Person | None) -> bool:
     return person is not None and person.role in OPENERS
 
 
-def _check_opener(actor: Person) -> None:
+def check_opener(actor: Person) -> None:
     if not can_open(actor):
         raise PermissionDenied("Only leaders and admins open and read pulse rounds.")
 
@@ -68,18 +68,35 @@ def _check_opener(actor: Person) -> None:
 
 @owns_transaction
 def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRound:
-    _check_opener(actor)
+    check_opener(actor)
+    round_ = launch(
+        session,
+        title=data.title,
+        closes_on=data.closes_on,
+        team_ids=data.team_ids,
+        free_text=data.free_text,
+        opened_by=actor,
+    )
+    db.commit(session)
+    return round_
+
+
+def invitable(session: Session, team_ids: list[int]) -> tuple[list[Team], list[Person], dict[str, str]]:
+    """The teams (all when none are named), their active people, and what is wrong: a team that
+    does not exist, or fewer than k people, with whom no result could ever be shown."""
     k = get_settings().min_group
     errors: dict[str, str] = {}
-    teams = session.exec(
-        select(Team).where(col(Team.id).in_(data.team_ids)) if data.team_ids else select(Team)
-    ).all()
-    if data.team_ids and len(teams) != len(set(data.team_ids)):
+    teams = list(
+        session.exec(select(Team).where(col(Team.id).in_(team_ids)) if team_ids else select(Team)).all()
+    )
+    if team_ids and len(teams) != len(set(team_ids)):
         errors["team_ids"] = "Choose existing teams."
     people = (
-        session.exec(
-            select(Person).where(Person.is_active, col(Person.team_id).in_([t.id for t in teams]))
-        ).all()
+        list(
+            session.exec(
+                select(Person).where(Person.is_active, col(Person.team_id).in_([t.id for t in teams]))
+            ).all()
+        )
         if teams
         else []
     )
@@ -88,14 +105,31 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
             f"Invite at least {k} people: with fewer, no result could ever be shown without "
             "pointing at someone."
         )
+    return teams, people, errors
+
+
+def launch(
+    session: Session,
+    *,
+    title: str,
+    closes_on: date,
+    team_ids: list[int],
+    free_text: bool,
+    opened_by: Person | None,
+    schedule_id: int | None = None,
+) -> PulseRound:
+    """Open a round in the caller's transaction (no commit): the statements and k are copied now
+    and never change for it; everyone in the teams at this moment is invited (the snapshot)."""
+    teams, people, errors = invitable(session, team_ids)
     ValidationFailed.unless_empty(errors)
     round_ = PulseRound(
-        title=data.title,
-        opened_by_id=actor.id,
-        closes_on=data.closes_on,
-        min_group=k,
+        title=title,
+        schedule_id=schedule_id,
+        opened_by_id=opened_by.id if opened_by else None,
+        closes_on=closes_on,
+        min_group=get_settings().min_group,
         text_min_group=TEXT_MIN_GROUP,
-        free_text=data.free_text,
+        free_text=free_text,
     )
     session.add(round_)
     session.flush()
@@ -115,27 +149,32 @@ def open_round(session: Session, *, actor: Person, data: RoundCreate) -> PulseRo
         )
     audit_service.record(
         session,
-        actor,
+        opened_by,
         "pulse.open",
         round_,
         summary=round_.title,
-        details={"invited": len(people), "teams": len(teams), "closes_on": data.closes_on.isoformat()},
+        details={
+            "invited": len(people),
+            "teams": len(teams),
+            "closes_on": closes_on.isoformat(),
+            **({"schedule_id": schedule_id} if schedule_id else {}),
+        },
     )
     events.emit(session, "pulse.round_opened", {"round_id": round_.id})
     # The invitation: to everyone invited alike (who answers is never known, so nobody is singled out).
     notification_service.notify(
         session,
         person_ids=[p.id for p in people if p.id is not None],
-        exclude=actor.id,
+        # A leader who opens a round by hand knows of it; a scheduled round invites its owner too.
+        exclude=opened_by.id if opened_by and schedule_id is None else None,
         url=f"/pulse/{round_.id}",
-        text=f"A team pulse is open: “{round_.title}”. Answer anonymously by {data.closes_on}."[:500],
+        text=f"A team pulse is open: “{round_.title}”. Answer anonymously by {closes_on}."[:500],
     )
-    db.commit(session)
     return round_
 
 
 def close(session: Session, *, actor: Person, round_id: int) -> PulseRound:
-    _check_opener(actor)
+    check_opener(actor)
     round_ = _locked(session, round_id)
     if round_.closed_at is None:
         _close(session, round_)
@@ -154,6 +193,18 @@ def _close(session: Session, round_: PulseRound) -> None:
     _reshuffle_participation(session, round_id)
     round_.closed_at = utcnow()
     session.add(round_)
+    # Everyone asked hears that the results are out (all alike: who answered is never known).
+    invited = session.exec(
+        select(PulseInvitation.person_id).where(PulseInvitation.round_id == round_id)
+    ).all()
+    notification_service.notify(
+        session,
+        person_ids=invited,
+        url=f"/pulse/{round_id}/results",
+        text=f"The results of “{round_.title}” are out: your team's, your department's and the company's."[
+            :500
+        ],
+    )
 
 
 def close_if_due(session: Session, round_: PulseRound, *, today: date | None = None) -> None:
@@ -330,6 +381,28 @@ def for_person(session: Session, *, person: Person, round_id: int) -> MyRound:
     return MyRound(round=round_, invited=invited, answered=answered)
 
 
+def rounds_for(session: Session, *, person: Person) -> list[MyRound]:
+    """Leaders: every round; anyone else: the rounds they were invited to. Newest first, each with
+    whether this person was invited and has answered (about themselves only)."""
+    invited = set(
+        session.exec(select(PulseInvitation.round_id).where(PulseInvitation.person_id == person.id)).all()
+    )
+    answered = set(
+        session.exec(
+            select(PulseParticipation.round_id).where(PulseParticipation.person_id == person.id)
+        ).all()
+    )
+    everything = rounds(session)
+    for round_ in everything:
+        if round_.closed_at is None and not is_open(round_):
+            close_if_due(session, round_)
+    return [
+        MyRound(round=r, invited=r.id in invited, answered=r.id in answered)
+        for r in everything
+        if can_open(person) or r.id in invited
+    ]
+
+
 def open_for(session: Session, *, person: Person) -> list[PulseRound]:
     """Open rounds this person was invited to and has not answered yet (for the home page)."""
     today = utcnow().date()
@@ -366,18 +439,62 @@ class Results:
     released: bool
     release: rules.Release | None
     items: list[PulseItem]
+    # "all" for leaders (the heat map); "mine" for everyone else: their team, department, company.
+    scope: str = "all"
 
 
 def results(session: Session, *, actor: Person, round_id: int) -> Results:
-    """Nothing while the round is open: not a count, not a mean (security.md R4, T5)."""
-    _check_opener(actor)
+    """Nothing while the round is open: not a count, not a mean (security.md R4, T5). Once it has
+    closed, leaders read every group; anyone else reads their own team's row, their department's
+    and the company's, under the same suppression (the rows the heat map shows them too), and no
+    written comments: those are for the leaders the question addresses."""
     round_ = get(session, round_id=round_id)
     close_if_due(session, round_)
     round_items = items(session, round_id=round_id)
+    scope = "all" if can_open(actor) else "mine"
     if round_.closed_at is None:
-        return Results(round=round_, released=False, release=None, items=round_items)
-    release = _release(session, round_, round_items, viewer=actor)
-    return Results(round=round_, released=True, release=release, items=round_items)
+        return Results(round=round_, released=False, release=None, items=round_items, scope=scope)
+    release = release_for(session, round_, viewer=actor, round_items=round_items)
+    if scope == "mine":
+        release = _only(release, own_groups(session, round_, actor))
+    return Results(round=round_, released=True, release=release, items=round_items, scope=scope)
+
+
+def own_groups(session: Session, round_: PulseRound, person: Person) -> frozenset[str]:
+    """The groups a person may read in a round: the company, and the team and department they were
+    invited in (or, if they were not invited, the ones they are in now)."""
+    invitation = session.get(PulseInvitation, (round_.id, person.id))
+    if invitation is not None:
+        team_id, department_id = invitation.team_id, invitation.department_id
+    else:
+        team = session.get(Team, person.team_id) if person.team_id else None
+        if team is None:
+            return frozenset({rules.COMPANY})
+        team_id, department_id = team.id or 0, team.department_id
+    return frozenset({rules.COMPANY, f"department:{department_id}", f"team:{team_id}"})
+
+
+def _only(release: rules.Release, keys: frozenset[str]) -> rules.Release:
+    """The same release with only these groups: a subset of rows that were already safe together."""
+    return rules.Release(
+        k=release.k,
+        groups=[g for g in release.groups if g.key in keys],
+        distributions=release.distributions,
+        comments=None,
+        comments_reason="Written comments are read by the leaders the question was put to.",
+    )
+
+
+def release_for(
+    session: Session, round_: PulseRound, *, viewer: Person | None, round_items: list[PulseItem] | None = None
+) -> rules.Release:
+    """A closed round's release as `viewer` may read it (every group; R13 applied for them)."""
+    return _release(
+        session,
+        round_,
+        round_items if round_items is not None else items(session, round_id=round_.id or 0),
+        viewer=viewer,
+    )
 
 
 def _known_to(session: Session, round_: PulseRound, org: rules.Org, viewer: Person | None) -> frozenset[str]:
@@ -439,12 +556,16 @@ def _release(
     )
 
 
-def trends(session: Session, *, actor: Person) -> dict[str, list[rules.TrendPoint]]:
-    """Each group's safety over the closed rounds, oldest first (one release per round)."""
-    _check_opener(actor)
+def trends(
+    session: Session, *, actor: Person, keys: frozenset[str] | None = None
+) -> dict[str, list[rules.TrendPoint]]:
+    """Each group's safety over the closed rounds, oldest first (one release per round). Leaders
+    read every group; `keys` narrows to some (a team member's own groups)."""
+    if keys is None:
+        check_opener(actor)
     closed = [r for r in reversed(rounds(session)) if r.closed_at is not None]
-    released = [(r, _release(session, r, items(session, round_id=r.id or 0), viewer=actor)) for r in closed]
-    keys = {g.key for _r, rel in released for g in rel.groups}
+    released = [(r, release_for(session, r, viewer=actor)) for r in closed]
+    found = {g.key for _r, rel in released for g in rel.groups}
     k = closed[-1].min_group if closed else get_settings().min_group
     return {
         key: rules.trend(
@@ -454,7 +575,7 @@ def trends(session: Session, *, actor: Person) -> dict[str, list[rules.TrendPoin
             ],
             k,
         )
-        for key in keys
+        for key in (found if keys is None else found & keys)
     }
 
 
@@ -489,11 +610,29 @@ def department_safety(
         round_ = latest_closed(session)
         if round_ is None:
             return None
-        released = _release(session, round_, items(session, round_id=round_.id or 0), viewer=viewer)
+        released = release_for(session, round_, viewer=viewer)
         return {g.name: g.safety for g in released.groups if g.kind == "department"}
 
     return cache.for_session(
         session, "pulse-department-safety", viewer.id, release, tables=PULSE_TABLES, ttl=fresh_seconds
+    )
+
+
+def department_trends(
+    session: Session, *, viewer: Person, fresh_seconds: float = 60.0, last: int = 6
+) -> dict[str, list[rules.TrendPoint]]:
+    """Each department's safety over the last closed rounds (hidden rounds as None), for the
+    dashboard; kept per viewer like `department_safety`."""
+
+    def compute() -> dict[str, list[rules.TrendPoint]]:
+        names = {
+            f"department:{d.id}": d.name for d in session.exec(select(Department)).all() if d.id is not None
+        }
+        found = trends(session, actor=viewer)
+        return {names[key]: points[-last:] for key, points in found.items() if key in names}
+
+    return cache.for_session(
+        session, "pulse-department-trends", viewer.id, compute, tables=PULSE_TABLES, ttl=fresh_seconds
     )
 
 
@@ -515,7 +654,9 @@ def csv_rows(found: Results) -> list[list[object]]:
 
 
 def export_rows(session: Session, *, actor: Person, round_id: int) -> list[list[object]]:
-    """A round's released results as CSV rows (suppression applied); the download is audited."""
+    """A round's released results as CSV rows (suppression applied); the download is audited.
+    Leaders only: the export is the heat map."""
+    check_opener(actor)
     rows = csv_rows(results(session, actor=actor, round_id=round_id))
     record_export(session, actor=actor, round_id=round_id)
     return rows

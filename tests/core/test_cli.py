@@ -152,3 +152,41 @@ def test_scim_tokens_are_created_listed_and_revoked_from_the_command_line(scratc
         assert scim_service.token_holder(session, token=token) is None
     engine.dispose()
     assert run(scratch, "scim-token", "revoke", "99").returncode == 2
+
+
+def test_pulse_tick_opens_a_scheduled_round_and_remind_names_nobody(scratch: dict[str, str]) -> None:
+    from app.core.models import utcnow
+    from app.pulse.models import PulseSchedule
+
+    assert run(scratch, "db", "upgrade").returncode == 0
+    for n in range(5):
+        made = run(
+            scratch,
+            "users",
+            "create",
+            "--email",
+            f"p{n}@corp.test",
+            "--name",
+            f"P {n}",
+            "--team",
+            "Dock",
+            "--department",
+            "Ops",
+        )
+        assert made.returncode == 0, made.stderr
+    engine = create_engine(scratch["PORTAL_DATABASE_URL"])
+    with Session(engine) as session:
+        session.add(
+            PulseSchedule(title="Team pulse", cadence="monthly", open_days=7, next_opens_on=utcnow().date())
+        )
+        session.commit()
+    engine.dispose()
+    ticked = run(scratch, "pulse", "tick")
+    assert ticked.returncode == 0, ticked.stderr
+    assert "Opened “Team pulse, " in ticked.stdout and "1 opened, 0 not opened, 0 closed." in ticked.stdout
+    assert run(scratch, "pulse", "tick").stdout.strip().endswith("0 opened, 0 not opened, 0 closed.")
+    reminded = run(scratch, "pulse", "remind")
+    assert reminded.returncode == 0 and reminded.stdout.strip() == "Reminders sent for 1 open round."
+    assert "p0@corp.test" not in reminded.stdout + reminded.stderr
+    missing = run(scratch, "pulse", "remind", "--round", "99")
+    assert missing.returncode == 2 and "Round 99 is not open." in missing.stderr

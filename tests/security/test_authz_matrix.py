@@ -52,9 +52,14 @@ def test_route_matrix_matches_the_access_table(
     # A fresh token per route (some routes revoke tokens): more than one person may hold at once.
     monkeypatch.setenv("PORTAL_API_TOKENS_PER_PERSON", "1000")
     get_settings.cache_clear()
-    actor = factories.person(db, role=role) if role else None
-    target = factories.person(db, name="Matrix Target")
     team = factories.team(db)
+    # The actor is in the team and leads it: a team's pulse page and actions are route rules only.
+    actor = factories.person(db, role=role, in_team=team) if role else None
+    if actor is not None:
+        team.lead_id = actor.id
+        db.add(team)
+        db.commit()
+    target = factories.person(db, name="Matrix Target")
     token_owner = actor or target
     token = auth_service.create_token(db, actor=token_owner, owner=token_owner).record
     journey = factories.insight(db, kind=Kind.journey_map, title="Matrix journey")
@@ -66,6 +71,8 @@ def test_route_matrix_matches_the_access_table(
     pulse_round = factories.pulse_round(db, invite=[actor] if actor else [])
     import_job = factories.import_job(db, by=actor or target)  # own upload: route rules only
     channel = factories.channel(db)
+    schedule = factories.pulse_schedule(db)
+    action = factories.pulse_action(db, round_=pulse_round, team=team)
     delivery = factories.delivery(db, channel=channel)
     ids = {
         "channel_id": channel.id or 0,
@@ -83,6 +90,8 @@ def test_route_matrix_matches_the_access_table(
         "comment_id": comment.id or 0,
         "notification_id": notification.id or 0,
         "round_id": pulse_round.id or 0,
+        "schedule_id": schedule.id or 0,
+        "action_id": action.id or 0,
     }
     mismatches = []
     for route in ROUTES:
