@@ -11,6 +11,7 @@ MIXED_ROWS ?= 50000
 PAGE_SIZES ?= 1000,10000,100000
 PULSE_PEOPLE ?= 2000
 WEBHOOK_EVENTS ?= 10000
+THEME_ROWS ?= 100000
 PULSE_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 BACKENDS ?= whoosh,tantivy,postgres
 HOST ?= 127.0.0.1
@@ -72,7 +73,7 @@ help: ## Show this help
 
 ##@ Performance
 .PHONY: bench
-bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a 2,000-person org chart import, a mixed load, pages vs a minimal page, 10,000 webhook deliveries
+bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback import (../shared/data), a 2,000-person pulse, a 2,000-person org chart import, a mixed load, pages vs a minimal page, 10,000 webhook deliveries, themes' quality and 100k-feedback speed
 	$(BIN)/python -m tests.bench.search_bench --sizes $(SIZES) --backends $(BACKENDS)
 	$(BIN)/python -m tests.bench.import_bench --rows $(IMPORT_ROWS) --backend tantivy
 	$(BIN)/python -m tests.bench.pulse_bench --people $(PULSE_PEOPLE) --postgres "$(PULSE_POSTGRES)"
@@ -80,3 +81,4 @@ bench: $(STAMP) ## Search per backend at 10k/100k insights, a 100k-row feedback 
 	$(BIN)/python -m tests.bench.mixed_bench --rows $(MIXED_ROWS) --writers 20 --postgres "$(PULSE_POSTGRES)"
 	$(BIN)/python -m tests.bench.page_bench --sizes $(PAGE_SIZES)
 	$(BIN)/python -m tests.bench.webhook_bench --events $(WEBHOOK_EVENTS)
+	$(BIN)/python -m tests.bench.themes_bench --rows $(THEME_ROWS)

@@ -34,6 +34,8 @@ scim_cli = typer.Typer(
 cli.add_typer(scim_cli, name="scim-token")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(index_cli, name="index")
+themes_cli = typer.Typer(help="Themes found in the feedback.", no_args_is_help=True)
+cli.add_typer(themes_cli, name="themes")
 pulse_cli = typer.Typer(help="Team pulse: scheduled rounds and reminders.", no_args_is_help=True)
 cli.add_typer(pulse_cli, name="pulse")
 
@@ -106,7 +108,8 @@ def worker(
 ) -> None:
     """Background work: keep the search index up to date (the outbox about every second), run
     the import jobs started on the web pages, open and close scheduled pulse rounds and send their
-    reminders, and deliver to webhooks, Slack and Teams, until
+    reminders, find the themes in the feedback when it changes, and deliver to webhooks, Slack and
+    Teams, until
     stopped. Several workers may run (on several nodes): one holds the index lock, the others wait
     their turn; each import job and each delivery is taken by one worker at a time."""
     import signal
@@ -119,6 +122,7 @@ def worker(
     from app.proposals.reminders import ReminderWorker
     from app.pulse.reminders import PulseWorker
     from app.search.drainer import Drainer
+    from app.themes.service import ThemeWorker
 
     _check_config()
     portal_logging.configure(get_settings().log_level)
@@ -128,7 +132,8 @@ def worker(
     mailer = Mailer()
     reminders = ReminderWorker()
     pulse = PulseWorker()
-    helpers = (runner, sender, mailer, reminders, pulse)  # threads beside the drainer
+    themes = ThemeWorker()
+    helpers = (runner, sender, mailer, reminders, pulse, themes)  # threads beside the drainer
 
     def stop(*_: object) -> None:
         drainer.stop()
@@ -249,6 +254,18 @@ def index_drain() -> None:
     with new_session() as session, new_read_session() as reading:
         applied = search_service.drain(session, wait=30, reading=reading)
     typer.echo(f"Applied {applied} pending changes to the search index.")
+
+
+@themes_cli.command("refresh")
+def themes_refresh() -> None:
+    """Group the published feedback into themes now (`portal worker` does it when feedback changes)."""
+    from app.core.db import new_session
+    from app.themes import service as theme_service
+
+    _check_config()
+    with new_session() as session:
+        run = theme_service.refresh(session)
+    typer.echo(f"{run.themes} themes in {run.feedback:,} pieces of feedback ({run.seconds:.1f} s).")
 
 
 @pulse_cli.command("tick")

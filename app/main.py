@@ -56,6 +56,8 @@ from app.scim import api as scim_api
 from app.search import api as search_api
 from app.search import routes as search_routes
 from app.search.drainer import Drainer
+from app.themes import api as theme_api
+from app.themes import routes as theme_routes
 from app.web import health, home, openapi
 from app.web.deps import gate, is_api, readable_person, verify_csrf
 
@@ -131,6 +133,7 @@ def create_app() -> FastAPI:
         export_routes.router,
         comment_routes.router,
         pulse_routes.router,
+        theme_routes.router,
         notification_routes.router,
         follow_routes.router,
         people_api.router,
@@ -142,6 +145,7 @@ def create_app() -> FastAPI:
         proposal_api.router,
         comment_api.router,
         pulse_api.router,
+        theme_api.router,
     ]
     for router in routers:
         app.include_router(router)

@@ -25,6 +25,7 @@ from app.pulse import models as pulse_models
 from app.scim import models as scim_models
 from app.search import models as search_models
 from app.search.searchable import register as register_searchable
+from app.themes import models as theme_models
 
 # Ties in search results are broken in this order of kinds (app.search.types.stable_key).
 register_searchable(INSIGHTS, PROPOSALS, COMMENTS)
@@ -47,4 +48,5 @@ __all__ = [
     "pulse_models",
     "scim_models",
     "search_models",
+    "theme_models",
 ]

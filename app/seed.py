@@ -50,10 +50,15 @@ def load_demo(session: Session) -> str:
     with write_limits.bypass():  # a trusted loader: many comments and supports per person at once
         proposals = _load_participation(session)
     pulse_rounds = _load_pulse(session)
+    from app.themes import service as theme_service
+
+    themes = theme_service.refresh(
+        session
+    ).themes  # the worker would within a minute; the demo shows them at once
     return (
         f"Loaded the demo company {company['company']}: {len(company['departments'])} departments, "
         f"{teams} teams, {people} people, {insights} insights, {proposals} proposals, "
-        f"{pulse_rounds} closed pulse rounds. Sign in with any demo e-mail and the password "
+        f"{pulse_rounds} closed pulse rounds, {themes} themes. Sign in with any demo e-mail and the password "
         f"{company['demo_password']!r}."
     )
 

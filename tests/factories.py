@@ -28,6 +28,7 @@ from app.pulse import service as pulse_service
 from app.pulse.items import CATALOGUE
 from app.pulse.models import PulseAction, PulseInvitation, PulseItem, PulseRound, PulseSchedule
 from app.pulse.schemas import AnswersIn, RoundCreate
+from app.themes.models import Theme, ThemeMember
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for all factories
@@ -313,6 +314,17 @@ def lead(db: Session, team: Team, person: Person) -> Team:
     db.add(team)
     db.commit()
     return team
+
+
+def theme(db: Session, *, label: str = "late delivery", members: list[Insight] | None = None) -> Theme:
+    """A theme as a refresh would store it, with these pieces of feedback in it."""
+    record = Theme(label=label, terms=label.split(), size=len(members or []))
+    db.add(record)
+    db.commit()
+    for n, member in enumerate(members or []):
+        db.add(ThemeMember(theme_id=record.id or 0, insight_id=member.id or 0, closeness=1.0 - n / 100))
+    db.commit()
+    return record
 
 
 def update_of(person: Person, **changes: Any) -> PersonUpdate:

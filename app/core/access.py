@@ -151,6 +151,13 @@ ROUTE_ACCESS: dict[str, Rule] = {
     "notifications:read": SIGNED_IN,
     "notifications:read_all": SIGNED_IN,
     # team pulse (answers are anonymous: the services never log or audit them)
+    # themes: CX staff and leaders read them; making a pain point is for publishers (the service checks)
+    "themes:list": EXPORTERS,
+    "themes:detail": EXPORTERS,
+    "themes:suggest": SIGNED_IN,  # the pain point form's hints: empty for whoever may not read themes
+    "api:themes": EXPORTERS,
+    "api:theme": EXPORTERS,
+    "api:theme_pain_point": PUBLISHERS,
     "pulse:index": SIGNED_IN,
     "pulse:round": SIGNED_IN,
     "pulse:answer": SIGNED_IN,

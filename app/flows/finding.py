@@ -49,8 +49,8 @@ def find_insights(
         return insight_service.find_by_substring(session, actor=actor, text=text, kind=kind, limit=limit)
 
 
-def similar_proposals(session: Session, *, actor: Person, text: str, limit: int = 5) -> list[Proposal]:
-    """Up to 5 existing proposals like the one being typed, found by the search backend."""
+def _similar_ids(session: Session, *, actor: Person, text: str, kind: str, limit: int) -> list[int]:
+    """Ids of records of this kind sharing words with `text` (any of them), the close ones only."""
     words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if len(w) > 3][:12]
     if not words:
         return []
@@ -59,15 +59,34 @@ def similar_proposals(session: Session, *, actor: Person, text: str, limit: int 
             session,
             actor=actor,
             text=" OR ".join(words),
-            filters={"kind": "proposal"},
+            filters={"kind": kind},
             per_page=limit,
             with_facets=False,
         )
     except (search_service.QueryError, search_service.SearchUnavailable):
         return []
-    hits = [hit for hit in page.hits if hit.type == "proposal"]
-    # A word every proposal shares ("customers") should not make them all "similar": keep the close ones.
+    hits = [hit for hit in page.hits if (hit.type == "proposal") == (kind == "proposal")]
+    # A word every record shares ("customers") should not make them all "similar": keep the close ones.
     best = max((hit.score for hit in hits), default=0.0)
-    ids = [hit.id for hit in hits if hit.score >= best * proposal_service.SIMILAR_SHARE_OF_BEST]
+    return [hit.id for hit in hits if hit.score >= best * proposal_service.SIMILAR_SHARE_OF_BEST]
+
+
+def similar_proposals(session: Session, *, actor: Person, text: str, limit: int = 5) -> list[Proposal]:
+    """Up to 5 existing proposals like the one being typed, found by the search backend."""
+    ids = _similar_ids(session, actor=actor, text=text, kind="proposal", limit=limit)
     found = {p.id: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()}
+    return [found[i] for i in ids if i in found]
+
+
+def similar_insights(
+    session: Session, *, actor: Person, text: str, kind: Kind, limit: int = 5
+) -> list[Insight]:
+    """Published insights of a kind like the one being typed (a pain point that exists already)."""
+    ids = _similar_ids(session, actor=actor, text=text, kind=kind.value, limit=limit)
+    found = {
+        i.id: i
+        for i in session.exec(
+            select(Insight).where(col(Insight.id).in_(ids), Insight.status == Status.published)
+        ).all()
+    }
     return [found[i] for i in ids if i in found]

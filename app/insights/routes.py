@@ -14,7 +14,7 @@ from app.core.errors import ValidationFailed, field_errors
 from app.core.forms import FormState
 from app.core.htmx import fragment_or_redirect, see_other
 from app.core.templating import render
-from app.core.types import PathId
+from app.core.types import PathId, parse_id
 from app.flows import finding, outcomes, pages
 from app.insights import attachments as attachment_service
 from app.insights import journey
@@ -25,6 +25,7 @@ from app.insights.forms import fields_from_form
 from app.insights.kinds import style_sheet
 from app.insights.models import Insight, Kind, Status
 from app.insights.schemas import InsightCreate, InsightUpdate, StageIn
+from app.themes import service as theme_service
 from app.web.deps import CurrentPerson, FormDep, SessionDep
 from app.web.filters import InsightFiltersDep
 
@@ -64,11 +65,18 @@ def _form(
 
 
 @router.get("/insights/new", name="insights:new_form", response_class=HTMLResponse)
-def new_form(request: Request, session: SessionDep, me: CurrentPerson, kind: str = "") -> Response:
+def new_form(
+    request: Request, session: SessionDep, me: CurrentPerson, kind: str = "", theme: str = ""
+) -> Response:
     chosen = _kind(kind)
     if chosen is None:
         return render(request, "insights/choose_kind.html", {"kinds": list(Kind)})
     values: dict[str, Any] = {"tags": [], "department_id": None}
+    theme_id = parse_id(theme) if theme else None
+    if chosen == Kind.pain_point and theme_id is not None:
+        # "Make a pain point" on a theme: its label, summary and feedback, to edit before publishing.
+        view = theme_service.theme(session, actor=me, theme_id=theme_id)
+        values = {**values, **theme_service.pain_point_data(session, view).model_dump(exclude={"kind"})}
     return _form(request, session, me, chosen, FormState(values))
 
 

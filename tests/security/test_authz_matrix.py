@@ -73,6 +73,7 @@ def test_route_matrix_matches_the_access_table(
     channel = factories.channel(db)
     schedule = factories.pulse_schedule(db)
     action = factories.pulse_action(db, round_=pulse_round, team=team)
+    theme = factories.theme(db, members=[factories.insight(db, title="Late again")])
     delivery = factories.delivery(db, channel=channel)
     ids = {
         "channel_id": channel.id or 0,
@@ -92,6 +93,7 @@ def test_route_matrix_matches_the_access_table(
         "round_id": pulse_round.id or 0,
         "schedule_id": schedule.id or 0,
         "action_id": action.id or 0,
+        "theme_id": theme.id or 0,
     }
     mismatches = []
     for route in ROUTES:
