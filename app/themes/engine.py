@@ -68,9 +68,12 @@ def find_themes(docs: Sequence[Doc], *, k: int | None = None, cover: float = 0.8
     texts = [d.text for d in docs]
     # Single words weighted by TF-IDF: measured on the shared reviews, phrases and heavier word
     # lists split the feedback less like its own product classes (tests/bench/themes_bench.py).
-    matrix = TfidfVectorizer(
-        stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5, dtype=np.float32
-    ).fit_transform(texts)
+    try:
+        matrix = TfidfVectorizer(
+            stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5, dtype=np.float32
+        ).fit_transform(texts)
+    except ValueError:  # no word left that two pieces share and most do not: nothing to group by
+        return []
     if matrix.shape[1] < 3:
         return []
     k = min(k or theme_count(len(docs)), len(docs) // MIN_THEME)
@@ -93,18 +96,19 @@ def find_themes(docs: Sequence[Doc], *, k: int | None = None, cover: float = 0.8
 
 
 def _cluster(matrix: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mini-batch k-means (three starts, the best kept), seeded. A run in which one theme takes
-    more than half of everything has found nothing: the next seed is tried (up to three)."""
-    best: tuple[np.ndarray, np.ndarray] | None = None
+    """Mini-batch k-means (three starts, the best kept), seeded. A run in which one of four or
+    more themes takes more than half of everything has found nothing: the next seed is tried (up
+    to three; if all do, the first is kept)."""
+    first: tuple[np.ndarray, np.ndarray] | None = None
     for attempt in range(3):
         kmeans = MiniBatchKMeans(n_clusters=k, random_state=SEED + attempt, batch_size=4096, n_init=3)
         assigned = kmeans.fit_predict(matrix)
-        centres = normalize(kmeans.cluster_centers_).astype(np.float32)
-        best = (assigned, centres)
-        if np.bincount(assigned, minlength=k).max() <= len(assigned) / 2:
-            break
-    assert best is not None
-    return best
+        found = (assigned, normalize(kmeans.cluster_centers_).astype(np.float32))
+        first = first or found
+        if k < 4 or np.bincount(assigned, minlength=k).max() <= len(assigned) / 2:
+            return found
+    assert first is not None
+    return first
 
 
 def _labels(
@@ -122,7 +126,10 @@ def _labels(
         binary=True,
     )
     rows = np.flatnonzero(kept)
-    presence = counter.fit_transform([texts[i] for i in rows]).tocsr()
+    try:
+        presence = counter.fit_transform([texts[i] for i in rows]).tocsr()
+    except ValueError:  # too few shared words to label by: each theme is called by its best term
+        return {theme: ("other", []) for theme in range(k)}
     vocabulary = counter.get_feature_names_out()
     themes = assigned[rows]
     total = np.asarray(presence.sum(axis=0)).ravel().astype(np.float64)

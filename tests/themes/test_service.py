@@ -120,3 +120,10 @@ def test_filters_and_suggestions(db: Session, cx: Person, feedback: dict[str, li
 def test_too_little_feedback_makes_no_themes(db: Session, cx: Person) -> None:
     assert theme_service.refresh(db).themes == 0
     assert theme_service.themes(db, actor=cx) == []
+
+
+def test_feedback_with_no_shared_words_makes_no_themes_and_no_error() -> None:
+    same = [engine.Doc(id=n, text="ok") for n in range(30)]
+    assert engine.find_themes(same) == []
+    apart = [engine.Doc(id=n, text=f"word{n} other{n} thing{n}") for n in range(30)]
+    assert engine.find_themes(apart) == []
