@@ -28,6 +28,7 @@ from app.pulse import release as rules
 from app.pulse import service as pulse_service
 from app.pulse.items import DOMAINS, QUALITIES
 from app.pulse.models import PulseAction, PulseInvitation, PulseRound
+from app.pulse.schemas import ActionCreate
 
 QUALITY_LABELS = {quality: DOMAINS[domain] for quality, domain in QUALITIES.items()}
 
@@ -56,9 +57,8 @@ def _readable_team(session: Session, actor: Person, team_id: int) -> Team:
     return found
 
 
-def add(
-    session: Session, *, actor: Person, round_id: int, team_id: int, quality: str, title: str, due_on: date
-) -> PulseAction:
+def add(session: Session, *, actor: Person, round_id: int, team_id: int, data: ActionCreate) -> PulseAction:
+    quality, title, due_on = data.quality, data.title, data.due_on
     found = team(session, team_id=team_id)
     if not can_act(actor, found):
         raise PermissionDenied("Only the team's lead or a leader records its actions.")

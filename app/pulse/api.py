@@ -199,15 +199,7 @@ def _one_action(session: SessionDep, me: CurrentPerson, action_id: int) -> Actio
 def create_action(
     session: SessionDep, me: CurrentPerson, round_id: PathId, team_id: PathId, data: ActionCreate
 ) -> ActionRead:
-    action = action_service.add(
-        session,
-        actor=me,
-        round_id=round_id,
-        team_id=team_id,
-        quality=data.quality,
-        title=data.title,
-        due_on=data.due_on,
-    )
+    action = action_service.add(session, actor=me, round_id=round_id, team_id=team_id, data=data)
     return _one_action(session, me, action.id or 0)
 
 

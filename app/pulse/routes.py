@@ -139,15 +139,7 @@ def action_create(
         round_id = parse_id(values["round_id"])
         if round_id is None:
             raise ValidationFailed({"round_id": "Choose the round this action follows."})
-        action_service.add(
-            session,
-            actor=me,
-            round_id=round_id,
-            team_id=team_id,
-            quality=data.quality,
-            title=data.title,
-            due_on=data.due_on,
-        )
+        action_service.add(session, actor=me, round_id=round_id, team_id=team_id, data=data)
     except (ValidationError, ValidationFailed) as exc:
         return _team_page(request, session, me, team_id, FormState(values, field_errors(exc)))
     return see_other(f"/pulse/teams/{team_id}", flash="Action added. The team sees it on this page.")

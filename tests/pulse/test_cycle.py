@@ -15,8 +15,8 @@ from app.proposals.models import Proposal, ProposalDepartment
 from app.pulse import actions as action_service
 from app.pulse import reminders, schedules
 from app.pulse import service as pulse_service
-from app.pulse.models import PulseItem, PulseRound
-from app.pulse.schemas import ScheduleCreate
+from app.pulse.models import PulseAction, PulseItem, PulseRound
+from app.pulse.schemas import ActionCreate, ScheduleCreate
 from tests import factories
 
 
@@ -230,14 +230,16 @@ def shown_team(db: Session, leader: Person) -> tuple[Team, list[Person], PulseRo
     return team, people, round_
 
 
-def add(db: Session, actor: Person, round_: PulseRound, team: Team, **extra: object):  # type: ignore[no-untyped-def]
-    values: dict = {
-        "quality": "open_conversation",
-        "title": "Start retros with what went wrong",
-        "due_on": utcnow().date() + timedelta(days=20),
-        **extra,
-    }
-    return action_service.add(db, actor=actor, round_id=round_.id or 0, team_id=team.id or 0, **values)
+def add(db: Session, actor: Person, round_: PulseRound, team: Team, **extra: object) -> PulseAction:
+    data = ActionCreate.model_validate(
+        {
+            "quality": "open_conversation",
+            "title": "Start retros with what went wrong",
+            "due_on": utcnow().date() + timedelta(days=20),
+            **extra,
+        }
+    )
+    return action_service.add(db, actor=actor, round_id=round_.id or 0, team_id=team.id or 0, data=data)
 
 
 def test_the_lead_and_leaders_add_actions_members_read_them(
