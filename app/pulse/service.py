@@ -488,13 +488,20 @@ def _only(release: rules.Release, keys: frozenset[str]) -> rules.Release:
 def release_for(
     session: Session, round_: PulseRound, *, viewer: Person | None, round_items: list[PulseItem] | None = None
 ) -> rules.Release:
-    """A closed round's release as `viewer` may read it (every group; R13 applied for them)."""
-    return _release(
-        session,
-        round_,
-        round_items if round_items is not None else items(session, round_id=round_.id or 0),
-        viewer=viewer,
-    )
+    """A closed round's release as `viewer` may read it (every group; R13 applied for them).
+
+    It reads every response of the round, and one page asks for several (a team's page: its trend,
+    its latest result, each action's round and the next): kept per round and viewer for a minute,
+    as the dashboard keeps its figures. A closed round's answers never change."""
+
+    def compute() -> rules.Release:
+        found = round_items if round_items is not None else items(session, round_id=round_.id or 0)
+        return _release(session, round_, found, viewer=viewer)
+
+    if round_.closed_at is None:
+        return compute()
+    key = (round_.id, viewer.id if viewer else None)
+    return cache.for_session(session, "pulse-release", key, compute, tables=PULSE_TABLES, ttl=60.0)
 
 
 def _known_to(session: Session, round_: PulseRound, org: rules.Org, viewer: Person | None) -> frozenset[str]:
